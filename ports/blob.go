@@ -1,0 +1,39 @@
+package ports
+
+import (
+	"context"
+	"io"
+)
+
+// BlobInfo describes a stored object.
+type BlobInfo struct {
+	Size   int64
+	SHA256 string // lowercase hex
+}
+
+// PutOptions tunes a Put.
+type PutOptions struct {
+	// MaxBytes is the most bytes the object may have; 0 means no limit.
+	MaxBytes int64
+	// ContentType is recorded with the object when the store keeps it.
+	ContentType string
+}
+
+// BlobStore keeps document bytes.
+type BlobStore interface {
+	// Put MUST stream r into the object at key with bounded memory,
+	// computing size and sha256 on the way. It MUST fail with an error
+	// matching domain.ErrTooLarge (a *domain.TooLargeError) as soon as more
+	// than MaxBytes arrive, and on any error, including ctx cancellation,
+	// MUST leave no object at key.
+	Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (BlobInfo, error)
+	// Open MUST return a reader of length bytes from offset (length < 0:
+	// to the end), and fail with domain.ErrNotFound when there is no
+	// object at key.
+	Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+	// Delete MUST remove the object; deleting a missing object is not an
+	// error.
+	Delete(ctx context.Context, key string) error
+	// Ping MUST fail when the store cannot be reached.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,148 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/ade-go/ade/domain"
+)
+
+// Page selects a slice of a list: Limit items after skipping Offset.
+// Lists are ordered newest first (by creation time, then id, descending).
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// Transactor is the transaction boundary. Repositories and the event sink
+// called with the context passed to fn MUST take part in the transaction.
+type Transactor interface {
+	// WithinTx runs fn in a transaction. It MUST commit when fn returns nil
+	// and roll back every change made through the transaction's context
+	// when fn returns an error or panics (re-panicking after rollback).
+	// A nested call MUST join the outer transaction.
+	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// WorkspaceRepository stores workspaces.
+type WorkspaceRepository interface {
+	// Create MUST fail with domain.ErrConflict when the id or slug exists.
+	Create(ctx context.Context, w *domain.Workspace) error
+	// Get MUST find a workspace by id or by slug, and fail with
+	// domain.ErrNotFound when neither matches.
+	Get(ctx context.Context, idOrSlug string) (*domain.Workspace, error)
+	// List MUST return workspaces newest first.
+	List(ctx context.Context, p Page) ([]*domain.Workspace, error)
+}
+
+// DocumentFilter narrows a document list.
+type DocumentFilter struct {
+	// IncludeDeleted also lists deleted documents.
+	IncludeDeleted bool
+	// ProducedByJobID keeps only the documents a job produced.
+	ProducedByJobID string
+}
+
+// DocumentRepository stores documents.
+type DocumentRepository interface {
+	// Create MUST fail with domain.ErrConflict when the id exists.
+	Create(ctx context.Context, d *domain.Document) error
+	// Get MUST return deleted documents too, and fail with
+	// domain.ErrNotFound when the id does not exist in the workspace.
+	Get(ctx context.Context, workspaceID, id string) (*domain.Document, error)
+	// List MUST return the workspace's documents matching f, newest first.
+	List(ctx context.Context, workspaceID string, f DocumentFilter, p Page) ([]*domain.Document, error)
+	// Update MUST load the document under a row lock (or the store's
+	// equivalent), call fn, and store the result only when fn returns nil;
+	// fn's error MUST be returned unchanged (wrapped at most).
+	Update(ctx context.Context, workspaceID, id string, fn func(*domain.Document) error) (*domain.Document, error)
+}
+
+// ConfigurationFilter narrows a configuration list.
+type ConfigurationFilter struct {
+	DocumentType string
+	IsActive     *bool
+}
+
+// ConfigurationRepository stores configurations.
+type ConfigurationRepository interface {
+	// Create MUST fail with domain.ErrConflict when the id or the
+	// (workspace, document type, version) exists, or when the
+	// configuration is active and another active one of its type exists.
+	Create(ctx context.Context, c *domain.Configuration) error
+	// Get MUST fail with domain.ErrNotFound when the id does not exist in
+	// the workspace.
+	Get(ctx context.Context, workspaceID, id string) (*domain.Configuration, error)
+	// GetActive MUST return the active configuration of a document type and
+	// fail with domain.ErrNotFound when there is none.
+	GetActive(ctx context.Context, workspaceID, documentType string) (*domain.Configuration, error)
+	// MaxVersion MUST return the highest version of a document type, or 0.
+	MaxVersion(ctx context.Context, workspaceID, documentType string) (int, error)
+	// List MUST return the workspace's configurations matching f, newest
+	// first.
+	List(ctx context.Context, workspaceID string, f ConfigurationFilter, p Page) ([]*domain.Configuration, error)
+	// Update follows the DocumentRepository.Update contract, and MUST fail
+	// with domain.ErrConflict when the result would leave two active
+	// configurations of one type.
+	Update(ctx context.Context, workspaceID, id string, fn func(*domain.Configuration) error) (*domain.Configuration, error)
+}
+
+// JobFilter narrows a job list.
+type JobFilter struct {
+	Status          domain.JobStatus
+	DocumentID      string
+	ConfigurationID string
+}
+
+// JobRepository stores jobs.
+type JobRepository interface {
+	// Create MUST fail with domain.ErrConflict when the id exists.
+	Create(ctx context.Context, j *domain.Job) error
+	// Get MUST fail with domain.ErrNotFound when the id does not exist in
+	// the workspace.
+	Get(ctx context.Context, workspaceID, id string) (*domain.Job, error)
+	// List MUST return the workspace's jobs matching f, newest first.
+	List(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]*domain.Job, error)
+	// Update follows the DocumentRepository.Update contract. Concurrent
+	// Updates of one job MUST NOT lose a change. When fn changed the
+	// status, the write MUST be guarded by the status read (an update
+	// that finds the stored status changed meanwhile stores nothing and
+	// fails with domain.ErrConflict).
+	Update(ctx context.Context, workspaceID, id string, fn func(*domain.Job) error) (*domain.Job, error)
+}
+
+// TableRepository stores the tables jobs found.
+type TableRepository interface {
+	// CreateMany MUST store all tables or none; a duplicate id MUST fail
+	// with domain.ErrConflict.
+	CreateMany(ctx context.Context, tables []*domain.Table) error
+	// ListByJob MUST return a job's tables ordered by sequence index.
+	ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error)
+}
+
+// EventFilter narrows an event list.
+type EventFilter struct {
+	EntityType string
+	EntityID   string
+	EventType  string
+	// AfterID keeps only events with an id greater than this one (ids are
+	// ULIDs, so this means "recorded later"); used to resume streams.
+	AfterID string
+	// Ascending lists oldest first (timelines, streams) instead of newest
+	// first.
+	Ascending bool
+}
+
+// EventSink records events.
+type EventSink interface {
+	// Append MUST write the events in the transaction carried by ctx when
+	// there is one, so that a rolled-back change leaves no event; a
+	// duplicate id MUST fail with domain.ErrConflict.
+	Append(ctx context.Context, events ...*domain.Event) error
+}
+
+// EventRepository reads events back.
+type EventRepository interface {
+	// List MUST return the workspace's events matching f, newest first
+	// unless f.Ascending, ordered by (occurred_at, id).
+	List(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*domain.Event, error)
+}
