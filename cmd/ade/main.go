@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -39,7 +40,8 @@ func (e *exitError) Unwrap() error { return e.err }
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
 		code := 2 // bad usage unless a command says otherwise
-		if ee, ok := err.(*exitError); ok {
+		var ee *exitError
+		if errors.As(err, &ee) {
 			code = ee.code
 		}
 		if err.Error() != "" {
