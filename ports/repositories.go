@@ -146,3 +146,17 @@ type EventRepository interface {
 	// unless f.Ascending, ordered by (occurred_at, id).
 	List(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*domain.Event, error)
 }
+
+// Repositories bundles one storage backend's repositories, transaction
+// boundary and event sink: every member MUST share the backend, so that
+// they all take part in the transactions Tx starts.
+type Repositories struct {
+	Tx             Transactor
+	Workspaces     WorkspaceRepository
+	Documents      DocumentRepository
+	Configurations ConfigurationRepository
+	Jobs           JobRepository
+	Tables         TableRepository
+	EventSink      EventSink
+	Events         EventRepository
+}
