@@ -300,7 +300,12 @@ func (j *Job) finish(now time.Time, o Outcome) {
 		if j.s.Metrics == nil {
 			j.s.Metrics = map[string]any{}
 		}
-		for k, v := range CloneMap(o.Metrics) {
+		// Normalised to JSON values so every store gives the same back.
+		m, err := ValidateJSONObject(o.Metrics, MaxPayloadBytes)
+		if err != nil {
+			m = map[string]any{"metrics_dropped": err.Error()}
+		}
+		for k, v := range m {
 			j.s.Metrics[k] = v
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -92,7 +94,8 @@ func (Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (port
 func titleCase(s string) string {
 	words := strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' || r == ' ' || r == '.' })
 	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
+		r, size := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToUpper(r)) + w[size:]
 	}
 	return strings.Join(words, " ")
 }

@@ -1,0 +1,184 @@
+// Package app holds ADE's use cases: documents, configurations, jobs,
+// workspaces and events, orchestrating the domain over the outbound ports.
+// It imports the domain and the ports only, so any set of adapters (the
+// in-memory ones, Bun, gocloud, or a service's own) can be plugged in.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMaxUploadBytes    = 25 << 20
+	DefaultDocumentRetention = 30 * 24 * time.Hour
+	DefaultJobTimeout        = 5 * time.Minute
+	DefaultPageLimit         = 50
+	MaxPageLimit             = 200
+)
+
+// Config tunes the use cases.
+type Config struct {
+	// MaxUploadBytes bounds an uploaded document (default 25 MiB).
+	MaxUploadBytes int64
+	// DocumentRetention is how long a document lives when the uploader
+	// gives no expiry (default 30 days).
+	DocumentRetention time.Duration
+	// JobTimeout bounds one extractor run (default 5 minutes).
+	JobTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if c.DocumentRetention <= 0 {
+		c.DocumentRetention = DefaultDocumentRetention
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = DefaultJobTimeout
+	}
+	return c
+}
+
+// Deps are the ports the use cases run on.
+type Deps struct {
+	Repos      ports.Repositories
+	Blobs      ports.BlobStore
+	Extractors *Extractors
+	Clock      ports.Clock
+	IDs        ports.IDGenerator
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	Config Config
+}
+
+// App groups the use cases.
+type App struct {
+	Workspaces     *WorkspaceService
+	Documents      *DocumentService
+	Configurations *ConfigurationService
+	Jobs           *JobService
+	Events         *EventService
+}
+
+// New checks deps and builds the use cases.
+func New(d Deps) (*App, error) {
+	if d.Repos.Tx == nil || d.Repos.Workspaces == nil || d.Repos.Documents == nil ||
+		d.Repos.Configurations == nil || d.Repos.Jobs == nil || d.Repos.Tables == nil ||
+		d.Repos.EventSink == nil || d.Repos.Events == nil {
+		return nil, errors.New("app: every repository is required")
+	}
+	if d.Blobs == nil || d.Extractors == nil || d.Clock == nil || d.IDs == nil {
+		return nil, errors.New("app: blob store, extractors, clock and ids are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d.Config = d.Config.withDefaults()
+	c := &core{Deps: d}
+	return &App{
+		Workspaces:     &WorkspaceService{c},
+		Documents:      &DocumentService{c},
+		Configurations: &ConfigurationService{c},
+		Jobs:           &JobService{c},
+		Events:         &EventService{c},
+	}, nil
+}
+
+// core is what every service shares.
+type core struct {
+	Deps
+}
+
+// newEvent builds an event stamped with the context's actor, source and
+// request id.
+func (c *core) newEvent(ctx context.Context, workspaceID, eventType, entityType, entityID string, payload map[string]any) (*domain.Event, error) {
+	actor := ActorFrom(ctx)
+	e, err := domain.NewEvent(domain.EventState{
+		ID: c.IDs.NewID(), WorkspaceID: workspaceID, EventType: eventType,
+		EntityType: entityType, EntityID: entityID, OccurredAt: c.Clock.Now(),
+		ActorType: actor.Type, ActorID: actor.ID, ActorLabel: actor.Label,
+		Source: SourceFrom(ctx), RequestID: RequestIDFrom(ctx), Payload: payload,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build %s event: %w", eventType, err)
+	}
+	return e, nil
+}
+
+// record appends one event in ctx's transaction.
+func (c *core) record(ctx context.Context, workspaceID, eventType, entityType, entityID string, payload map[string]any) error {
+	e, err := c.newEvent(ctx, workspaceID, eventType, entityType, entityID, payload)
+	if err != nil {
+		return err
+	}
+	return c.Repos.EventSink.Append(ctx, e)
+}
+
+// PageRequest selects a page of a list. A zero Limit means
+// DefaultPageLimit.
+type PageRequest struct {
+	Limit  int
+	Offset int
+}
+
+// Page is one page of a list, newest first.
+type Page[T any] struct {
+	Items   []T
+	Limit   int
+	Offset  int
+	HasMore bool
+}
+
+// portPage validates a page request and asks the repository for one item
+// more than the page, to learn whether there are more.
+func portPage(p PageRequest) (ports.Page, error) {
+	if p.Limit == 0 {
+		p.Limit = DefaultPageLimit
+	}
+	var fields []domain.FieldError
+	if p.Limit < 1 || p.Limit > MaxPageLimit {
+		fields = append(fields, domain.FieldError{Field: "limit", Message: fmt.Sprintf("must be between 1 and %d", MaxPageLimit)})
+	}
+	if p.Offset < 0 {
+		fields = append(fields, domain.FieldError{Field: "offset", Message: "must not be negative"})
+	}
+	if len(fields) > 0 {
+		return ports.Page{}, domain.NewInvalid("invalid page", fields...)
+	}
+	return ports.Page{Limit: p.Limit + 1, Offset: p.Offset}, nil
+}
+
+func pageOf[T any](items []T, p ports.Page) Page[T] {
+	limit := p.Limit - 1
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return Page[T]{Items: items, Limit: limit, Offset: p.Offset, HasMore: more}
+}
+
+// list runs a repository list with paging.
+func list[T any](p PageRequest, fetch func(ports.Page) ([]T, error)) (Page[T], error) {
+	pp, err := portPage(p)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	items, err := fetch(pp)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return pageOf(items, pp), nil
+}

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/ade-go/ade/ports"
+
+	"github.com/ade-go/ade/domain"
+)
+
+// WorkspaceService manages workspaces.
+type WorkspaceService struct{ c *core }
+
+// Create makes a workspace.
+func (s *WorkspaceService) Create(ctx context.Context, slug, name string) (*domain.Workspace, error) {
+	w, err := domain.NewWorkspace(s.c.IDs.NewID(), slug, name, s.c.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.c.Repos.Workspaces.Create(ctx, w); err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
+	return w, nil
+}
+
+// EnsureDefault returns workspace "default", creating it on first use.
+func (s *WorkspaceService) EnsureDefault(ctx context.Context) (*domain.Workspace, error) {
+	w, err := s.c.Repos.Workspaces.Get(ctx, domain.DefaultWorkspaceSlug)
+	if err == nil {
+		return w, nil
+	}
+	if !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
+	}
+	w, err = s.Create(ctx, domain.DefaultWorkspaceSlug, "Default")
+	if errors.Is(err, domain.ErrConflict) {
+		// Another process created it first.
+		return s.c.Repos.Workspaces.Get(ctx, domain.DefaultWorkspaceSlug)
+	}
+	return w, err
+}
+
+// Resolve finds a workspace by id or slug.
+func (s *WorkspaceService) Resolve(ctx context.Context, idOrSlug string) (*domain.Workspace, error) {
+	return s.c.Repos.Workspaces.Get(ctx, idOrSlug)
+}
+
+// List returns workspaces newest first.
+func (s *WorkspaceService) List(ctx context.Context, p PageRequest) (Page[*domain.Workspace], error) {
+	return list(p, func(pp ports.Page) ([]*domain.Workspace, error) {
+		return s.c.Repos.Workspaces.List(ctx, pp)
+	})
+}
