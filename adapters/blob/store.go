@@ -271,7 +271,7 @@ func (s *Store) Open(ctx context.Context, key string, offset, length int64) (io.
 		return r, nil
 	}
 	terr := translate("open blob", key, err)
-	if errors.Is(terr, domain.ErrNotFound) || (offset == 0 && length != 0) {
+	if errors.Is(terr, domain.ErrNotFound) {
 		return nil, terr
 	}
 	// S3 refuses a range starting at or past the end (416 InvalidRange)
