@@ -1,0 +1,82 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/ports"
+)
+
+func TestApp(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Use Case Suite")
+}
+
+// stepClock starts at a fixed time and moves one millisecond per reading,
+// so timestamps are deterministic and strictly increasing.
+type stepClock struct{ n atomic.Int64 }
+
+var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func (c *stepClock) Now() time.Time { return epoch.Add(time.Duration(c.n.Add(1)) * time.Millisecond) }
+
+// recordingBlobs remembers every key a Put was asked to write, so specs can
+// check that failed uploads left nothing behind.
+type recordingBlobs struct {
+	ports.BlobStore
+	mu   sync.Mutex
+	keys []string
+}
+
+func (r *recordingBlobs) Put(ctx context.Context, key string, body io.Reader, opts ports.PutOptions) (ports.BlobInfo, error) {
+	r.mu.Lock()
+	r.keys = append(r.keys, key)
+	r.mu.Unlock()
+	return r.BlobStore.Put(ctx, key, body, opts)
+}
+
+func (r *recordingBlobs) putKeys() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.keys...)
+}
+
+// env is one fully wired application over in-memory adapters.
+type env struct {
+	app   *app.App
+	store *memory.Store
+	blobs *recordingBlobs
+	ws    string
+	ctx   context.Context
+}
+
+func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
+	ctx := context.Background()
+	bs, err := blob.Open(ctx, "mem://")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(bs.Close)
+	rec := &recordingBlobs{BlobStore: bs}
+	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
+	Expect(err).NotTo(HaveOccurred())
+	store := memory.New()
+	a, err := app.New(app.Deps{
+		Repos: store.Repositories(), Blobs: rec, Extractors: exs,
+		Clock: &stepClock{}, IDs: system.NewULIDs(), Config: cfg,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	ws, err := a.Workspaces.EnsureDefault(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	return &env{app: a, store: store, blobs: rec, ws: ws.ID(), ctx: ctx}
+}

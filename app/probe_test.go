@@ -1,0 +1,77 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+// probe is an extractor whose behaviour the payload's "mode" picks, to
+// drive every path of the job runner.
+type probe struct{}
+
+func (probe) Name() string { return "probe" }
+
+func (probe) ValidatePayload(p map[string]any) error {
+	switch p["mode"] {
+	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed":
+		return nil
+	}
+	return domain.NewUnprocessable("bad probe payload", domain.FieldError{Field: "mode", Message: "unknown mode"})
+}
+
+func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.ExtractionResult, error) {
+	res := ports.ExtractionResult{
+		Tables:  []ports.ExtractedTable{{Title: "t", Sheet: "s", RowCount: 2, Columns: []string{"a"}, SampleRows: []map[string]any{{"a": "1"}, {"a": "2"}}}},
+		Metrics: map[string]any{"probe": true},
+		Logs:    []domain.LogEntry{{Level: domain.LogInfo, Message: "probe ran"}},
+	}
+	writeOutput := func(name string) error {
+		w, err := req.Outputs.Create(ctx, name, "text/csv")
+		if err != nil {
+			return err
+		}
+		rc, err := req.Document.Open(ctx)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if _, err := io.Copy(w, rc); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	switch req.Payload["mode"] {
+	case "error":
+		return res, errors.New("the input made no sense")
+	case "explained":
+		return res, &ports.ExtractionError{Code: "corrupt_input", Message: "the workbook is damaged"}
+	case "panic":
+		var m map[string]int
+		m["boom"]++ // a nil-map write: a real runtime panic
+	case "hang":
+		<-make(chan struct{}) // ignores its context on purpose
+	case "outputs":
+		for i := range 2 {
+			if err := writeOutput(fmt.Sprintf("out-%d.csv", i)); err != nil {
+				return res, err
+			}
+		}
+	case "outputs-then-fail":
+		if err := writeOutput("partial.csv"); err != nil {
+			return res, err
+		}
+		return res, &ports.ExtractionError{Code: "late_failure", Message: "failed after writing"}
+	case "unclosed":
+		w, err := req.Outputs.Create(ctx, "never-closed.csv", "text/csv")
+		if err != nil {
+			return res, err
+		}
+		_, _ = w.Write([]byte("half"))
+	}
+	return res, nil
+}
