@@ -330,7 +330,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // file:// store's directory whose modification time is older than
 // olderThan: debris of writers that crashed before commit. It returns how
 // many it removed; for other schemes it does nothing. It walks the whole
-// directory, so it belongs at start-up, not on a hot path.
+// directory, so it belongs at start-up, not on a hot path. An object whose
+// own key ends in .<hex>.tmp would be taken for a temp file: keep such keys
+// out of file:// stores.
 func (s *Store) SweepTemp(ctx context.Context, olderThan time.Duration) (int, error) {
 	if s.dir == "" {
 		return 0, nil
