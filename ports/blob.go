@@ -24,12 +24,15 @@ type BlobStore interface {
 	// Put MUST stream r into the object at key with bounded memory,
 	// computing size and sha256 on the way. It MUST fail with an error
 	// matching domain.ErrTooLarge (a *domain.TooLargeError) as soon as more
-	// than MaxBytes arrive, and on any error, including ctx cancellation,
-	// MUST leave no object at key.
+	// than MaxBytes arrive. On any error, including ctx cancellation, it
+	// MUST NOT commit any part of r: a new key stays absent and an object
+	// already at key stays unchanged.
 	Put(ctx context.Context, key string, r io.Reader, opts PutOptions) (BlobInfo, error)
 	// Open MUST return a reader of length bytes from offset (length < 0:
-	// to the end), and fail with domain.ErrNotFound when there is no
-	// object at key.
+	// to the end); a range past the end is cut at the end and an offset at
+	// or past the end gives no bytes. It MUST fail with domain.ErrNotFound
+	// when there is no object at key, and with domain.ErrInvalidInput for a
+	// negative offset.
 	Open(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 	// Delete MUST remove the object; deleting a missing object is not an
 	// error.
