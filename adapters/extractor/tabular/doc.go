@@ -1,0 +1,14 @@
+// Package tabular is ADE's spreadsheet extractor: it finds the tables in a
+// CSV or XLSX document (preambles, notes, stacked headers, several tables
+// per sheet, side-by-side tables), maps their columns to the configured
+// fields, normalizes the values and streams one output file per table.
+//
+// The extractor reads each sheet once, row by row, with a small look-ahead
+// window, so memory is bounded by the widest table (and, for XLSX, by the
+// shared strings table), never by the number of rows. Every decision is a
+// pure function of the input bytes and the payload: the same input and
+// configuration give byte-identical outputs, tables, metrics and logs.
+//
+// docs/configuration.md describes the payload and the detection rules for
+// configuration authors.
+package tabular

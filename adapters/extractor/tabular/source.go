@@ -1,0 +1,315 @@
+package tabular
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// row is one spreadsheet row: its 1-based number and its cells from column
+// A. Rows are read once and never modified.
+type row struct {
+	num    int
+	cells  []string
+	hidden bool
+}
+
+// rowReader yields a sheet's rows in order; next returns io.EOF at the end.
+type rowReader interface {
+	next() (*row, error)
+}
+
+// Input formats.
+const (
+	formatCSV  = "csv"
+	formatXLSX = "xlsx"
+)
+
+var (
+	zipMagic = []byte("PK\x03\x04")
+	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+	utf8BOM  = []byte{0xEF, 0xBB, 0xBF}
+)
+
+// sniff decides the input format from the first bytes. It returns an
+// *ExtractionError for empty input and for binary files that are not XLSX.
+func sniff(head []byte) (string, error) {
+	switch {
+	case len(bytes.TrimSpace(bytes.TrimPrefix(head, utf8BOM))) == 0:
+		return "", extractionError(CodeEmptyInput, "the document is empty", nil)
+	case bytes.HasPrefix(head, zipMagic), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return formatXLSX, nil
+	case bytes.HasPrefix(head, oleMagic):
+		return "", extractionError(CodeUnsupportedFormat,
+			"the document is an OLE container (a password-protected XLSX or a legacy XLS), which cannot be read", nil)
+	case bytes.IndexByte(head, 0) >= 0 || !mostlyText(head):
+		return "", extractionError(CodeUnsupportedFormat, "the document is neither CSV text nor an XLSX workbook", nil)
+	}
+	return formatCSV, nil
+}
+
+// mostlyText reports whether a prefix looks like text: few control bytes.
+func mostlyText(b []byte) bool {
+	ctl := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
+			ctl++
+		}
+	}
+	return ctl*50 <= len(b)
+}
+
+// csvReader reads a CSV document as one sheet. Row numbers are those a
+// spreadsheet application shows: one per record, blank lines included.
+type csvReader struct {
+	r       *csv.Reader
+	num     int
+	lastEnd int // line the previous record ended on
+}
+
+func newCSVReader(r io.Reader) *csvReader {
+	br := bufio.NewReaderSize(r, 256<<10)
+	if head, err := br.Peek(3); err == nil && bytes.Equal(head, utf8BOM) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	return &csvReader{r: cr}
+}
+
+func (c *csvReader) next() (*row, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, extractionError(CodeCorruptInput, "the CSV text cannot be parsed", err)
+	}
+	start, _ := c.r.FieldPos(0)
+	gap := max(start-c.lastEnd-1, 0)
+	c.num += gap + 1
+	lastLine, _ := c.r.FieldPos(len(rec) - 1)
+	c.lastEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
+	return &row{num: c.num, cells: rec}, nil
+}
+
+// workbook is an opened XLSX document.
+type workbook struct {
+	f      *excelize.File
+	parts  map[string]string // sheet name -> part path in the zip
+	zr     *zip.Reader
+	closer io.Closer
+}
+
+// sheetInfo is what the workbook says about one sheet before its rows.
+type sheetInfo struct {
+	hiddenCols []bool // by 0-based column
+}
+
+func (s sheetInfo) hidden(col int) bool {
+	return col < len(s.hiddenCols) && s.hiddenCols[col]
+}
+
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// openWorkbook opens the spooled XLSX file.
+func openWorkbook(name string, file readerAtCloser, size int64) (wb *workbook, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			wb, err = nil, extractionError(CodeCorruptInput, "the XLSX workbook is damaged", fmt.Errorf("%v", p))
+		}
+	}()
+	zr, err := zip.NewReader(file, size)
+	if err != nil {
+		return nil, extractionError(CodeCorruptInput, "the XLSX workbook is not a readable zip archive", err)
+	}
+	parts, err := sheetParts(zr)
+	if err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenFile(name, excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: 16 << 30})
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		return nil, extractionError(CodeCorruptInput, "the XLSX workbook cannot be opened", err)
+	}
+	return &workbook{f: f, parts: parts, zr: zr, closer: file}, nil
+}
+
+func (w *workbook) close() {
+	_ = w.f.Close()
+	_ = w.closer.Close()
+}
+
+// sheetParts maps sheet names to their worksheet parts by reading the
+// workbook and its relationships. A zip without a workbook is not XLSX.
+func sheetParts(zr *zip.Reader) (map[string]string, error) {
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/"))] = f
+	}
+	wbFile, ok := files["xl/workbook.xml"]
+	if !ok {
+		return nil, extractionError(CodeUnsupportedFormat, "the zip archive is not an XLSX workbook (no xl/workbook.xml)", nil)
+	}
+	var wbXML struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := decodeZipXML(wbFile, &wbXML); err != nil {
+		return nil, extractionError(CodeCorruptInput, "the XLSX workbook part is damaged", err)
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if relFile, ok := files["xl/_rels/workbook.xml.rels"]; ok {
+		if err := decodeZipXML(relFile, &rels); err != nil {
+			return nil, extractionError(CodeCorruptInput, "the XLSX workbook relationships are damaged", err)
+		}
+	}
+	out := map[string]string{}
+	for _, s := range wbXML.Sheets {
+		for _, r := range rels.Rels {
+			if r.ID != s.RID {
+				continue
+			}
+			target := strings.ReplaceAll(r.Target, "\\", "/")
+			if strings.HasPrefix(target, "/") {
+				target = strings.TrimPrefix(target, "/")
+			} else {
+				target = path.Join("xl", target)
+			}
+			out[s.Name] = strings.ToLower(target)
+		}
+	}
+	return out, nil
+}
+
+func decodeZipXML(f *zip.File, v any) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return xml.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(v)
+}
+
+// info reads the worksheet's column settings, which come before its rows,
+// and stops at <sheetData>: cheap whatever the sheet's size.
+func (w *workbook) info(sheet string) sheetInfo {
+	var info sheetInfo
+	p, ok := w.parts[sheet]
+	if !ok {
+		return info
+	}
+	var zf *zip.File
+	for _, f := range w.zr.File {
+		if strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/")) == p {
+			zf = f
+			break
+		}
+	}
+	if zf == nil {
+		return info
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return info
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(rc)
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return info
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "sheetData":
+			return info
+		case "col":
+			var lo, hi int
+			hidden := false
+			for _, a := range se.Attr {
+				switch a.Name.Local {
+				case "min":
+					lo, _ = strconv.Atoi(a.Value)
+				case "max":
+					hi, _ = strconv.Atoi(a.Value)
+				case "hidden":
+					hidden = a.Value == "1" || a.Value == "true"
+				}
+			}
+			if !hidden || lo < 1 || hi < lo || lo > excelize.MaxColumns {
+				continue
+			}
+			hi = min(hi, excelize.MaxColumns)
+			for len(info.hiddenCols) < hi {
+				info.hiddenCols = append(info.hiddenCols, false)
+			}
+			for c := lo; c <= hi; c++ {
+				info.hiddenCols[c-1] = true
+			}
+		}
+	}
+}
+
+// xlsxReader streams one worksheet through excelize's row iterator.
+type xlsxReader struct {
+	rows *excelize.Rows
+	num  int
+}
+
+func (w *workbook) rows(sheet string) (*xlsxReader, error) {
+	rows, err := w.f.Rows(sheet)
+	if err != nil {
+		return nil, extractionError(CodeCorruptInput, fmt.Sprintf("sheet %q cannot be read", sheet), err)
+	}
+	return &xlsxReader{rows: rows}, nil
+}
+
+func (x *xlsxReader) next() (r *row, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, extractionError(CodeCorruptInput, "the worksheet is damaged", fmt.Errorf("%v", p))
+		}
+	}()
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return nil, extractionError(CodeCorruptInput, "the worksheet is damaged", err)
+		}
+		return nil, io.EOF
+	}
+	x.num++
+	cells, err := x.rows.Columns()
+	if err != nil {
+		return nil, extractionError(CodeCorruptInput, "the worksheet is damaged", err)
+	}
+	return &row{num: x.num, cells: cells, hidden: x.rows.GetRowOpts().Hidden}, nil
+}
+
+func (x *xlsxReader) close() { _ = x.rows.Close() }
