@@ -1,0 +1,8 @@
+package tabular
+
+// Internals the external test package exercises directly.
+var (
+	ApplyTransforms = applyTransforms
+	NormalizeHeader = normalizeHeader
+	ParseDate       = parseDate
+)
