@@ -94,6 +94,24 @@ func (s *sheetScan) fill(n int) error {
 	return nil
 }
 
+// summaryKeys are the normalized first cells of a totals line.
+var summaryKeys = map[string]bool{
+	"total": true, "totals": true, "subtotal": true, "subtotals": true,
+	"grandtotal": true, "grandtotals": true,
+}
+
+// isSummary reports whether a row's first non-blank cell in the band
+// names a total.
+func isSummary(cells []string, bd band) bool {
+	for c := bd.a; c <= bd.b && c < len(cells); c++ {
+		if !isBlank(cells[c]) {
+			v := cells[c]
+			return len(v) < 40 && summaryKeys[normalizeHeader(v)]
+		}
+	}
+	return false
+}
+
 func rowBlank(cells []string) bool {
 	for _, c := range cells {
 		if !isBlank(c) {
@@ -129,7 +147,14 @@ func (s *sheetScan) step(t *table, r *row) (bool, error) {
 	t.lastSeen = r.num
 	t.gap += blanks
 	n, spill := t.fill(r.cells)
+	blankGap := t.gap > len(t.pending)
 	switch {
+	case n > 0 && isSummary(r.cells, t.band):
+		// A totals line closes the table; it is not data.
+		return true, s.end(t, r)
+	case n > 0 && blankGap && len(t.pending) > 0:
+		// A note set off by a blank row separates tables.
+		return true, s.end(t, r)
 	case n == 0:
 		t.gap++
 		if t.gap > maxGapRows {
@@ -156,7 +181,7 @@ func (s *sheetScan) step(t *table, r *row) (bool, error) {
 		}
 		t.pending = append(t.pending, r)
 		t.gap++
-		if t.gap > maxGapRows || len(t.pending) > maxGapSparse {
+		if t.gap > maxGapRows || len(t.pending) > maxGapSparse || blankGap {
 			return true, s.end(t, r)
 		}
 		return false, nil
