@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -118,6 +117,11 @@ func SQLiteDSN(databaseURL string) string {
 }
 
 func openSQLite(databaseURL string) (*DB, error) {
+	if strings.Contains(databaseURL, ":memory:") || strings.Contains(databaseURL, "mode=memory") {
+		// Every pooled connection (and the migration connection) would see
+		// a database of its own.
+		return nil, errors.New("open database: in-memory SQLite is not supported: use a file, or the memory adapter")
+	}
 	dsn := SQLiteDSN(databaseURL)
 	sqldb, err := sql.Open(sqliteshim.ShimName, dsn)
 	if err != nil {
@@ -145,23 +149,9 @@ func (db *DB) isPostgres() bool { return db.bun.Dialect().Name() == dialect.PG }
 // domain.ErrUnavailable.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.bun.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping database: %w: %s", domain.ErrUnavailable, redact(err))
+		return fmt.Errorf("ping database: %w: %w", domain.ErrUnavailable, err)
 	}
 	return nil
-}
-
-// redact keeps the error text but drops a URL's password if a driver
-// quoted one.
-func redact(err error) string {
-	msg := err.Error()
-	for _, f := range strings.Fields(msg) {
-		if u, perr := url.Parse(strings.Trim(f, `"'(),`)); perr == nil && u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				msg = strings.ReplaceAll(msg, f, u.Redacted())
-			}
-		}
-	}
-	return msg
 }
 
 // Close closes every connection.

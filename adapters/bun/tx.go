@@ -70,12 +70,6 @@ func (db *DB) conn(ctx context.Context) bun.IDB {
 	return db.bun
 }
 
-// inTx reports whether ctx carries a transaction of this database.
-func (db *DB) inTx(ctx context.Context) bool {
-	st, ok := ctx.Value(txKey{}).(*txState)
-	return ok && st.db == db
-}
-
 // lockForUpdate adds the row lock of a read-modify-write. This is the one
 // place row locking branches: PostgreSQL locks the row with FOR UPDATE;
 // SQLite has no row locks, and needs none, because every transaction is
