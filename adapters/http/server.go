@@ -74,7 +74,12 @@ func New(opts Options) *fiber.App {
 		AppName:               "ade",
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
-		StrictRouting:         true,
+		// Values from the request (params, headers, query) outlive the
+		// handler: ids end up in events and streams keep the
+		// Last-Event-ID. Immutable makes them copies instead of views of
+		// buffers fasthttp reuses.
+		Immutable:     true,
+		StrictRouting: true,
 		// Stream every body: uploads go to the blob store as they arrive.
 		// BodyLimit then only sizes the prefetch (NOTES.md): JSON bodies up
 		// to it are read before the handler runs; the handlers enforce
