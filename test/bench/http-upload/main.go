@@ -1,0 +1,465 @@
+// Command http-upload measures a large multipart upload over loopback to
+// the real `ade serve` (SQLite + file://, built from this repository)
+// against a minimal net/http server in a child process that streams the
+// same multipart body to a file while hashing it. The body is generated
+// deterministically and streamed by the client, never held in memory. It
+// prints throughput, the ratio to the baseline and each server's peak RSS
+// (VmHWM) as medians; it asserts nothing.
+//
+//	go run ./test/bench/http-upload                 # 1 GiB, 3 runs
+//	go run ./test/bench/http-upload -size 256 -runs 1
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Targets printed beside the figures.
+const (
+	targetRatio  = 0.9
+	targetRSSMiB = 32
+)
+
+func main() {
+	sizeMiB := flag.Int64("size", 1024, "document size in MiB")
+	runs := flag.Int("runs", 3, "runs of each server")
+	bufKiB := flag.Int("baseline-buffer", 1024, "KiB of bufio under the baseline's multipart parser (ade uses 1 MiB); 0 = r.MultipartReader() unbuffered")
+	fsync := flag.Bool("baseline-fsync", true, "fsync the baseline's file before answering (ade's file:// store fsyncs by default)")
+	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
+	child := flag.String("serve-baseline", "", "internal: run the baseline server on this address")
+	childDir := flag.String("baseline-dir", "", "internal: where the baseline server writes")
+	flag.Parse()
+	log.SetFlags(0)
+
+	if *child != "" {
+		if err := serveBaseline(*child, *childDir, *bufKiB<<10, *fsync); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(*sizeMiB<<20, *runs, *dir, *bufKiB, *fsync); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// result is one upload.
+type result struct {
+	mbps   float64
+	rssKiB int64
+}
+
+func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(parent, "ade-http-upload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	bin := filepath.Join(work, "ade")
+	fmt.Printf("building %s ...\n", bin)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("hashing the %d MiB body once ...\n", size>>20)
+	want, err := expectedSHA(size)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}}
+
+	var ade, base []result
+	for i := range runs {
+		// Alternate the order so that neither always runs on a warm cache.
+		order := []string{"ade", "baseline"}
+		if i%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, which := range order {
+			dataDir := filepath.Join(work, fmt.Sprintf("%s-%d", which, i))
+			if err := os.MkdirAll(dataDir, 0o750); err != nil {
+				return err
+			}
+			addr, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			var cmd *exec.Cmd
+			var url string
+			if which == "ade" {
+				cmd = exec.Command(bin, "serve")
+				cmd.Env = append(cleanEnv(),
+					"ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir,
+					"ADE_MAX_UPLOAD_BYTES="+strconv.FormatInt(size+(1<<20), 10),
+					"ADE_LOG_FORMAT=json", "ADE_JOB_TIMEOUT=5m")
+				url = "http://" + addr + "/api/v1/workspaces/default/documents"
+			} else {
+				cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-dir", dataDir,
+					"-baseline-buffer", strconv.Itoa(bufKiB), "-baseline-fsync="+strconv.FormatBool(fsync))
+				cmd.Env = cleanEnv()
+				url = "http://" + addr + "/upload"
+			}
+			r, err := measure(client, cmd, addr, url, size, want)
+			if err != nil {
+				return fmt.Errorf("%s run %d: %w", which, i+1, err)
+			}
+			fmt.Printf("  run %d %-8s %7.1f MB/s  peak RSS %6.1f MiB\n", i+1, which, r.mbps, float64(r.rssKiB)/1024)
+			if which == "ade" {
+				ade = append(ade, r)
+			} else {
+				base = append(base, r)
+			}
+			if err := os.RemoveAll(dataDir); err != nil {
+				return err
+			}
+		}
+	}
+
+	adeMBps, baseMBps := median(ade, func(r result) float64 { return r.mbps }), median(base, func(r result) float64 { return r.mbps })
+	adeRSS, baseRSS := median(ade, func(r result) float64 { return float64(r.rssKiB) / 1024 }), median(base, func(r result) float64 { return float64(r.rssKiB) / 1024 })
+	ratio := adeMBps / baseMBps
+	fmt.Printf("\nhttp-upload: %d MiB multipart over loopback, medians of %d runs\n", size>>20, runs)
+	fmt.Printf("  %-50s %8.1f MB/s  peak RSS %6.1f MiB\n", "ade serve (SQLite + file://, fsync)", adeMBps, adeRSS)
+	bufDesc := fmt.Sprintf("%d KiB bufio", bufKiB)
+	if bufKiB == 0 {
+		bufDesc = "unbuffered"
+	}
+	fmt.Printf("  %-50s %8.1f MB/s  peak RSS %6.1f MiB\n", fmt.Sprintf("baseline net/http (%s, fsync=%t)", bufDesc, fsync), baseMBps, baseRSS)
+	fmt.Printf("  throughput ratio ade/baseline: %.2f (target >= %.1f) %s\n", ratio, targetRatio, verdict(ratio >= targetRatio))
+	fmt.Printf("  ade peak RSS: %.1f MiB (target <= %d MiB) %s\n", adeRSS, targetRSSMiB, verdict(adeRSS <= targetRSSMiB))
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "[meets target]"
+	}
+	return "[MISSES TARGET]"
+}
+
+func median(rs []result, f func(result) float64) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// measure starts the server, uploads the body once, checks the server's
+// sha256, reads the server's VmHWM and stops it with SIGTERM.
+func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, want string) (result, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &limitedWriter{w: &stderr, n: 64 << 10}
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	stop := func() error {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			return errors.New("did not exit within 30s of SIGTERM")
+		}
+	}
+	if err := waitReady(addr, done); err != nil {
+		_ = stop()
+		return result{}, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	body, contentType, length := uploadBody(size)
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		_ = stop()
+		return result{}, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.ContentLength = length
+	start := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		_ = stop()
+		return result{}, fmt.Errorf("upload: %w\n%s", err, stderr.String())
+	}
+	reply, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	elapsed := time.Since(start)
+	if res.StatusCode != http.StatusCreated {
+		_ = stop()
+		return result{}, fmt.Errorf("upload answered %d: %s", res.StatusCode, reply)
+	}
+	var doc struct {
+		SHA256   string `json:"sha256"`
+		ByteSize int64  `json:"byte_size"`
+	}
+	if err := json.Unmarshal(reply, &doc); err != nil {
+		_ = stop()
+		return result{}, fmt.Errorf("upload reply: %w: %s", err, reply)
+	}
+	if doc.SHA256 != want || doc.ByteSize != size {
+		_ = stop()
+		return result{}, fmt.Errorf("server stored %d bytes with sha256 %s, want %d bytes %s", doc.ByteSize, doc.SHA256, size, want)
+	}
+	rss, rssErr := vmHWM(cmd.Process.Pid)
+	client.CloseIdleConnections()
+	if err := stop(); err != nil {
+		return result{}, fmt.Errorf("stop: %w\n%s", err, stderr.String())
+	}
+	if rssErr != nil {
+		return result{}, rssErr
+	}
+	return result{mbps: float64(size) / 1e6 / elapsed.Seconds(), rssKiB: rss}, nil
+}
+
+// vmHWM reads the peak resident set size of pid in KiB.
+func vmHWM(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/pid/status")
+}
+
+func waitReady(addr string, done <-chan error) error {
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			return fmt.Errorf("server exited before it was ready: %v", err)
+		default:
+		}
+		if res, err := c.Get("http://" + addr + "/health/ready"); err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("server not ready after 30s")
+}
+
+// The body: a 1 MiB block of seeded pseudo-random bytes, repeated. Reading
+// it costs the client almost nothing.
+const blockSize = 1 << 20
+
+var block = func() []byte {
+	b := make([]byte, blockSize)
+	r := rand.New(rand.NewChaCha8([32]byte{'a', 'd', 'e'}))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}()
+
+// genReader yields n bytes of the repeated block.
+type genReader struct{ off, n int64 }
+
+func (g *genReader) Read(p []byte) (int, error) {
+	if g.off >= g.n {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), g.n-g.off)]
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], block[(g.off+int64(n))%blockSize:])
+	}
+	g.off += int64(n)
+	return n, nil
+}
+
+func expectedSHA(size int64) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, &genReader{n: size}); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// uploadBody returns a streamed multipart/form-data body with one file
+// part of size generated bytes, its Content-Type and its exact length.
+func uploadBody(size int64) (io.Reader, string, int64) {
+	var head strings.Builder
+	w := multipart.NewWriter(&head)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="bench.bin"`)
+	h.Set("Content-Type", "application/octet-stream")
+	if _, err := w.CreatePart(h); err != nil {
+		panic(err)
+	}
+	tail := "\r\n--" + w.Boundary() + "--\r\n"
+	if strings.Contains(string(block), "--"+w.Boundary()) {
+		panic("the boundary occurs in the body")
+	}
+	r := io.MultiReader(strings.NewReader(head.String()), &genReader{n: size}, strings.NewReader(tail))
+	return r, w.FormDataContentType(), int64(head.Len()) + size + int64(len(tail))
+}
+
+// serveBaseline is the child process: a minimal net/http server that
+// streams the file part to a file through sha256 and answers like ade.
+func serveBaseline(addr, dir string, bufSize int, fsync bool) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, `{"status":"ok"}`) })
+	n := 0
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		var mr *multipart.Reader
+		if bufSize > 0 {
+			_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusUnsupportedMediaType)
+				return
+			}
+			mr = multipart.NewReader(bufio.NewReaderSize(r.Body, bufSize), params["boundary"])
+		} else {
+			var err error
+			if mr, err = r.MultipartReader(); err != nil {
+				http.Error(w, err.Error(), http.StatusUnsupportedMediaType)
+				return
+			}
+		}
+		part, err := mr.NextPart()
+		if err != nil || part.FormName() != "file" {
+			http.Error(w, "no file part", http.StatusBadRequest)
+			return
+		}
+		n++
+		f, err := os.Create(filepath.Join(dir, "upload-"+strconv.Itoa(n)))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		written, err := io.Copy(io.MultiWriter(f, h), part)
+		if err == nil && fsync {
+			err = f.Sync()
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(map[string]any{"sha256": hex.EncodeToString(h.Sum(nil)), "byte_size": written})
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// cleanEnv is the environment without ADE_* variables.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ADE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// repoRoot finds the module root from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ade-go/ade\n") {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("run from inside the ade repository (no go.mod of github.com/ade-go/ade above the working directory)")
+		}
+		dir = up
+	}
+}
+
+// limitedWriter keeps the first n bytes written to it.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
