@@ -149,6 +149,20 @@ func (s *sheetScan) step(t *table, r *row) (bool, error) {
 	n, spill := t.fill(r.cells)
 	blankGap := t.gap > len(t.pending)
 	switch {
+	case r.num <= t.confirmed:
+		// The rows that confirmed the header are data by construction.
+		for _, p := range t.pending {
+			if err := t.addData(p); err != nil {
+				return false, err
+			}
+		}
+		t.pending, t.gap = t.pending[:0], 0
+		return false, t.addData(r)
+	case n == 0 && (spill || (t.gap > 0 && s.foreign(r.cells, t))):
+		// Nothing inside the band but a value right beside it, or after a
+		// blank row a value no open table owns: a title or label of
+		// something else. The table is over.
+		return true, s.end(t, r)
 	case n > 0 && isSummary(r.cells, t.band):
 		// A totals line closes the table; it is not data.
 		return true, s.end(t, r)
@@ -209,6 +223,17 @@ func (s *sheetScan) end(t *table, r *row) error {
 	t.pending = nil
 	s.queue = append(replay, s.queue...)
 	return t.finish()
+}
+
+// foreign reports whether a row has a value in columns that neither t nor
+// any other open table owns.
+func (s *sheetScan) foreign(cells []string, t *table) bool {
+	for c, v := range cells {
+		if (c < t.band.a || c > t.band.b) && !isBlank(v) && s.free(c, nil) {
+			return true
+		}
+	}
+	return false
 }
 
 // headerIn reports whether a new table's header starts at row r in

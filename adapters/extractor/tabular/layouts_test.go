@@ -308,3 +308,21 @@ var _ = Describe("Table detection", func() {
 		Expect(strings.Count(string(sink.files[sink.names()[0]]), "\n")).To(Equal(25))
 	})
 })
+
+var _ = Describe("Side-by-side tables of different lengths", func() {
+	It("keeps the longer table going past the shorter one's totals line", func() {
+		rows := [][]any{{"Name", "Email", "Hours", "", "Item", "Qty"}}
+		for i := range 8 {
+			r := []any{fmt.Sprintf("N%d", i), fmt.Sprintf("n%d@x.org", i), i + 1, ""}
+			switch {
+			case i < 3:
+				r = append(r, fmt.Sprintf("Item %d", i), i*2)
+			case i == 3:
+				r = append(r, "Total", 6)
+			}
+			rows = append(rows, r)
+		}
+		res := mustRun(bytesDoc("s.xlsx", buildXLSX(0, sheetSpec{name: "S", rows: rows})), simplePayload(nil), nil)
+		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F4"}))
+	})
+})

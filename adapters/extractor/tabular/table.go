@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ade-go/ade/domain"
@@ -42,6 +43,7 @@ type table struct {
 	refFill    int
 
 	lastSeen, lastData int
+	confirmed          int // last row of the header's confirmation
 	gap                int
 	pending            []*row
 
@@ -75,6 +77,7 @@ func (x *extraction) newTable(s *sheetScan, c candidate) *table {
 		t.headerRows = append(t.headerRows, h.num)
 	}
 	t.lastSeen = c.headers[len(c.headers)-1].num
+	t.confirmed = c.data[1].num
 	t.refFill = max(fillOf(c.data[0].cells, c.band), fillOf(c.data[1].cells, c.band))
 	leafRow := c.headers[len(c.headers)-1]
 	var groupRow *row
@@ -179,8 +182,7 @@ func (t *table) headerSignal(r *row, cfg *Config) bool {
 			continue
 		}
 		v := r.cells[t.band.a+i]
-		n := normalizeHeader(v)
-		if n != "" && n == t.headerNorm[i] {
+		if n := normalizeHeader(v); n != "" && slices.Contains(t.headerNorm, n) {
 			rep++
 		}
 		if cfg.isSynonym(v) {
