@@ -6,8 +6,9 @@ import (
 	"github.com/ade-go/ade/domain"
 )
 
-// Page selects a slice of a list: Limit items after skipping Offset.
-// Lists are ordered newest first (by creation time, then id, descending).
+// Page selects a slice of a list: Limit items after skipping Offset; a
+// Limit of 0 or less means no limit. Lists are ordered newest first (by
+// creation time, then id, descending).
 type Page struct {
 	Limit  int
 	Offset int
