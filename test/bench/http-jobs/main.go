@@ -1,0 +1,829 @@
+// Command http-jobs measures synchronous job submission (POST /jobs with
+// the stub extractor) and job reads (GET /jobs/{id}) on the real
+// `ade serve` with concurrent keep-alive clients over loopback, against a
+// minimal Fiber server in a child process that runs the same SQL
+// statements directly. It runs on PostgreSQL (ADE_TEST_DATABASE_URL or
+// -db) and, unless -sqlite=false, on the embedded SQLite. It prints
+// jobs/s, requests/s, p50 and p99 and the ratios to the baselines; it
+// asserts nothing.
+//
+//	export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)
+//	go run ./test/bench/http-jobs                    # 32 clients, 10 s per phase
+//	go run ./test/bench/http-jobs -duration 3s -clients 8
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the baseline
+	"github.com/oklog/ulid/v2"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the baseline
+)
+
+// Targets printed beside the figures.
+const (
+	targetSubmitRatio = 0.5
+	targetGetRatio    = 0.6
+)
+
+type options struct {
+	clients  int
+	duration time.Duration
+	warmup   time.Duration
+	maxReq   int64
+}
+
+func main() {
+	var o options
+	db := flag.String("db", os.Getenv("ADE_TEST_DATABASE_URL"), "PostgreSQL URL (a fresh schema is created in it); default $ADE_TEST_DATABASE_URL")
+	withSQLite := flag.Bool("sqlite", true, "also run on the embedded SQLite")
+	flag.IntVar(&o.clients, "clients", 32, "concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
+	flag.Int64Var(&o.maxReq, "max-requests", 2_000_000, "bound on the requests of one phase")
+	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
+	child := flag.String("serve-baseline", "", "internal: run the baseline server on this address")
+	childDriver := flag.String("baseline-driver", "", "internal: pgx or sqlite")
+	childDSN := flag.String("baseline-dsn", "", "internal: the baseline's database")
+	flag.Parse()
+	log.SetFlags(0)
+
+	if *child != "" {
+		if err := serveBaseline(*child, *childDriver, *childDSN); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(o, *db, *withSQLite, *dir); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// phase is the outcome of one load phase.
+type phase struct {
+	ok, failed int64
+	perSec     float64
+	p50, p99   time.Duration
+	firstError string
+}
+
+func (p phase) String() string {
+	s := fmt.Sprintf("%8.0f /s  p50 %7s  p99 %7s  (%d ok", p.perSec, round(p.p50), round(p.p99), p.ok)
+	if p.failed > 0 {
+		s += fmt.Sprintf(", %d FAILED: %s", p.failed, p.firstError)
+	}
+	return s + ")"
+}
+
+func round(d time.Duration) time.Duration {
+	if d > time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// backendFigures are the four phases on one database.
+type backendFigures struct {
+	name                                string
+	adeSubmit, baseSubmit, adeGet, bGet phase
+}
+
+func run(o options, pgURL string, withSQLite bool, parent string) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(parent, "ade-http-jobs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "ade")
+	fmt.Printf("building %s ...\n", bin)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+	}
+
+	var figures []backendFigures
+	if pgURL == "" {
+		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
+	} else {
+		schemaURL, drop, err := freshSchema(pgURL)
+		if err != nil {
+			return err
+		}
+		f, err := runBackend(o, bin, work, "PostgreSQL", schemaURL, "pgx", schemaURL)
+		drop()
+		if err != nil {
+			return err
+		}
+		figures = append(figures, f)
+	}
+	if withSQLite {
+		dataDir := filepath.Join(work, "sqlite")
+		dsn := "file:" + filepath.Join(dataDir, "ade.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		f, err := runBackend(o, bin, dataDir, "SQLite", "", "sqlite", dsn)
+		if err != nil {
+			return err
+		}
+		figures = append(figures, f)
+	}
+
+	fmt.Printf("\nhttp-jobs: %d clients, %s per phase (after %s warm-up), loopback, keep-alive\n", o.clients, o.duration, o.warmup)
+	for _, f := range figures {
+		sr := f.adeSubmit.perSec / f.baseSubmit.perSec
+		gr := f.adeGet.perSec / f.bGet.perSec
+		fmt.Printf("  %s\n", f.name)
+		fmt.Printf("    POST /jobs      ade      %s\n", f.adeSubmit)
+		fmt.Printf("    POST /jobs      baseline %s\n", f.baseSubmit)
+		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", sr, targetSubmitRatio, verdict(sr >= targetSubmitRatio))
+		fmt.Printf("    GET /jobs/{id}  ade      %s\n", f.adeGet)
+		fmt.Printf("    GET /jobs/{id}  baseline %s\n", f.bGet)
+		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", gr, targetGetRatio, verdict(gr >= targetGetRatio))
+	}
+	fmt.Println("  baseline: Fiber handlers on database/sql; POST runs 3 transactions (insert job pending + event; update running + event;")
+	fmt.Println("  insert table + update succeeded + event), GET runs one primary-key select. ade also resolves the workspace,")
+	fmt.Println("  document and configuration and locks the job row before each update.")
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "[meets target]"
+	}
+	return "[MISSES TARGET]"
+}
+
+// runBackend measures ade then the baseline on one database. adeDB is
+// ADE_DATABASE_URL (empty for SQLite in dataDir); the baseline opens
+// driver/dsn, the same database, after ade stopped.
+func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backendFigures, error) {
+	f := backendFigures{name: name}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return f, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return f, err
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(cleanEnv(), "ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir, "ADE_DATABASE_URL="+adeDB, "ADE_LOG_FORMAT=json")
+	srv, err := start(cmd, addr)
+	if err != nil {
+		return f, fmt.Errorf("ade serve: %w", err)
+	}
+	base := "http://" + addr
+	ws, doc, cfg, err := setup(base)
+	if err != nil {
+		_ = srv.stop()
+		return f, fmt.Errorf("%w\n%s", err, srv.stderr.String())
+	}
+	client := newClient()
+	fmt.Printf("%s: ade POST /jobs ...\n", name)
+	var jobIDs []string
+	f.adeSubmit, jobIDs = submitPhase(o, client, base, ws, doc, cfg)
+	fmt.Printf("%s: ade GET /jobs/{id} ...\n", name)
+	f.adeGet = getPhase(o, client, base, ws, jobIDs)
+	client.CloseIdleConnections()
+	if err := srv.stop(); err != nil {
+		return f, fmt.Errorf("stop ade serve: %w\n%s", err, srv.stderr.String())
+	}
+
+	addr, err = freeAddr()
+	if err != nil {
+		return f, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return f, err
+	}
+	cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-driver", driver, "-baseline-dsn", dsn)
+	cmd.Env = cleanEnv()
+	bsrv, err := start(cmd, addr)
+	if err != nil {
+		return f, fmt.Errorf("baseline: %w", err)
+	}
+	base = "http://" + addr
+	fmt.Printf("%s: baseline POST /jobs ...\n", name)
+	f.baseSubmit, jobIDs = submitPhase(o, client, base, ws, doc, cfg)
+	fmt.Printf("%s: baseline GET /jobs/{id} ...\n", name)
+	f.bGet = getPhase(o, client, base, ws, jobIDs)
+	client.CloseIdleConnections()
+	if err := bsrv.stop(); err != nil {
+		return f, fmt.Errorf("stop baseline: %w\n%s", err, bsrv.stderr.String())
+	}
+	return f, nil
+}
+
+func newClient() *http.Client {
+	return &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
+	}
+}
+
+// setup uploads a small document and creates a stub configuration through
+// ade's API; it returns the workspace id, document id and configuration id.
+func setup(base string) (ws, doc, cfg string, err error) {
+	c := newClient()
+	defer c.CloseIdleConnections()
+	var w struct {
+		Items []struct {
+			ID   string `json:"workspace_id"`
+			Slug string `json:"slug"`
+		} `json:"items"`
+	}
+	if err := call(c, http.MethodGet, base+"/api/v1/workspaces", "", nil, http.StatusOK, &w); err != nil {
+		return "", "", "", err
+	}
+	for _, it := range w.Items {
+		if it.Slug == "default" {
+			ws = it.ID
+		}
+	}
+	if ws == "" {
+		return "", "", "", errors.New("no default workspace")
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "roster.csv")
+	_, _ = io.WriteString(fw, "Given Name,Surname\nAvery,Smith\nQuinn,Lee\n")
+	_ = mw.Close()
+	var d struct {
+		ID string `json:"document_id"`
+	}
+	if err := call(c, http.MethodPost, base+"/api/v1/workspaces/"+ws+"/documents", mw.FormDataContentType(), body.Bytes(), http.StatusCreated, &d); err != nil {
+		return "", "", "", err
+	}
+	var cf struct {
+		ID string `json:"configuration_id"`
+	}
+	payload := []byte(`{"document_type":"member_roster","title":"Roster","payload":{"extractor":"stub"}}`)
+	if err := call(c, http.MethodPost, base+"/api/v1/workspaces/"+ws+"/configurations", "application/json", payload, http.StatusCreated, &cf); err != nil {
+		return "", "", "", err
+	}
+	return ws, d.ID, cf.ID, nil
+}
+
+func call(c *http.Client, method, u, ct string, body []byte, want int, out any) error {
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: %d %s", method, u, res.StatusCode, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// submitPhase runs POST /jobs under load and returns the figures and up to
+// 10,000 of the created job ids.
+func submitPhase(o options, c *http.Client, base, ws, doc, cfg string) (phase, []string) {
+	u := base + "/api/v1/workspaces/" + ws + "/jobs"
+	body := []byte(`{"document_id":"` + doc + `","configuration_id":"` + cfg + `"}`)
+	var mu sync.Mutex
+	var ids []string
+	p := load(o, func(i int64) error {
+		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusCreated {
+			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
+		}
+		var j struct {
+			ID     string `json:"job_id"`
+			Status string `json:"status"`
+		}
+		if err := json.Unmarshal(b, &j); err != nil {
+			return err
+		}
+		if j.Status != "succeeded" {
+			return fmt.Errorf("job %s ended %s", j.ID, j.Status)
+		}
+		mu.Lock()
+		if len(ids) < 10_000 {
+			ids = append(ids, j.ID)
+		}
+		mu.Unlock()
+		return nil
+	})
+	return p, ids
+}
+
+// getPhase runs GET /jobs/{id} under load over the given ids.
+func getPhase(o options, c *http.Client, base, ws string, ids []string) phase {
+	if len(ids) == 0 {
+		return phase{firstError: "no jobs to read"}
+	}
+	prefix := base + "/api/v1/workspaces/" + ws + "/jobs/"
+	return load(o, func(i int64) error {
+		res, err := c.Get(prefix + ids[i%int64(len(ids))])
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
+		}
+		return nil
+	})
+}
+
+// load runs do from o.clients goroutines: first for o.warmup (discarded),
+// then for o.duration or until o.maxReq requests.
+func load(o options, do func(i int64) error) phase {
+	if o.warmup > 0 {
+		w := o
+		w.duration, w.warmup = o.warmup, 0
+		_ = load(w, do)
+	}
+	var next, ok, failed atomic.Int64
+	var firstErr atomic.Value
+	lat := make([][]time.Duration, o.clients)
+	deadline := time.Now().Add(o.duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range o.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mine := make([]time.Duration, 0, 1<<14)
+			for time.Now().Before(deadline) {
+				i := next.Add(1) - 1
+				if i >= o.maxReq {
+					break
+				}
+				t := time.Now()
+				err := do(i)
+				d := time.Since(t)
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				ok.Add(1)
+				mine = append(mine, d)
+			}
+			lat[w] = mine
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	p := phase{ok: ok.Load(), failed: failed.Load(), perSec: float64(ok.Load()) / elapsed.Seconds()}
+	if s, _ := firstErr.Load().(string); s != "" {
+		p.firstError = s
+	}
+	if len(all) > 0 {
+		p.p50 = all[len(all)*50/100]
+		p.p99 = all[min(len(all)-1, len(all)*99/100)]
+	}
+	return p
+}
+
+// process is a started server.
+type process struct {
+	cmd    *exec.Cmd
+	done   chan error
+	stderr *strings.Builder
+}
+
+func start(cmd *exec.Cmd, addr string) (*process, error) {
+	p := &process{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}}
+	cmd.Stderr = &limitedWriter{w: p.stderr, n: 64 << 10}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.done <- cmd.Wait() }()
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			return nil, fmt.Errorf("exited before it was ready: %v\n%s", err, p.stderr.String())
+		default:
+		}
+		if res, err := c.Get("http://" + addr + "/health/ready"); err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = p.stop()
+	return nil, fmt.Errorf("not ready after 30s\n%s", p.stderr.String())
+}
+
+func (p *process) stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return errors.New("did not exit within 30s of SIGTERM")
+	}
+}
+
+// freshSchema creates an empty schema in the database of pgURL and returns
+// a URL whose search_path is that schema, and a function dropping it.
+func freshSchema(pgURL string) (string, func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "ade_bench_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("options", "-csearch_path="+schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, pgURL); err == nil {
+			_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			_ = conn.Close(ctx)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// ---- the baseline server (child process) ----
+
+// baseline holds the child's database and its dialect.
+type baseline struct {
+	db     *sql.DB
+	pg     bool
+	stmts  map[string]string
+	tsText bool
+}
+
+// sqliteTime is the fixed-width UTC text ade stores in SQLite.
+const sqliteTime = "2006-01-02T15:04:05.000000Z"
+
+func (b *baseline) ts(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if b.tsText {
+		return t.Format(sqliteTime)
+	}
+	return t
+}
+
+// q rewrites ? placeholders as $n for PostgreSQL.
+func (b *baseline) q(s string) string {
+	if !b.pg {
+		return s
+	}
+	var out strings.Builder
+	n := 0
+	for _, r := range s {
+		if r == '?' {
+			n++
+			out.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
+}
+
+const (
+	insertJob = `INSERT INTO jobs (id, workspace_id, status, document_type, configuration_id, configuration_version,
+	input_document_id, created_by, created_at, updated_at, started_at, finished_at, attempts, metrics, logs,
+	error_code, error_message, output_document_ids)
+	VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, NULL, NULL, ?)`
+	insertEvent = `INSERT INTO events (id, workspace_id, event_type, entity_type, entity_id, occurred_at,
+	actor_type, actor_id, actor_label, source, request_id, payload) VALUES (?, ?, ?, 'job', ?, ?, 'user', 'admin', 'global admin', 'api', ?, ?)`
+	updateRunning = `UPDATE jobs SET status = 'running', updated_at = ?, started_at = ?, attempts = attempts + 1
+	WHERE workspace_id = ? AND id = ? AND status = 'pending'`
+	insertTable = `INSERT INTO extracted_tables (id, workspace_id, job_id, document_id, sequence_index, title, sheet,
+	row_count, columns, sample_rows, metadata, created_at) VALUES (?, ?, ?, ?, 0, ?, 'summary', 3, ?, ?, ?, ?)`
+	updateSucceeded = `UPDATE jobs SET status = 'succeeded', updated_at = ?, finished_at = ?, metrics = ?, logs = ?
+	WHERE workspace_id = ? AND id = ? AND status = 'running'`
+	selectJob = `SELECT id, workspace_id, status, document_type, configuration_id, configuration_version,
+	input_document_id, created_by, created_at, updated_at, started_at, finished_at, attempts, metrics, logs,
+	error_code, error_message, output_document_ids FROM jobs WHERE workspace_id = ? AND id = ?`
+)
+
+func serveBaseline(addr, driver, dsn string) error {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := &baseline{db: db, pg: driver == "pgx", tsText: driver == "sqlite"}
+	if b.pg {
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+	} else {
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	}
+	if err := db.Ping(); err != nil {
+		return err
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/health/ready", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Post("/api/v1/workspaces/:ws/jobs", b.submit)
+	app.Get("/api/v1/workspaces/:ws/jobs/:id", b.get)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		_ = app.ShutdownWithTimeout(10 * time.Second)
+	}()
+	return app.Listener(ln)
+}
+
+type jobJSON struct {
+	JobID                string         `json:"job_id"`
+	WorkspaceID          string         `json:"workspace_id"`
+	Status               string         `json:"status"`
+	DocumentType         string         `json:"document_type"`
+	ConfigurationID      string         `json:"configuration_id"`
+	ConfigurationVersion int            `json:"configuration_version"`
+	InputDocumentID      string         `json:"input_document_id"`
+	CreatedBy            string         `json:"created_by"`
+	CreatedAt            time.Time      `json:"created_at"`
+	UpdatedAt            time.Time      `json:"updated_at"`
+	StartedAt            *time.Time     `json:"started_at"`
+	FinishedAt           *time.Time     `json:"finished_at"`
+	Attempts             int            `json:"attempts"`
+	Metrics              map[string]any `json:"metrics"`
+	Logs                 []any          `json:"logs"`
+	Error                any            `json:"error,omitempty"`
+	OutputDocumentIDs    []string       `json:"output_document_ids"`
+}
+
+func (b *baseline) submit(c *fiber.Ctx) error {
+	var req struct {
+		DocumentID      string `json:"document_id"`
+		ConfigurationID string `json:"configuration_id"`
+	}
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	ws := c.Params("ws")
+	ctx := c.UserContext()
+	id := ulid.Make().String()
+	rid := ulid.Make().String()
+	now := time.Now().UTC()
+	tx := func(fn func(tx *sql.Tx) error) error {
+		t, err := b.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			_ = t.Rollback()
+			return err
+		}
+		return t.Commit()
+	}
+	exec := func(t *sql.Tx, q string, args ...any) error {
+		_, err := t.ExecContext(ctx, b.q(q), args...)
+		return err
+	}
+	updated := func(t *sql.Tx, q string, args ...any) error {
+		res, err := t.ExecContext(ctx, b.q(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("job %s: status moved (%d rows, %v)", id, n, err)
+		}
+		return nil
+	}
+	created := fmt.Sprintf(`{"document_id":%q,"configuration_id":%q,"configuration_version":1,"document_type":"member_roster","status":"pending"}`, req.DocumentID, req.ConfigurationID)
+	err := tx(func(t *sql.Tx) error {
+		if err := exec(t, insertJob, id, ws, "member_roster", req.ConfigurationID, 1, req.DocumentID, "admin", b.ts(now), b.ts(now), "{}", "[]", "[]"); err != nil {
+			return err
+		}
+		return exec(t, insertEvent, ulid.Make().String(), ws, "job.created", id, b.ts(now), rid, created)
+	})
+	if err != nil {
+		return err
+	}
+	started := time.Now().UTC()
+	err = tx(func(t *sql.Tx) error {
+		if err := updated(t, updateRunning, b.ts(started), b.ts(started), ws, id); err != nil {
+			return err
+		}
+		return exec(t, insertEvent, ulid.Make().String(), ws, "job.status.running", id, b.ts(started), rid, `{"from":"pending","to":"running","attempts":1}`)
+	})
+	if err != nil {
+		return err
+	}
+	// The stub extractor's result.
+	rows := []map[string]any{{"field": "job_id", "value": id}, {"field": "document_id", "value": req.DocumentID}, {"field": "configuration_version", "value": 1}}
+	sample, _ := json.Marshal(rows)
+	finished := time.Now().UTC()
+	metrics := map[string]any{"duration_ms": finished.Sub(started).Milliseconds(), "tables_detected": 1, "rows_extracted": 3}
+	mj, _ := json.Marshal(metrics)
+	err = tx(func(t *sql.Tx) error {
+		if err := exec(t, insertTable, ulid.Make().String(), ws, id, req.DocumentID, "Member Roster summary", `["field","value"]`, string(sample), `{"extractor":"stub"}`, b.ts(finished)); err != nil {
+			return err
+		}
+		if err := updated(t, updateSucceeded, b.ts(finished), b.ts(finished), string(mj), "[]", ws, id); err != nil {
+			return err
+		}
+		return exec(t, insertEvent, ulid.Make().String(), ws, "job.status.succeeded", id, b.ts(finished), rid, `{"from":"running","to":"succeeded","attempts":1}`)
+	})
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/workspaces/" + ws + "/jobs/" + id)
+	return c.Status(fiber.StatusCreated).JSON(jobJSON{
+		JobID: id, WorkspaceID: ws, Status: "succeeded", DocumentType: "member_roster", ConfigurationID: req.ConfigurationID,
+		ConfigurationVersion: 1, InputDocumentID: req.DocumentID, CreatedBy: "admin", CreatedAt: now, UpdatedAt: finished,
+		StartedAt: &started, FinishedAt: &finished, Attempts: 1, Metrics: metrics, Logs: []any{}, OutputDocumentIDs: []string{},
+	})
+}
+
+// scanTime reads a timestamp column of either dialect.
+type scanTime struct{ t *time.Time }
+
+func (s scanTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		t := v.UTC()
+		*s.t = t
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return err
+		}
+		*s.t = t
+	case []byte:
+		return s.Scan(string(v))
+	default:
+		return fmt.Errorf("timestamp of type %T", src)
+	}
+	return nil
+}
+
+// scanJSON decodes a JSON column of either dialect into dst.
+type scanJSON struct{ dst any }
+
+func (s scanJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(v), s.dst)
+	case []byte:
+		return json.Unmarshal(v, s.dst)
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("json of type %T", src)
+	}
+}
+
+func (b *baseline) get(c *fiber.Ctx) error {
+	var j jobJSON
+	var started, finished time.Time
+	var errCode, errMsg sql.NullString
+	err := b.db.QueryRowContext(c.UserContext(), b.q(selectJob), c.Params("ws"), c.Params("id")).Scan(
+		&j.JobID, &j.WorkspaceID, &j.Status, &j.DocumentType, &j.ConfigurationID, &j.ConfigurationVersion,
+		&j.InputDocumentID, &j.CreatedBy, scanTime{&j.CreatedAt}, scanTime{&j.UpdatedAt}, scanTime{&started}, scanTime{&finished},
+		&j.Attempts, scanJSON{&j.Metrics}, scanJSON{&j.Logs}, &errCode, &errMsg, scanJSON{&j.OutputDocumentIDs})
+	if errors.Is(err, sql.ErrNoRows) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if !started.IsZero() {
+		j.StartedAt = &started
+	}
+	if !finished.IsZero() {
+		j.FinishedAt = &finished
+	}
+	if errCode.Valid {
+		j.Error = map[string]string{"code": errCode.String, "message": errMsg.String}
+	}
+	return c.JSON(j)
+}
+
+// ---- small helpers ----
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// cleanEnv is the environment without ADE_* variables.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ADE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// repoRoot finds the module root from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ade-go/ade\n") {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("run from inside the ade repository (no go.mod of github.com/ade-go/ade above the working directory)")
+		}
+		dir = up
+	}
+}
+
+// limitedWriter keeps the first n bytes written to it.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		_, _ = l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
