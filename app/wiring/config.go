@@ -1,0 +1,180 @@
+// Package wiring is ADE's go.uber.org/fx composition: one module per
+// adapter, picked from the server's configuration. Driving adapters (HTTP)
+// import the use cases, so the wiring that imports adapters lives here,
+// apart from package app.
+package wiring
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, read from ADE_* environment
+// variables by ConfigFromEnv.
+type Config struct {
+	// HTTPAddr is where the server listens (ADE_HTTP_ADDR).
+	HTTPAddr string
+	// DataDir holds the embedded database and blobs (ADE_DATA_DIR).
+	DataDir string
+	// DatabaseURL selects the database (ADE_DATABASE_URL): empty for an
+	// embedded SQLite file in DataDir, postgres://... for PostgreSQL,
+	// sqlite:PATH for another SQLite file, memory:// for in-memory storage
+	// that is lost at exit.
+	DatabaseURL string
+	// BlobURL selects the blob store (ADE_BLOB_URL): empty for file://
+	// under DataDir/blobs, or any gocloud URL (file://, s3://, mem://).
+	BlobURL string
+	// MaxUploadBytes bounds an upload (ADE_MAX_UPLOAD_BYTES).
+	MaxUploadBytes int64
+	// DocumentRetention is the default document lifetime
+	// (ADE_DOCUMENT_RETENTION_DAYS, in days).
+	DocumentRetention time.Duration
+	// JobTimeout bounds one extraction (ADE_JOB_TIMEOUT, a Go duration).
+	JobTimeout time.Duration
+	// LogFormat is "text" or "json" (ADE_LOG_FORMAT).
+	LogFormat string
+	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM
+	// (ADE_SHUTDOWN_TIMEOUT, a Go duration).
+	ShutdownTimeout time.Duration
+}
+
+// Defaults of the environment variables.
+const (
+	DefaultHTTPAddr        = "127.0.0.1:8000"
+	DefaultDataDir         = "./var"
+	DefaultMaxUploadBytes  = 26214400
+	DefaultRetentionDays   = 30
+	DefaultJobTimeout      = 5 * time.Minute
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// ConfigFromEnv reads the configuration through getenv (os.Getenv in the
+// binary), applying defaults, and reports every invalid value at once.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:    or(getenv("ADE_HTTP_ADDR"), DefaultHTTPAddr),
+		DataDir:     or(getenv("ADE_DATA_DIR"), DefaultDataDir),
+		DatabaseURL: strings.TrimSpace(getenv("ADE_DATABASE_URL")),
+		BlobURL:     strings.TrimSpace(getenv("ADE_BLOB_URL")),
+		LogFormat:   or(getenv("ADE_LOG_FORMAT"), "text"),
+	}
+	var errs []error
+	bad := func(name, value, why string) {
+		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, why))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("ADE_HTTP_ADDR", c.HTTPAddr, "must be host:port")
+	}
+	var err error
+	if c.MaxUploadBytes, err = intVar(getenv, "ADE_MAX_UPLOAD_BYTES", DefaultMaxUploadBytes); err != nil || c.MaxUploadBytes < 1 {
+		bad("ADE_MAX_UPLOAD_BYTES", getenv("ADE_MAX_UPLOAD_BYTES"), "must be a positive number of bytes")
+	}
+	days, err := intVar(getenv, "ADE_DOCUMENT_RETENTION_DAYS", DefaultRetentionDays)
+	if err != nil || days < 1 || days > 36500 {
+		bad("ADE_DOCUMENT_RETENTION_DAYS", getenv("ADE_DOCUMENT_RETENTION_DAYS"), "must be a whole number of days from 1 to 36500")
+	}
+	c.DocumentRetention = time.Duration(days) * 24 * time.Hour
+	if c.JobTimeout, err = durationVar(getenv, "ADE_JOB_TIMEOUT", DefaultJobTimeout); err != nil || c.JobTimeout <= 0 {
+		bad("ADE_JOB_TIMEOUT", getenv("ADE_JOB_TIMEOUT"), "must be a positive duration such as 5m")
+	}
+	if c.ShutdownTimeout, err = durationVar(getenv, "ADE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout); err != nil || c.ShutdownTimeout <= 0 {
+		bad("ADE_SHUTDOWN_TIMEOUT", getenv("ADE_SHUTDOWN_TIMEOUT"), "must be a positive duration such as 30s")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
+	}
+	if c.DatabaseURL != "" {
+		if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+			bad("ADE_DATABASE_URL", redactURL(c.DatabaseURL), err.Error())
+		}
+	}
+	if c.BlobURL != "" {
+		if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme == "" {
+			bad("ADE_BLOB_URL", c.BlobURL, "must be a URL such as file:///srv/ade/blobs, s3://bucket?region=... or mem://")
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// DatabaseTarget returns the database URL to open: the configured one, or
+// the embedded SQLite file in the data directory.
+func (c Config) DatabaseTarget() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "ade.db")
+}
+
+// BlobTarget returns the blob store URL to open: the configured one, or
+// file:// under the data directory.
+func (c Config) BlobTarget() (string, error) {
+	if c.BlobURL != "" {
+		return c.BlobURL, nil
+	}
+	abs, err := filepath.Abs(filepath.Join(c.DataDir, "blobs"))
+	if err != nil {
+		return "", fmt.Errorf("blob directory: %w", err)
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String(), nil
+}
+
+// IsMemoryDatabase reports whether storage is in memory (lost at exit).
+func (c Config) IsMemoryDatabase() bool { return c.DatabaseURL == "memory://" }
+
+func checkDatabaseURL(s string) error {
+	switch {
+	case s == "memory://":
+		return nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return errors.New("a PostgreSQL URL needs a host: postgres://user:pass@host:5432/db")
+		}
+		return nil
+	case strings.HasPrefix(s, "sqlite:"), strings.HasPrefix(s, "file:"):
+		return nil
+	default:
+		return errors.New("must be postgres://..., sqlite:PATH or memory://")
+	}
+}
+
+// redactURL hides a URL's password, for messages and logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+func or(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func intVar(getenv func(string) string, name string, def int64) (int64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	return time.ParseDuration(v)
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/fx"
+
+	bunadapter "github.com/ade-go/ade/adapters/bun"
+	"github.com/ade-go/ade/app/wiring"
+)
+
+func init() {
+	subcommands = append(subcommands, newServeCommand, newMigrateCommand)
+}
+
+const envHelp = `
+Configuration comes from the environment:
+  ADE_HTTP_ADDR                listen address (default 127.0.0.1:8000)
+  ADE_DATA_DIR                 data directory (default ./var)
+  ADE_DATABASE_URL             empty: SQLite file in the data directory;
+                               postgres://...: PostgreSQL; memory://: in memory
+  ADE_BLOB_URL                 empty: file://<data dir>/blobs; s3://...; mem://
+  ADE_MAX_UPLOAD_BYTES         upload limit in bytes (default 26214400)
+  ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default 30)
+  ADE_JOB_TIMEOUT              extraction time limit (default 5m)
+  ADE_LOG_FORMAT               text or json (default text)
+  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)`
+
+func loadConfig() (wiring.Config, error) {
+	c, err := wiring.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return c, &exitError{code: 2, err: err}
+	}
+	return c, nil
+}
+
+func newServeCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API server",
+		Long:  "Run the HTTP API server. It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			app := fx.New(wiring.Server(c, os.Stderr))
+			if err := app.Err(); err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
+			defer cancel()
+			if err := app.Start(startCtx); err != nil {
+				return &exitError{code: 1, err: fmt.Errorf("start: %w", err)}
+			}
+			<-app.Wait()
+			stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
+			defer cancelStop()
+			if err := app.Stop(stopCtx); err != nil {
+				return &exitError{code: 1, err: fmt.Errorf("stop: %w", err)}
+			}
+			return nil
+		},
+	}
+}
+
+func newMigrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		Long:  "Apply the schema migrations to the configured database and exit. Safe to run while servers start." + envHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			if c.IsMemoryDatabase() {
+				return &exitError{code: 2, err: fmt.Errorf("an in-memory database has nothing to migrate")}
+			}
+			if c.DatabaseURL == "" {
+				if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+					return &exitError{code: 1, err: err}
+				}
+			}
+			ctx := cmd.Context()
+			db, err := bunadapter.Open(ctx, c.DatabaseTarget())
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			defer db.Close()
+			if err := db.Migrate(ctx); err != nil {
+				return &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", db.Dialect())
+			return nil
+		},
+	}
+}
