@@ -296,6 +296,22 @@ var _ = Describe("Jobs", func() {
 		Expect(msgs).To(HaveLen(3))
 		Expect(msgs[2].event).To(Equal("job.status.succeeded"))
 	})
+
+	It("ends open streams when the server shuts down", func() {
+		pending, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
+		Expect(err).NotTo(HaveOccurred())
+		resp, err := e.client.Get(e.base + e.ws("/jobs/"+pending.ID()+"/events?stream=true"))
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		rd := bufio.NewReader(resp.Body)
+		_, err = rd.ReadString('\n')
+		Expect(err).NotTo(HaveOccurred())
+		start := time.Now()
+		Expect(e.stop()).To(Succeed())
+		Expect(time.Since(start)).To(BeNumerically("<", 2*time.Second))
+		_, err = io.ReadAll(rd)
+		Expect(err).NotTo(HaveOccurred())
+	})
 })
 
 var _ = Describe("Events and request ids", func() {
@@ -356,8 +372,10 @@ var _ = Describe("Internal errors", func() {
 		Expect(string(r.body)).NotTo(ContainSubstring("pq:"))
 		Expect(string(r.body)).NotTo(ContainSubstring("10.0.0.7"))
 		Expect(p).NotTo(HaveKey("errors"))
-		Eventually(func() string { return e.logs.String() }).Should(ContainSubstring("secret_internal_table"))
-		Expect(e.logs.String()).To(ContainSubstring(`"request_id":"req-500"`))
+		Eventually(e.logText).Should(ContainSubstring("secret_internal_table"))
+		// One structured line per request, without bodies.
+		Eventually(e.logText).Should(MatchRegexp(
+			`"msg":"request","method":"GET","route":"/api/v1/workspaces/:ws/events","status":500,"duration":\d+,"request_id":"req-500","bytes":\d+`))
 	})
 })
 
@@ -393,6 +411,10 @@ var _ = Describe("Operations", func() {
 		Expect(m).To(ContainSubstring("ade_upload_bytes_total 2"))
 		Expect(m).To(ContainSubstring(`ade_jobs_total{status="succeeded"} 0`))
 		Expect(m).NotTo(ContainSubstring("01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+		e.get("/no/such/path/01ARZ3NDEKTSV4RRFFQ69G5FAV", proseOnly)
+		m = string(e.get("/metrics").body)
+		Expect(m).To(ContainSubstring(`route="unmatched",status="404"`))
+		Expect(m).NotTo(ContainSubstring("/no/such/path"))
 	})
 
 	It("serves the OpenAPI document and an offline documentation page", func() {

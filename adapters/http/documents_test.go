@@ -144,18 +144,16 @@ var _ = Describe("Documents", func() {
 			raw := body.Bytes()
 			conn, err := (&nethttpDialer{}).dial(e.base)
 			Expect(err).NotTo(HaveOccurred())
-			_, err = conn.Write([]byte("POST " + e.ws("/documents") + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + ct +
+			_, err = conn.Write([]byte("POST " + e.ws("/documents") + " HTTP/1.1\r\nHost: x\r\nX-Request-ID: gone-away\r\nContent-Type: " + ct +
 				"\r\nContent-Length: " + itoa(len(raw)) + "\r\n\r\n"))
 			Expect(err).NotTo(HaveOccurred())
 			_, err = conn.Write(raw[:len(raw)/2])
 			Expect(err).NotTo(HaveOccurred())
 			Eventually(e.blobs.putKeys).Should(HaveLen(1))
 			Expect(conn.Close()).To(Succeed())
-			Eventually(func() error {
-				_, err := e.blobs.Open(context.Background(), e.blobs.putKeys()[0], 0, -1)
-				return err
-			}).Should(HaveOccurred())
-			Consistently(e.documentCount, "300ms").Should(BeZero())
+			// The handler has finished once its request line is logged.
+			Eventually(e.logText).Should(MatchRegexp(`"request_id":"gone-away"[^\n]*"bytes"`))
+			Expect(e.documentCount()).To(BeZero())
 			e.noBlobsLeft()
 		})
 	})

@@ -3,8 +3,10 @@ package http
 import (
 	"errors"
 	"fmt"
+	"io"
 	nethttp "net/http"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -203,6 +205,7 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 		// The rest of the body is still on the wire: the connection cannot
 		// carry another request.
 		c.Context().SetConnectionClose()
+		lingerDrain(c)
 	}
 	var rerr rangeError
 	if errors.As(err, &rerr) {
@@ -215,6 +218,25 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	c.Response().Header.Del(fiber.HeaderETag)
 	c.Response().Header.Del(fiber.HeaderLocation)
 	return writeJSON(c, p.Status, problemContentType, p)
+}
+
+// Lingering before a close: closing a socket with unread input resets the
+// connection, and a client still sending may then lose the answer. Like
+// net/http, read (and drop) a bounded amount of what is left first.
+const (
+	lingerBytes   = 2 << 20
+	lingerTimeout = 2 * time.Second
+)
+
+func lingerDrain(c *fiber.Ctx) {
+	body := c.Context().RequestBodyStream()
+	if body == nil {
+		return
+	}
+	if conn := c.Context().Conn(); conn != nil {
+		_ = conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	}
+	_, _ = io.CopyN(io.Discard, body, lingerBytes)
 }
 
 // bodyLeftUnread reports whether the request's body was streamed (larger

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -10,6 +11,9 @@ import (
 
 	"github.com/ade-go/ade/domain"
 )
+
+// errNotReady is what /health/ready fails with.
+var errNotReady = errors.New("not ready")
 
 // live handles GET /health/live: the process answers.
 func (s *server) live(c *fiber.Ctx) error {

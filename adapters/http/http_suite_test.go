@@ -105,6 +105,15 @@ type env struct {
 	logs    *bytes.Buffer
 	ready   map[string]error
 	readyMu sync.Mutex
+	stop    func() error
+	logMu   sync.Mutex
+}
+
+// logText returns what the server logged so far.
+func (e *env) logText() string {
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	return e.logs.String()
 }
 
 type envOptions struct {
@@ -132,8 +141,7 @@ func newEnv(o envOptions) *env {
 	Expect(err).NotTo(HaveOccurred())
 
 	e := &env{app: a, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}}
-	var logMu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(lockedWriter{&logMu, e.logs}, nil))
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{&e.logMu, e.logs}, nil))
 	check := func(name string) func(context.Context) error {
 		return func(context.Context) error {
 			e.readyMu.Lock()
@@ -148,7 +156,8 @@ func newEnv(o envOptions) *env {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())
 	go func() { _ = f.Listener(ln) }()
-	DeferCleanup(func() { Expect(f.ShutdownWithTimeout(5 * time.Second)).To(Succeed()) })
+	e.stop = sync.OnceValue(func() error { return f.ShutdownWithTimeout(5 * time.Second) })
+	DeferCleanup(func() { Expect(e.stop()).To(Succeed()) })
 	e.base = "http://" + ln.Addr().String()
 	e.client = &nethttp.Client{Timeout: 10 * time.Second}
 	return e

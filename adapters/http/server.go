@@ -2,10 +2,8 @@ package http
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"regexp"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,9 +46,6 @@ type server struct {
 	maxUpload int64
 	checks    map[string]func(context.Context) error
 	metrics   *metrics
-	// done is closed when the app shuts down, ending event streams.
-	done     chan struct{}
-	doneOnce sync.Once
 }
 
 // New returns the fully configured Fiber app: streaming request bodies,
@@ -68,7 +63,7 @@ func New(opts Options) *fiber.App {
 	}
 	s := &server{
 		app: opts.App, log: opts.Logger, maxUpload: opts.MaxUploadBytes, checks: opts.Checks,
-		metrics: newMetrics(opts.Registry), done: make(chan struct{}),
+		metrics: newMetrics(opts.Registry),
 	}
 	f := fiber.New(fiber.Config{
 		AppName:               "ade",
@@ -91,10 +86,6 @@ func New(opts Options) *fiber.App {
 		// ReadTimeout would cover a whole streamed upload: leave it off and
 		// bound idle keep-alive connections instead.
 		IdleTimeout: 2 * time.Minute,
-	})
-	f.Hooks().OnShutdown(func() error {
-		s.doneOnce.Do(func() { close(s.done) })
-		return nil
 	})
 	f.Use(s.middleware)
 	s.routes(f)
@@ -201,6 +192,3 @@ func (s *server) middleware(c *fiber.Ctx) error {
 		slog.Duration("duration", elapsed), slog.String("request_id", rid), slog.Int("bytes", size))
 	return nil
 }
-
-// errNotReady is what /health/ready fails with.
-var errNotReady = errors.New("not ready")

@@ -45,17 +45,20 @@ func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error 
 	c.Set("X-Accel-Buffering", "no")
 	c.Status(fiber.StatusOK)
 	terminal := job.Status().IsTerminal()
+	// Closed when the server shuts down: a stream must not hold shutdown
+	// up until its client leaves.
+	shutdown := c.Context().Done()
 	// The writer runs after the handler returned, on fasthttp's goroutine:
 	// it must not touch c.
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		s.pumpEvents(ctx, w, workspaceID, jobID, after, terminal)
+		s.pumpEvents(ctx, w, shutdown, workspaceID, jobID, after, terminal)
 	})
 	return nil
 }
 
 // pumpEvents writes events until the terminal one, the client leaving
 // (a failed flush), shutdown or sseMaxDuration.
-func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, workspaceID, jobID, after string, terminal bool) {
+func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, workspaceID, jobID, after string, terminal bool) {
 	deadline := time.After(sseMaxDuration)
 	tick := time.NewTicker(ssePoll)
 	defer tick.Stop()
@@ -102,7 +105,7 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, workspaceID, j
 		case <-tick.C:
 		case <-deadline:
 			return
-		case <-s.done:
+		case <-shutdown:
 			return
 		}
 		// A terminal state whose event was sent before Last-Event-ID ends
