@@ -402,8 +402,10 @@ func describeAPI(b *backend) {
 		It("soft-deletes with a reason; afterwards get, download and delete answer 404", func() {
 			keep := uploadRoster()["document_id"].(string)
 			id := uploadRoster()["document_id"].(string)
+			stored := len(srv.blobKeys())
 			srv.do(http.MethodDelete, api+"/documents/"+id, strings.NewReader(`{"reason":"uploaded twice"}`), h("Content-Type", "application/json")).
 				expect(http.StatusNoContent)
+			Expect(srv.blobKeys()).To(HaveLen(stored-1), "the deleted document's bytes must be removed")
 			expectProblem(srv.get(api+"/documents/"+id), http.StatusNotFound, "not_found")
 			expectProblem(srv.get(api+"/documents/"+id+"/download"), http.StatusNotFound, "not_found")
 			expectProblem(srv.do(http.MethodDelete, api+"/documents/"+id, nil), http.StatusNotFound, "not_found")

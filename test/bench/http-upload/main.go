@@ -70,6 +70,9 @@ func main() {
 type result struct {
 	mbps   float64
 	rssKiB int64
+	// idleKiB is the resident set once the server is ready, before the
+	// upload.
+	idleKiB int64
 }
 
 func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
@@ -137,7 +140,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 			if err != nil {
 				return fmt.Errorf("%s run %d: %w", which, i+1, err)
 			}
-			fmt.Printf("  run %d %-8s %7.1f MB/s  peak RSS %6.1f MiB\n", i+1, which, r.mbps, float64(r.rssKiB)/1024)
+			fmt.Printf("  run %d %-8s %7.1f MB/s  peak RSS %6.1f MiB  (RSS when ready %5.1f MiB)\n", i+1, which, r.mbps, float64(r.rssKiB)/1024, float64(r.idleKiB)/1024)
 			if which == "ade" {
 				ade = append(ade, r)
 			} else {
@@ -151,6 +154,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 
 	adeMBps, baseMBps := median(ade, func(r result) float64 { return r.mbps }), median(base, func(r result) float64 { return r.mbps })
 	adeRSS, baseRSS := median(ade, func(r result) float64 { return float64(r.rssKiB) / 1024 }), median(base, func(r result) float64 { return float64(r.rssKiB) / 1024 })
+	adeIdle := median(ade, func(r result) float64 { return float64(r.idleKiB) / 1024 })
 	ratio := adeMBps / baseMBps
 	fmt.Printf("\nhttp-upload: %d MiB multipart over loopback, medians of %d runs\n", size>>20, runs)
 	fmt.Printf("  %-50s %8.1f MB/s  peak RSS %6.1f MiB\n", "ade serve (SQLite + file://, fsync)", adeMBps, adeRSS)
@@ -160,7 +164,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 	}
 	fmt.Printf("  %-50s %8.1f MB/s  peak RSS %6.1f MiB\n", fmt.Sprintf("baseline net/http (%s, fsync=%t)", bufDesc, fsync), baseMBps, baseRSS)
 	fmt.Printf("  throughput ratio ade/baseline: %.2f (target >= %.1f) %s\n", ratio, targetRatio, verdict(ratio >= targetRatio))
-	fmt.Printf("  ade peak RSS: %.1f MiB (target <= %d MiB) %s\n", adeRSS, targetRSSMiB, verdict(adeRSS <= targetRSSMiB))
+	fmt.Printf("  ade peak RSS: %.1f MiB (target <= %d MiB) %s; %.1f MiB of it before the upload began\n", adeRSS, targetRSSMiB, verdict(adeRSS <= targetRSSMiB), adeIdle)
 	return nil
 }
 
@@ -211,6 +215,11 @@ func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, w
 		_ = stop()
 		return result{}, fmt.Errorf("%w\n%s", err, stderr.String())
 	}
+	idle, err := procStatus(cmd.Process.Pid, "VmRSS:")
+	if err != nil {
+		_ = stop()
+		return result{}, err
+	}
 	body, contentType, length := uploadBody(size)
 	req, err := http.NewRequest(http.MethodPost, url, body)
 	if err != nil {
@@ -244,7 +253,7 @@ func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, w
 		_ = stop()
 		return result{}, fmt.Errorf("server stored %d bytes with sha256 %s, want %d bytes %s", doc.ByteSize, doc.SHA256, size, want)
 	}
-	rss, rssErr := vmHWM(cmd.Process.Pid)
+	rss, rssErr := procStatus(cmd.Process.Pid, "VmHWM:")
 	client.CloseIdleConnections()
 	if err := stop(); err != nil {
 		return result{}, fmt.Errorf("stop: %w\n%s", err, stderr.String())
@@ -252,21 +261,22 @@ func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, w
 	if rssErr != nil {
 		return result{}, rssErr
 	}
-	return result{mbps: float64(size) / 1e6 / elapsed.Seconds(), rssKiB: rss}, nil
+	return result{mbps: float64(size) / 1e6 / elapsed.Seconds(), rssKiB: rss, idleKiB: idle}, nil
 }
 
-// vmHWM reads the peak resident set size of pid in KiB.
-func vmHWM(pid int) (int64, error) {
+// procStatus reads a size field of /proc/<pid>/status (VmHWM: the peak
+// resident set; VmRSS: the current one) in KiB.
+func procStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc/pid/status")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 func waitReady(addr string, done <-chan error) error {
