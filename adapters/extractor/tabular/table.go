@@ -2,7 +2,6 @@ package tabular
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ade-go/ade/domain"
@@ -40,6 +39,9 @@ type table struct {
 	headerRows []int
 	cols       []column
 	headerNorm []string
+	headerSet  map[string]bool
+	normBuf    []byte
+	rowBuf     []string
 	refFill    int
 
 	lastSeen, lastData int
@@ -108,6 +110,12 @@ func (x *extraction) newTable(s *sheetScan, c candidate) *table {
 		t.cols = append(t.cols, cl)
 		t.headerNorm = append(t.headerNorm, normalizeHeader(cl.leaf))
 	}
+	t.headerSet = map[string]bool{}
+	for _, h := range t.headerNorm {
+		if h != "" {
+			t.headerSet[h] = true
+		}
+	}
 	return t
 }
 
@@ -170,37 +178,83 @@ func (t *table) dominant(i int) cellClass {
 
 // headerSignal reports whether a full row inside the table reads like a
 // new header: label-like cells that repeat the table's header, name
-// configured fields, or break the shapes of the columns' data.
+// configured fields, or break the shapes of the columns' data. It runs on
+// every full row, so the common "no" answer allocates nothing.
 func (t *table) headerSignal(r *row, cfg *Config) bool {
-	st := stats(r.cells, t.band)
-	if !headerish(st, 80) {
-		return false
-	}
-	rep, syn, k, m := 0, 0, 0, 0
-	for i := range st.classes {
-		if st.classes[i] == classEmpty {
+	// Cheap first look: a cell without letters, or with an '@', is no
+	// label; more than a fifth of those and the row is data.
+	fill, nonLabels := 0, 0
+	for i := 0; i < t.band.width() && t.band.a+i < len(r.cells); i++ {
+		v := r.cells[t.band.a+i]
+		if isBlank(v) {
 			continue
 		}
-		v := r.cells[t.band.a+i]
-		if n := normalizeHeader(v); n != "" && slices.Contains(t.headerNorm, n) {
-			rep++
+		fill++
+		if !maybeLabel(v) {
+			nonLabels++
 		}
-		if cfg.isSynonym(v) {
-			syn++
+	}
+	if fill < 2 || nonLabels*5 > fill {
+		return false
+	}
+	fill, labels, k, m := 0, 0, 0, 0
+	for i := 0; i < t.band.width() && t.band.a+i < len(r.cells); i++ {
+		v := r.cells[t.band.a+i]
+		if isBlank(v) {
+			continue
+		}
+		fill++
+		cl := classify(v)
+		if isLabel(cl, v) {
+			labels++
 		}
 		if d := t.dominant(i); d != classEmpty {
 			k++
-			if st.classes[i] != d {
+			if cl != d {
 				m++
 			}
 		}
 	}
-	return rep*2 >= st.fill || syn >= 2 || (k >= 1 && m*2 > k)
+	if fill < 2 || labels*100 < fill*80 {
+		return false
+	}
+	signal := k >= 1 && m*2 > k
+	if !signal {
+		rep, syn := 0, 0
+		for i := 0; i < t.band.width() && t.band.a+i < len(r.cells); i++ {
+			v := r.cells[t.band.a+i]
+			if isBlank(v) || len(v) > 80 {
+				continue
+			}
+			t.normBuf = appendNormalized(t.normBuf[:0], v)
+			if len(t.normBuf) == 0 {
+				continue
+			}
+			if t.headerSet[string(t.normBuf)] {
+				rep++
+			}
+			if _, ok := cfg.synonyms[string(t.normBuf)]; ok {
+				syn++
+			}
+		}
+		signal = rep*2 >= fill || syn >= 2
+	}
+	return signal && headerish(stats(r.cells, t.band), 80)
 }
 
 // addData appends a data row.
 func (t *table) addData(r *row) error {
-	vals := make([]string, t.band.width())
+	var vals []string
+	if t.mapped {
+		// Rows are written at once: one buffer serves them all.
+		if t.rowBuf == nil {
+			t.rowBuf = make([]string, t.band.width())
+		}
+		vals = t.rowBuf
+		clear(vals)
+	} else {
+		vals = make([]string, t.band.width())
+	}
 	for c := t.band.a; c <= t.band.b && c < len(r.cells); c++ {
 		vals[c-t.band.a] = r.cells[c]
 	}

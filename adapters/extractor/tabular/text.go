@@ -40,6 +40,22 @@ func normalizeHeader(s string) string {
 	return b.String()
 }
 
+// appendNormalized appends normalizeHeader(s) to dst.
+func appendNormalized(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return append(dst[:0], normalizeHeader(s)...)
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			dst = append(dst, c)
+		case c >= 'A' && c <= 'Z':
+			dst = append(dst, c+'a'-'A')
+		}
+	}
+	return dst
+}
+
 // isBlank reports whether a cell holds nothing but white space.
 func isBlank(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -104,9 +120,8 @@ func classify(s string) cellClass {
 		return classCode
 	}
 	if digits > 0 {
-		if _, ok := parseDate(s); ok && letters <= 9 && !strings.ContainsAny(s, "@") {
-			// "Jan 2, 2024"
-			if len(s) <= 30 {
+		if letters <= 9 && len(s) <= 30 && hasMonthName(s) {
+			if _, ok := parseDate(s); ok { // "Jan 2, 2024"
 				return classDate
 			}
 		}
@@ -148,19 +163,38 @@ func isNumberLike(s string) bool {
 }
 
 func looksLikeDate(s string) bool {
-	if numericDate.MatchString(s) {
+	if _, _, _, _, ok := splitNumericDate(s); ok {
 		return true
 	}
-	if m := timeSuffix.FindStringSubmatch(s); m != nil && numericDate.MatchString(m[1]) {
-		return true
+	if strings.IndexByte(s, ':') >= 0 {
+		if m := timeSuffix.FindStringSubmatch(s); m != nil {
+			_, _, _, _, ok := splitNumericDate(m[1])
+			return ok
+		}
 	}
 	return false
+}
+
+// maybeLabel is a cheap over-approximation of isLabel: the value has a
+// letter (or non-ASCII text) and no '@'.
+func maybeLabel(s string) bool {
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '@':
+			return false
+		case c >= utf8.RuneSelf || isASCIILetter(c):
+			letter = true
+		}
+	}
+	return letter
 }
 
 // isLabel reports whether a value could be a column header: it has a
 // letter, is not an e-mail or a date, and is short.
 func isLabel(c cellClass, s string) bool {
-	return (c == classWord || c == classCode) && len(s) <= 80
+	return (c == classWord || c == classCode) && len(s) <= 80 && maybeLabel(s)
 }
 
 // columnLetter returns the A1 letters of a 0-based column index.

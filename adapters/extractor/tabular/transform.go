@@ -128,10 +128,7 @@ func fullName(s string) string {
 }
 
 var (
-	numericDate = regexp.MustCompile(`^(\d{1,4})([-/.])(\d{1,2})([-/.])(\d{1,4})$`)
-	serialDate  = regexp.MustCompile(`^\d{1,7}(\.\d+)?$`)
-	compactDate = regexp.MustCompile(`^\d{8}$`)
-	timeSuffix  = regexp.MustCompile(`^(\S+?)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$`)
+	timeSuffix = regexp.MustCompile(`^(\S+?)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$`)
 )
 
 // namedLayouts are the month-name forms parseDate accepts (Go's parser
@@ -148,15 +145,20 @@ var namedLayouts = []string{
 // suffix, compact yyyymmdd and Excel serial numbers (1900 date system).
 func parseDate(v string) (string, bool) {
 	s := strings.TrimSpace(v)
-	if m := timeSuffix.FindStringSubmatch(s); m != nil {
-		s = m[1]
+	if strings.IndexByte(s, ':') >= 0 {
+		if m := timeSuffix.FindStringSubmatch(s); m != nil {
+			s = m[1]
+		}
 	}
-	if compactDate.MatchString(s) {
+	if s == "" {
+		return "", false
+	}
+	if allDigits(s) && len(s) == 8 {
 		if t, err := time.Parse("20060102", s); err == nil {
 			return t.Format(time.DateOnly), true
 		}
 	}
-	if serialDate.MatchString(s) {
+	if isSerial(s) {
 		f, err := strconv.ParseFloat(s, 64)
 		if err == nil && f >= 1 && f < 2958466 {
 			days := int(math.Floor(f))
@@ -168,31 +170,11 @@ func parseDate(v string) (string, bool) {
 		}
 		return "", false
 	}
-	if m := numericDate.FindStringSubmatch(s); m != nil && m[2] == m[4] {
-		a, _ := strconv.Atoi(m[1])
-		b, _ := strconv.Atoi(m[3])
-		c, _ := strconv.Atoi(m[5])
-		var y, mo, d int
-		switch {
-		case len(m[1]) == 4:
-			y, mo, d = a, b, c
-		case len(m[1]) > 2 || (len(m[5]) != 4 && len(m[5]) != 2):
-			return "", false
-		case m[2] == ".":
-			d, mo, y = a, b, c
-		case a > 12:
-			d, mo, y = a, b, c
-		default:
-			mo, d, y = a, b, c
-		}
-		if len(m[1]) != 4 && len(m[5]) == 2 {
-			if y < 70 {
-				y += 2000
-			} else {
-				y += 1900
-			}
-		}
-		return validDate(y, mo, d)
+	if a, sep, b, c, ok := splitNumericDate(s); ok {
+		return numericDateValue(a, sep, b, c)
+	}
+	if !hasMonthName(s) {
+		return "", false
 	}
 	s = collapseSpaces(s)
 	for _, layout := range namedLayouts {
@@ -202,6 +184,86 @@ func parseDate(v string) (string, bool) {
 	}
 	return "", false
 }
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isSerial matches up to 7 digits with an optional decimal part.
+func isSerial(s string) bool {
+	intPart, frac, dot := strings.Cut(s, ".")
+	return len(intPart) >= 1 && len(intPart) <= 7 && allDigits(intPart) && (!dot || allDigits(frac))
+}
+
+// splitNumericDate splits "a<sep>b<sep>c" (digits, one separator among
+// - / .) into its parts.
+func splitNumericDate(s string) (string, byte, string, string, bool) {
+	i := strings.IndexAny(s, "-/.")
+	if i <= 0 {
+		return "", 0, "", "", false
+	}
+	sep := s[i]
+	parts := strings.Split(s, string(sep))
+	if len(parts) != 3 {
+		return "", 0, "", "", false
+	}
+	for j, n := range []int{4, 2, 4} {
+		if !allDigits(parts[j]) || len(parts[j]) > n {
+			return "", 0, "", "", false
+		}
+	}
+	return parts[0], sep, parts[1], parts[2], true
+}
+
+func numericDateValue(first string, sep byte, second, third string) (string, bool) {
+	a, _ := strconv.Atoi(first)
+	b, _ := strconv.Atoi(second)
+	c, _ := strconv.Atoi(third)
+	var y, mo, d int
+	switch {
+	case len(first) == 4:
+		y, mo, d = a, b, c
+	case len(first) > 2 || (len(third) != 4 && len(third) != 2):
+		return "", false
+	case sep == '.', a > 12:
+		d, mo, y = a, b, c
+	default:
+		mo, d, y = a, b, c
+	}
+	if len(first) != 4 && len(third) == 2 {
+		if y < 70 {
+			y += 2000
+		} else {
+			y += 1900
+		}
+	}
+	return validDate(y, mo, d)
+}
+
+var monthPrefixes = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// hasMonthName reports whether s has a word starting like a month name.
+func hasMonthName(s string) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		if !isASCIILetter(s[i]) || (i > 0 && isASCIILetter(s[i-1])) {
+			continue
+		}
+		a, b, c := s[i]|0x20, s[i+1]|0x20, s[i+2]|0x20
+		for _, m := range monthPrefixes {
+			if a == m[0] && b == m[1] && c == m[2] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func validDate(y, m, d int) (string, bool) {
 	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {

@@ -1,0 +1,182 @@
+// Command extract-csv measures the tabular extractor on a large CSV file
+// against a bare encoding/csv read of the same file. It prints figures and
+// never asserts: targets are a throughput ratio of at least 0.4 and a peak
+// RSS of at most 64 MiB for the extraction.
+//
+//	go run ./test/bench/extract-csv [-mb 100]
+//
+// The extraction runs in a child process (this program with -child) so its
+// peak RSS is measured alone, from the child's rusage.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ade-go/ade/adapters/extractor/tabular"
+)
+
+var payload = map[string]any{
+	"extractor": "tabular",
+	"fields": []any{
+		map[string]any{"name": "first_name", "synonyms": []any{"first name"}, "transforms": []any{"trim", "title"}},
+		map[string]any{"name": "last_name", "synonyms": []any{"last name"}, "transforms": []any{"trim", "title"}},
+		map[string]any{"name": "email", "synonyms": []any{"email"}, "transforms": []any{"trim", "lower"},
+			"validate": map[string]any{"pattern": `^[^@\s]+@[^@\s]+\.[^@\s]+$`}},
+		map[string]any{"name": "hired", "synonyms": []any{"hire date"}, "transforms": []any{"date"}},
+	},
+}
+
+func main() {
+	mb := flag.Int("mb", 100, "size of the generated CSV in MB")
+	child := flag.String("child", "", "internal: extract this file and report")
+	out := flag.String("out", "", "internal: output directory of the child")
+	profile := flag.String("cpuprofile", "", "write the extraction's CPU profile to this file")
+	flag.Parse()
+	if *child != "" {
+		if *profile != "" {
+			f, err := os.Create(*profile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			defer pprof.StopCPUProfile()
+		}
+		code := runChild(*child, *out)
+		pprof.StopCPUProfile()
+		os.Exit(code)
+	}
+	dir, err := os.MkdirTemp("", "ade-bench-csv-")
+	check(err)
+	defer os.RemoveAll(dir)
+	input := filepath.Join(dir, "members.csv")
+	size := generate(input, int64(*mb)*1e6)
+	fmt.Printf("input: %s, %.1f MB, 20 columns, quoted fields\n", input, float64(size)/1e6)
+
+	// Baseline: encoding/csv reading every record.
+	start := time.Now()
+	rows := baseline(input)
+	base := time.Since(start)
+	baseMBs := float64(size) / 1e6 / base.Seconds()
+	fmt.Printf("baseline encoding/csv: %d records in %v, %.0f MB/s\n", rows, base.Round(time.Millisecond), baseMBs)
+
+	// Extraction, including writing the normalized CSV, in a child process.
+	self, err := os.Executable()
+	check(err)
+	outDir := filepath.Join(dir, "out")
+	cmd := exec.Command(self, "-child", input, "-out", outDir, "-cpuprofile", *profile)
+	cmd.Stderr = os.Stderr
+	start = time.Now()
+	report, err := cmd.Output()
+	check(err)
+	elapsed := time.Since(start)
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	extMBs := float64(size) / 1e6 / elapsed.Seconds()
+	fmt.Printf("tabular extraction: %s in %v (process wall time), %.0f MB/s\n", report, elapsed.Round(time.Millisecond), extMBs)
+	fmt.Println("summary:")
+	fmt.Printf("  throughput ratio extraction/baseline: %.2f (target >= 0.40)\n", extMBs/baseMBs)
+	fmt.Printf("  extraction peak RSS: %.1f MiB (target <= 64 MiB)\n", float64(rss)/1024)
+}
+
+func runChild(input, outDir string) int {
+	sink, err := tabular.NewDirSink(outDir)
+	check(err)
+	res, err := tabular.New().ExtractFile(context.Background(), input, payload, sink)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var outBytes int64
+	for _, f := range sink.Files() {
+		if fi, err := os.Stat(f); err == nil {
+			outBytes += fi.Size()
+		}
+	}
+	fmt.Printf("%d table(s), %v rows, %.1f MB written", len(res.Tables), res.Metrics["rows_extracted"], float64(outBytes)/1e6)
+	return 0
+}
+
+func generate(path string, target int64) int64 {
+	f, err := os.Create(path)
+	check(err)
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	cw := csv.NewWriter(w)
+	header := []string{"First Name", "Last Name", "Email", "Hire Date", "Employer", "Classification", "Local",
+		"Phone", "Street", "City", "Region", "Postal Code", "Status", "Hours", "Rate", "Gross", "Deductions",
+		"Net", "Notes", "Member ID"}
+	check(cw.Write(header))
+	firsts := []string{"avery", "JORDAN", " taylor", "casey ", "Morgan", "riley"}
+	lasts := []string{"Smith", "o'connor", "ST-PIERRE", "Nguyen", "Patel", "Kim"}
+	rec := make([]string, len(header))
+	var written int64
+	for i := 0; written < target; i++ {
+		rec[0] = firsts[i%len(firsts)]
+		rec[1] = lasts[i%len(lasts)]
+		rec[2] = "Member." + strconv.Itoa(i) + "@Example.org"
+		rec[3] = fmt.Sprintf("%d/%d/20%02d", i%12+1, i%28+1, i%25)
+		rec[4] = "Harborline Electrical, Ltd."
+		rec[5] = "Apprentice Year " + strconv.Itoa(i%4+1)
+		rec[6] = "Local " + strconv.Itoa(100+i%500)
+		rec[7] = fmt.Sprintf("(%03d) 555-%04d", 200+i%700, i%10000)
+		rec[8] = strconv.Itoa(i%9000+1) + " Main Street, Unit " + strconv.Itoa(i%40)
+		rec[9] = "Winnipeg"
+		rec[10] = "MB"
+		rec[11] = "R3C 4T" + strconv.Itoa(i%10)
+		rec[12] = "Active"
+		rec[13] = strconv.Itoa(30 + i%15)
+		rec[14] = "32.50"
+		rec[15] = "$1,309.00"
+		rec[16] = "$212.45"
+		rec[17] = "$1,096.55"
+		rec[18] = "assigned to, mobile crew; \"priority\" follow-up"
+		rec[19] = "M-" + strconv.Itoa(100000+i)
+		check(cw.Write(rec))
+		if i%1000 == 0 {
+			cw.Flush()
+			written = int64(w.Buffered())
+			fi, _ := f.Stat()
+			written += fi.Size()
+		}
+	}
+	cw.Flush()
+	check(w.Flush())
+	fi, err := f.Stat()
+	check(err)
+	return fi.Size()
+}
+
+func baseline(path string) int {
+	f, err := os.Open(path)
+	check(err)
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n
+		}
+		check(err)
+		n++
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "extract-csv:", err)
+		os.Exit(1)
+	}
+}
