@@ -105,8 +105,11 @@ var summaryKeys = map[string]bool{
 func isSummary(cells []string, bd band) bool {
 	for c := bd.a; c <= bd.b && c < len(cells); c++ {
 		if !isBlank(cells[c]) {
-			v := cells[c]
-			return len(v) < 40 && summaryKeys[normalizeHeader(v)]
+			v := strings.TrimSpace(cells[c])
+			if len(v) >= 40 || len(v) < 3 || (v[0]|0x20 != 't' && v[0]|0x20 != 's' && v[0]|0x20 != 'g') {
+				return false
+			}
+			return summaryKeys[normalizeHeader(v)]
 		}
 	}
 	return false

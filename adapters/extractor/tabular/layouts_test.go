@@ -2,6 +2,7 @@ package tabular_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"strings"
 
@@ -324,5 +325,18 @@ var _ = Describe("Side-by-side tables of different lengths", func() {
 		}
 		res := mustRun(bytesDoc("s.xlsx", buildXLSX(0, sheetSpec{name: "S", rows: rows})), simplePayload(nil), nil)
 		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F4"}))
+	})
+})
+
+var _ = Describe("CSV outputs", func() {
+	It("quote exactly as encoding/csv does, carriage returns included", func() {
+		rows := [][]any{{"Name", "Notes"}, {"Ann", "a\r\nb"}, {"Bob", " lead \"x\", y"}, {"Cy", "\\."}}
+		sink := newMemSink()
+		res := mustRun(bytesDoc("c.xlsx", buildXLSX(0, sheetSpec{name: "S", rows: rows})), simplePayload(nil), sink)
+		got := sink.files[res.Tables[0].Metadata["output"].(string)]
+		var want bytes.Buffer
+		w := csv.NewWriter(&want)
+		Expect(w.WriteAll([][]string{{"name", "Notes"}, {"Ann", "a\r\nb"}, {"Bob", " lead \"x\", y"}, {"Cy", "\\."}})).To(Succeed())
+		Expect(string(got)).To(Equal(want.String()))
 	})
 })

@@ -4,13 +4,14 @@ import (
 	"archive/zip"
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ade-go/ade/ports"
 )
@@ -73,8 +74,7 @@ func (o *outputs) open(t *table) (tableWriter, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("create output %s: %w", name, err)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	return &csvOut{w: w, bw: bw, cw: csv.NewWriter(bw)}, name, nil
+	return &csvOut{w: w, bw: bufio.NewWriterSize(w, 64<<10)}, name, nil
 }
 
 // commit writes the XLSX workbook, if any.
@@ -102,20 +102,58 @@ func (o *outputs) cleanup() {
 	}
 }
 
-// csvOut streams a table as CSV (RFC 4180 quoting, \n line ends).
+// csvOut streams a table as CSV: the bytes encoding/csv.Writer would
+// write (RFC 4180 quoting, \n line ends), without its per-rune work on the
+// common unquoted field.
 type csvOut struct {
 	w  io.WriteCloser
 	bw *bufio.Writer
-	cw *csv.Writer
 }
 
-func (c *csvOut) write(vals []string) error { return c.cw.Write(vals) }
+func (c *csvOut) write(vals []string) error {
+	for i, v := range vals {
+		if i > 0 {
+			c.bw.WriteByte(',')
+		}
+		if !csvNeedsQuotes(v) {
+			c.bw.WriteString(v)
+			continue
+		}
+		c.bw.WriteByte('"')
+		for len(v) > 0 {
+			j := strings.IndexByte(v, '"')
+			if j < 0 {
+				c.bw.WriteString(v)
+				break
+			}
+			c.bw.WriteString(v[:j+1])
+			c.bw.WriteByte('"')
+			v = v[j+1:]
+		}
+		c.bw.WriteByte('"')
+	}
+	return c.bw.WriteByte('\n')
+}
+
+// csvNeedsQuotes mirrors encoding/csv's rule.
+func csvNeedsQuotes(v string) bool {
+	if v == "" {
+		return false
+	}
+	if v == `\.` {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(v)
+	return unicode.IsSpace(r)
+}
 
 func (c *csvOut) close() error {
-	c.cw.Flush()
-	if err := c.cw.Error(); err != nil {
-		return err
-	}
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
