@@ -141,9 +141,11 @@ var HTTPModule = fx.Module("http",
 	}),
 	fx.Invoke(func(lc fx.Lifecycle, c Config, srv *fiber.App, log *slog.Logger) {
 		served := make(chan struct{})
+		var ln net.Listener
 		lc.Append(fx.Hook{
 			OnStart: func(context.Context) error {
-				ln, err := net.Listen("tcp", c.HTTPAddr)
+				var err error
+				ln, err = net.Listen("tcp", c.HTTPAddr)
 				if err != nil {
 					return fmt.Errorf("listen on %s: %w", c.HTTPAddr, err)
 				}
@@ -158,6 +160,10 @@ var HTTPModule = fx.Module("http",
 			},
 			OnStop: func(ctx context.Context) error {
 				err := srv.ShutdownWithContext(ctx)
+				// A stop right after start can reach fasthttp before Serve
+				// has registered the listener, and then it closes nothing:
+				// close it here too so Serve returns either way.
+				_ = ln.Close()
 				select {
 				case <-served:
 				case <-ctx.Done():

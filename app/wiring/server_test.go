@@ -28,6 +28,14 @@ func memoryConfig() wiring.Config {
 	return c
 }
 
+// stop stops the graph within a bound, so a shutdown that hangs fails the
+// spec instead of the whole run.
+func stop(app *fx.App) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return app.Stop(ctx)
+}
+
 func do(srv *fiber.App, req *nethttp.Request) (int, map[string]any) {
 	resp, err := srv.Test(req, -1)
 	Expect(err).NotTo(HaveOccurred())
@@ -46,7 +54,7 @@ var _ = Describe("the server graph", func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		Expect(app.Start(ctx)).To(Succeed())
-		DeferCleanup(func() { Expect(app.Stop(context.Background())).To(Succeed()) })
+		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
 
 		status, body := do(srv, httptest.NewRequest("GET", "/health/ready", nil))
 		Expect(status).To(Equal(200), "%v", body)
@@ -79,7 +87,7 @@ var _ = Describe("the server graph", func() {
 		var srv *fiber.App
 		app := fx.New(wiring.Server(memoryConfig(), GinkgoWriter), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
-		DeferCleanup(func() { Expect(app.Stop(context.Background())).To(Succeed()) })
+		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
 		for _, payload := range []string{`{"extractor":"stub"}`, `{"extractor":"tabular","fields":[{"name":"email","synonyms":["email"]}]}`} {
 			req := httptest.NewRequest("POST", "/api/v1/workspaces/default/configurations",
 				bytes.NewBufferString(`{"document_type":"roster","title":"Roster","payload":`+payload+`}`))
