@@ -86,7 +86,7 @@ func New(d Deps) (*App, error) {
 	d.Config = d.Config.withDefaults()
 	c := &core{Deps: d}
 	return &App{
-		Workspaces:     &WorkspaceService{c},
+		Workspaces:     &WorkspaceService{c: c},
 		Documents:      &DocumentService{c},
 		Configurations: &ConfigurationService{c},
 		Jobs:           &JobService{c},

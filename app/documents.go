@@ -172,14 +172,16 @@ func (s *DocumentService) Open(ctx context.Context, workspaceID, id string, offs
 	if offset < 0 || offset > d.ByteSize() {
 		return nil, nil, domain.NewInvalid("invalid range", domain.FieldError{Field: "range", Message: "starts outside the document"})
 	}
+	// Open the bytes first: a download that cannot start is no download.
+	rc, err := s.c.Blobs.Open(ctx, d.BlobKey(), offset, length)
+	if err != nil {
+		return nil, nil, fmt.Errorf("download: %w", err)
+	}
 	if err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		return s.c.record(ctx, workspaceID, domain.EventDocumentDownloaded, domain.EntityDocument, id,
 			map[string]any{"offset": offset, "length": length})
 	}); err != nil {
-		return nil, nil, fmt.Errorf("download: %w", err)
-	}
-	rc, err := s.c.Blobs.Open(ctx, d.BlobKey(), offset, length)
-	if err != nil {
+		rc.Close()
 		return nil, nil, fmt.Errorf("download: %w", err)
 	}
 	return d, rc, nil

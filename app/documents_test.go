@@ -227,3 +227,36 @@ func fieldsOf(err error) []string {
 	}
 	return out
 }
+
+var _ = Describe("Workspace resolution", func() {
+	It("finds a workspace by id or slug and keeps answering from its cache", func() {
+		e := newEnv(app.Config{})
+		other, err := e.app.Workspaces.Create(e.ctx, "ops", "Ops")
+		Expect(err).NotTo(HaveOccurred())
+		byID, err := e.app.Workspaces.Resolve(e.ctx, other.ID())
+		Expect(err).NotTo(HaveOccurred())
+		bySlug, err := e.app.Workspaces.Resolve(e.ctx, "ops")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(byID.ID()).To(Equal(other.ID()))
+		Expect(bySlug.ID()).To(Equal(other.ID()))
+		_, err = e.app.Workspaces.Resolve(e.ctx, "nope")
+		Expect(err).To(MatchError(domain.ErrNotFound))
+		// A miss is not cached: the workspace is found once it exists.
+		_, err = e.app.Workspaces.Create(e.ctx, "nope", "Nope")
+		Expect(err).NotTo(HaveOccurred())
+		_, err = e.app.Workspaces.Resolve(e.ctx, "nope")
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("records no download when the bytes cannot be opened", func() {
+		e := newEnv(app.Config{})
+		d, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "a.csv", Body: strings.NewReader(rosterCSV)})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.blobs.Delete(e.ctx, d.BlobKey())).To(Succeed())
+		_, _, err = e.app.Documents.Open(e.ctx, e.ws, d.ID(), 0, -1)
+		Expect(err).To(MatchError(domain.ErrNotFound))
+		timeline, err := e.app.Documents.Events(e.ctx, e.ws, d.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(types(timeline.Items)).To(Equal([]string{domain.EventDocumentUploaded}))
+	})
+})

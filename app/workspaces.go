@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ade-go/ade/ports"
+	"sync"
 
 	"github.com/ade-go/ade/domain"
 )
 
 // WorkspaceService manages workspaces.
-type WorkspaceService struct{ c *core }
+type WorkspaceService struct {
+	c *core
+	// resolved caches Resolve: workspaces are never renamed or removed, so
+	// a found id or slug keeps naming the same workspace, and every API
+	// request saves a database round trip.
+	resolved sync.Map // id or slug -> *domain.Workspace
+}
 
 // Create makes a workspace.
 func (s *WorkspaceService) Create(ctx context.Context, slug, name string) (*domain.Workspace, error) {
@@ -41,9 +48,19 @@ func (s *WorkspaceService) EnsureDefault(ctx context.Context) (*domain.Workspace
 	return w, err
 }
 
-// Resolve finds a workspace by id or slug.
+// Resolve finds a workspace by id or slug. Found workspaces are cached for
+// the life of the service; misses are not, so a workspace created by
+// another process is found as soon as it exists.
 func (s *WorkspaceService) Resolve(ctx context.Context, idOrSlug string) (*domain.Workspace, error) {
-	return s.c.Repos.Workspaces.Get(ctx, idOrSlug)
+	if w, ok := s.resolved.Load(idOrSlug); ok {
+		return domain.RehydrateWorkspace(w.(*domain.Workspace).State()), nil
+	}
+	w, err := s.c.Repos.Workspaces.Get(ctx, idOrSlug)
+	if err != nil {
+		return nil, err
+	}
+	s.resolved.Store(idOrSlug, w)
+	return domain.RehydrateWorkspace(w.State()), nil
 }
 
 // List returns workspaces newest first.
