@@ -71,7 +71,9 @@ type extraction struct {
 	format string
 	outs   *outputs
 	tables []*table
-	logs   []domain.LogEntry
+	// validate holds each field's validate.pattern matcher, or nil.
+	validate []*matcher
+	logs     []domain.LogEntry
 
 	sheets, rowsOut, mapped, unmapped, invalid int
 }
@@ -127,6 +129,12 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 		return res, err
 	}
 	x := &extraction{ctx: ctx, cfg: cfg, base: baseName(req.Document.Filename), format: format}
+	x.validate = make([]*matcher, len(cfg.Fields))
+	for i, f := range cfg.Fields {
+		if f.Validate != nil {
+			x.validate[i] = newMatcher(f.Validate)
+		}
+	}
 	x.outs = newOutputs(ctx, req.Outputs, cfg.OutputFormat, x.base, e.TempDir)
 	defer x.outs.cleanup()
 

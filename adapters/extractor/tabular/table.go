@@ -381,7 +381,7 @@ func (t *table) emit(num int, vals []string) error {
 				issue = "unparsable " + TransformDate
 			case f.Required && isBlank(v):
 				issue = "required value missing"
-			case f.Validate != nil && !isBlank(v) && !f.Validate.MatchString(v):
+			case f.Validate != nil && !isBlank(v) && !t.x.validate[fi].MatchString(v):
 				issue = "fails validate.pattern"
 			}
 			if issue != "" {
