@@ -7,6 +7,9 @@ var (
 	ApplyTransforms = applyTransforms
 	NormalizeHeader = normalizeHeader
 	ParseDate       = parseDate
+	ValidDate       = validDate
+	TitleCase       = titleCase
+	TitleCaseRunes  = titleCaseRunes
 )
 
 // NewMatcher returns the extractor's matcher of re as a function.

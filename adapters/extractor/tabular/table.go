@@ -24,6 +24,16 @@ type column struct {
 	hidden bool
 }
 
+// outPlan is how one output column is made from its source column,
+// resolved once per table.
+type outPlan struct {
+	col      int    // index in table.cols
+	field    *Field // nil: written as read
+	name     string
+	steps    []transformFunc
+	validate *matcher
+}
+
 // pendingRow is a data row kept until the mapping is decided.
 type pendingRow struct {
 	num  int
@@ -59,6 +69,7 @@ type table struct {
 	outCols    []int
 	outNames   []string
 	outBuf     []string
+	plan       []outPlan
 	writer     tableWriter
 	output     string
 	samples    []map[string]any
@@ -337,6 +348,17 @@ func (t *table) decide() error {
 		}
 	}
 	t.outBuf = make([]string, len(t.outCols))
+	t.plan = make([]outPlan, len(t.outCols))
+	for j, ci := range t.outCols {
+		p := outPlan{col: ci}
+		if fi := t.cols[ci].field; fi >= 0 {
+			p.field = &cfg.Fields[fi]
+			p.name = p.field.Name
+			p.steps = compileTransforms(p.field.Transforms)
+			p.validate = t.x.validate[fi]
+		}
+		t.plan[j] = p
+	}
 	w, name, err := t.x.outs.open(t)
 	if err != nil {
 		return err
@@ -367,27 +389,30 @@ func (t *table) fieldMapped(fi int) bool {
 
 // emit normalizes one data row and writes it out.
 func (t *table) emit(num int, vals []string) error {
-	cfg := t.x.cfg
 	bad := 0
-	for j, ci := range t.outCols {
-		v := vals[ci]
-		if fi := t.cols[ci].field; fi >= 0 {
-			f := &cfg.Fields[fi]
-			var ok bool
-			v, ok = applyTransforms(f.Transforms, v)
+	for j := range t.plan {
+		p := &t.plan[j]
+		v := vals[p.col]
+		if f := p.field; f != nil {
+			ok := true
+			for _, step := range p.steps {
+				var good bool
+				v, good = step(v)
+				ok = ok && good
+			}
 			issue := ""
 			switch {
 			case !ok:
 				issue = "unparsable " + TransformDate
 			case f.Required && isBlank(v):
 				issue = "required value missing"
-			case f.Validate != nil && !isBlank(v) && !t.x.validate[fi].MatchString(v):
+			case p.validate != nil && !isBlank(v) && !p.validate.MatchString(v):
 				issue = "fails validate.pattern"
 			}
 			if issue != "" {
 				bad++
 				if len(t.issues) < maxIssues {
-					t.issues = append(t.issues, map[string]any{"row": num, "field": f.Name, "issue": issue})
+					t.issues = append(t.issues, map[string]any{"row": num, "field": p.name, "issue": issue})
 				}
 			}
 		}

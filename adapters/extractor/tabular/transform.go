@@ -13,46 +13,68 @@ import (
 // transform could not understand the value (an unparsable date); the value
 // then keeps what the earlier transforms made of it.
 func applyTransforms(transforms []string, v string) (string, bool) {
+	return runTransforms(compileTransforms(transforms), v)
+}
+
+// transformFunc is one transform; ok is false when it could not
+// understand the value.
+type transformFunc func(v string) (out string, ok bool)
+
+// compileTransforms resolves transform names once, for every row.
+func compileTransforms(names []string) []transformFunc {
+	out := make([]transformFunc, 0, len(names))
+	for _, n := range names {
+		if f, ok := transformFuncs[n]; ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func runTransforms(steps []transformFunc, v string) (string, bool) {
 	ok := true
-	for _, t := range transforms {
+	for _, f := range steps {
 		var good bool
-		v, good = applyTransform(t, v)
+		v, good = f(v)
 		ok = ok && good
 	}
 	return v, ok
 }
 
-func applyTransform(name, v string) (string, bool) {
-	switch name {
-	case TransformTrim:
-		return strings.TrimSpace(v), true
-	case TransformCollapseSpaces:
-		return collapseSpaces(v), true
-	case TransformLower:
-		return strings.ToLower(v), true
-	case TransformUpper:
-		return strings.ToUpper(v), true
-	case TransformTitle:
-		return titleCase(v), true
-	case TransformDigits:
-		return strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v), true
-	case TransformFullName:
-		return fullName(v), true
-	case TransformDate:
-		if strings.TrimSpace(v) == "" {
-			return v, true
-		}
-		if d, ok := parseDate(v); ok {
-			return d, true
-		}
-		return v, false
+var transformFuncs = map[string]transformFunc{
+	TransformTrim:           func(v string) (string, bool) { return strings.TrimSpace(v), true },
+	TransformCollapseSpaces: func(v string) (string, bool) { return collapseSpaces(v), true },
+	TransformLower:          func(v string) (string, bool) { return strings.ToLower(v), true },
+	TransformUpper:          func(v string) (string, bool) { return strings.ToUpper(v), true },
+	TransformTitle:          func(v string) (string, bool) { return titleCase(v), true },
+	TransformDigits:         func(v string) (string, bool) { return digitsOnly(v), true },
+	TransformFullName:       func(v string) (string, bool) { return fullName(v), true },
+	TransformDate:           dateTransform,
+}
+
+func dateTransform(v string) (string, bool) {
+	if strings.TrimSpace(v) == "" {
+		return v, true
 	}
-	return v, true
+	if d, ok := parseDate(v); ok {
+		return d, true
+	}
+	return v, false
+}
+
+// digitsOnly keeps the ASCII digits of s.
+func digitsOnly(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, s)
+		}
+	}
+	return s
 }
 
 // collapseSpaces replaces every run of white space with one space.
@@ -81,6 +103,14 @@ func collapseSpaces(s string) string {
 // rest. A hyphen starts a new word (St-Pierre); an apostrophe does only
 // after a single letter (O'Connor, but Don't).
 func titleCase(s string) string {
+	if t, ok := titleCaseASCII(s); ok {
+		return t
+	}
+	return titleCaseRunes(s)
+}
+
+// titleCaseRunes is titleCase for any text.
+func titleCaseRunes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	capNext, letters := true, 0
@@ -107,6 +137,48 @@ func titleCase(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// titleCaseASCII is titleCase for ASCII text; ok is false for other text.
+// It returns s itself when nothing changes.
+func titleCaseASCII(s string) (string, bool) {
+	var buf []byte
+	capNext, letters := true, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case isASCIILetter(c):
+			want := c | 0x20 // lower case
+			if capNext {
+				want = c &^ 0x20
+			}
+			if want != c && buf == nil {
+				buf = make([]byte, len(s))
+				copy(buf, s[:i])
+			}
+			c = want
+			capNext = false
+			letters++
+		case c == '\'':
+			capNext = letters == 1
+			letters = 0
+		case c >= '0' && c <= '9':
+			capNext = false
+			letters = 0
+		default:
+			capNext = true
+			letters = 0
+		}
+		if buf != nil {
+			buf[i] = c
+		}
+	}
+	if buf == nil {
+		return s, true
+	}
+	return string(buf), true
 }
 
 // fullName turns "Last, First" into "First Last", collapses white space and
@@ -208,22 +280,29 @@ func splitNumericDate(s string) (string, byte, string, string, bool) {
 		return "", 0, "", "", false
 	}
 	sep := s[i]
-	parts := strings.Split(s, string(sep))
-	if len(parts) != 3 {
+	a, rest := s[:i], s[i+1:]
+	j := strings.IndexByte(rest, sep)
+	if j < 0 {
 		return "", 0, "", "", false
 	}
-	for j, n := range []int{4, 2, 4} {
-		if !allDigits(parts[j]) || len(parts[j]) > n {
-			return "", 0, "", "", false
-		}
+	b, c := rest[:j], rest[j+1:]
+	if !allDigits(a) || len(a) > 4 || !allDigits(b) || len(b) > 2 || !allDigits(c) || len(c) > 4 {
+		return "", 0, "", "", false
 	}
-	return parts[0], sep, parts[1], parts[2], true
+	return a, sep, b, c, true
+}
+
+// atoiDigits is the value of a short run of ASCII digits.
+func atoiDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
 
 func numericDateValue(first string, sep byte, second, third string) (string, bool) {
-	a, _ := strconv.Atoi(first)
-	b, _ := strconv.Atoi(second)
-	c, _ := strconv.Atoi(third)
+	a, b, c := atoiDigits(first), atoiDigits(second), atoiDigits(third)
 	var y, mo, d int
 	switch {
 	case len(first) == 4:
@@ -266,12 +345,27 @@ func hasMonthName(s string) bool {
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func validDate(y, m, d int) (string, bool) {
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
 		return "", false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d || int(t.Month()) != m {
-		return "", false
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10),
 	}
-	return t.Format(time.DateOnly), true
+	return string(b[:]), true
+}
+
+// daysIn is the number of days of month m (1-12) of year y (proleptic
+// Gregorian calendar, as package time counts).
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

@@ -1,6 +1,10 @@
 package tabular_test
 
 import (
+	"time"
+
+	"pgregory.net/rapid"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -53,4 +57,34 @@ var _ = Describe("Transforms", func() {
 		Entry(nil, " Given_Name ", "given name"),
 		Entry(nil, "Prénom", "prénom"),
 	)
+})
+
+var _ = Describe("Calendar dates", func() {
+	It("accepts exactly the days package time knows", func() {
+		for _, y := range []int{0, 1, 99, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999, 10000} {
+			for m := 0; m <= 13; m++ {
+				for d := 0; d <= 32; d++ {
+					want, wantOK := "", false
+					if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); y >= 1 && y <= 9999 &&
+						m >= 1 && m <= 12 && d >= 1 && t.Day() == d && int(t.Month()) == m {
+						want, wantOK = t.Format(time.DateOnly), true
+					}
+					got, ok := tabular.ValidDate(y, m, d)
+					Expect(ok).To(Equal(wantOK), "%d-%d-%d", y, m, d)
+					Expect(got).To(Equal(want), "%d-%d-%d", y, m, d)
+				}
+			}
+		}
+	})
+})
+
+var _ = Describe("Title case", func() {
+	It("gives the same text on the ASCII fast path", func() {
+		rapid.Check(GinkgoT(), func(t *rapid.T) {
+			s := rapid.StringOf(rapid.SampledFrom([]rune("aZq' -_.9\t,\u2019Éé"))).Draw(t, "s")
+			if got, want := tabular.TitleCase(s), tabular.TitleCaseRunes(s); got != want {
+				t.Fatalf("%q: %q, want %q", s, got, want)
+			}
+		})
+	})
 })
