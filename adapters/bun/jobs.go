@@ -80,10 +80,10 @@ func (r *jobRow) domain() (*domain.Job, error) {
 	if s.Metrics, err = jsonMap(r.Metrics); err != nil {
 		return nil, err
 	}
-	if err := fromJSON(r.Logs, &s.Logs); err != nil {
+	if err := jsonSlice(r.Logs, &s.Logs); err != nil {
 		return nil, err
 	}
-	if err := fromJSON(r.OutputDocumentIDs, &s.OutputDocumentIDs); err != nil {
+	if err := jsonSlice(r.OutputDocumentIDs, &s.OutputDocumentIDs); err != nil {
 		return nil, err
 	}
 	if r.ErrorCode != nil {
@@ -105,10 +105,33 @@ func (r *JobRepository) Create(ctx context.Context, j *domain.Job) error {
 	return translate("create job", err)
 }
 
-// Get returns a job of the workspace.
+// jobColumns are the jobs table's columns in jobRow's field order.
+const jobColumns = `id, workspace_id, status, document_type, configuration_id, configuration_version,
+	input_document_id, created_by, created_at, updated_at, started_at, finished_at, attempts, metrics, logs,
+	error_code, error_message, output_document_ids`
+
+// getJobSQL is Get's statement in each dialect's placeholder syntax.
+var getJobSQL = map[bool]string{
+	true:  "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = $1 AND id = $2",
+	false: "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = ? AND id = ?",
+}
+
+// Get returns a job of the workspace. It is the API's hottest read, so it
+// runs one fixed statement with bound parameters (a prepared statement
+// that each PostgreSQL connection plans once) and scans the columns
+// directly instead of building the query through the model.
 func (r *JobRepository) Get(ctx context.Context, workspaceID, id string) (*domain.Job, error) {
-	j, _, err := r.get(ctx, r.db.conn(ctx).NewSelect(), workspaceID, id, "get job")
-	return j, err
+	pg := r.db.isPostgres()
+	row := new(jobRow)
+	err := r.db.queryRow(ctx, getJobSQL[pg], workspaceID, id).Scan(
+		&row.ID, &row.WorkspaceID, &row.Status, &row.DocumentType, &row.ConfigurationID, &row.ConfigurationVersion,
+		&row.InputDocumentID, &row.CreatedBy, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.FinishedAt,
+		&row.Attempts, &row.Metrics, &row.Logs, &row.ErrorCode, &row.ErrorMessage, &row.OutputDocumentIDs)
+	if err != nil {
+		return nil, translate("get job", err)
+	}
+	j, err := row.domain()
+	return j, errorf("get job", err)
 }
 
 func (r *JobRepository) get(ctx context.Context, q *bun.SelectQuery, workspaceID, id, op string) (*domain.Job, *jobRow, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/ade-go/ade/domain"
 
 	"github.com/ade-go/ade/ports"
+	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
 )
 
@@ -68,6 +69,24 @@ func (db *DB) conn(ctx context.Context) bun.IDB {
 		return st.tx
 	}
 	return db.bun
+}
+
+// queryRow runs a fixed statement written with the dialect's own
+// placeholders ($n or ?) and bound arguments, in the transaction ctx
+// carries or on the pool. Bun's query builder writes arguments into the
+// SQL text, so its statements differ on every call and PostgreSQL parses
+// and plans each one; a fixed text with bound arguments is prepared once
+// per connection through pgx's statement cache, like any database/sql
+// program's. Only for statements whose text never varies: each distinct
+// text takes a slot in the per-connection cache.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.isPostgres() {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	}
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return db.bun.DB.QueryRowContext(ctx, query, args...)
 }
 
 // lockForUpdate adds the row lock of a read-modify-write. This is the one

@@ -108,9 +108,22 @@ func fromJSON(s string, dst any) error {
 	return nil
 }
 
+// jsonSlice decodes a JSON array column into dst like fromJSON; the empty
+// array, the common case, skips the decoder and gives an empty slice.
+func jsonSlice[T any](s string, dst *[]T) error {
+	if s == "[]" {
+		*dst = []T{}
+		return nil
+	}
+	return fromJSON(s, dst)
+}
+
 // jsonMap decodes a JSON object column. A stored JSON null comes back as a
 // nil map and {} as an empty one, so nil and empty round-trip apart.
 func jsonMap(s string) (map[string]any, error) {
+	if s == "{}" {
+		return map[string]any{}, nil
+	}
 	var m map[string]any
 	if err := fromJSON(s, &m); err != nil {
 		return nil, err
