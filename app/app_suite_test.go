@@ -32,6 +32,9 @@ var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func (c *stepClock) Now() time.Time { return epoch.Add(time.Duration(c.n.Add(1)) * time.Millisecond) }
 
+// jump moves the clock forward by d.
+func (c *stepClock) jump(d time.Duration) { c.n.Add(d.Milliseconds()) }
+
 // recordingBlobs remembers every key a Put was asked to write, so specs can
 // check that failed uploads left nothing behind.
 type recordingBlobs struct {
@@ -58,6 +61,7 @@ type env struct {
 	app   *app.App
 	store *memory.Store
 	blobs *recordingBlobs
+	clock *stepClock
 	ws    string
 	ctx   context.Context
 }
@@ -71,12 +75,13 @@ func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
 	store := memory.New()
+	clock := &stepClock{}
 	a, err := app.New(app.Deps{
 		Repos: store.Repositories(), Blobs: rec, Extractors: exs,
-		Clock: &stepClock{}, IDs: system.NewULIDs(), Config: cfg,
+		Clock: clock, IDs: system.NewULIDs(), Config: cfg,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &env{app: a, store: store, blobs: rec, ws: ws.ID(), ctx: ctx}
+	return &env{app: a, store: store, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -142,7 +143,8 @@ func (s *DocumentService) Discard(ctx context.Context, staged *StagedUpload) {
 	}
 }
 
-// Get returns a document that is not deleted.
+// Get returns a document that is not deleted. An expired document stays
+// readable until the purge sweep (PurgeExpired) removes it.
 func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*domain.Document, error) {
 	d, err := s.c.Repos.Documents.Get(ctx, workspaceID, id)
 	if err != nil {
@@ -152,6 +154,71 @@ func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*dom
 		return nil, fmt.Errorf("document %q: %w", id, domain.ErrNotFound)
 	}
 	return d, nil
+}
+
+// purgeBatch is how many expired documents one sweep query handles.
+const purgeBatch = 100
+
+// PurgeExpired deletes every document whose expiry has passed, in every
+// workspace: the record is kept (deleted by "system", reason "expired")
+// with a document.purged event, and the bytes are removed. It returns how
+// many documents it purged. Safe to run from several processes at once: a
+// document purged by another is skipped.
+func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
+	ctx = WithActor(ctx, domain.SystemActor)
+	purged := 0
+	for offset := 0; ; offset += purgeBatch {
+		workspaces, err := s.c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
+		if err != nil {
+			return purged, fmt.Errorf("purge expired documents: %w", err)
+		}
+		for _, w := range workspaces {
+			n, err := s.purgeWorkspace(ctx, w.ID())
+			purged += n
+			if err != nil {
+				return purged, err
+			}
+		}
+		if len(workspaces) < purgeBatch {
+			return purged, nil
+		}
+	}
+}
+
+func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string) (int, error) {
+	purged := 0
+	for {
+		now := s.c.Clock.Now()
+		batch, err := s.c.Repos.Documents.List(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, ports.Page{Limit: purgeBatch})
+		if err != nil {
+			return purged, fmt.Errorf("purge expired documents: %w", err)
+		}
+		for _, d := range batch {
+			var doc *domain.Document
+			err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+				var err error
+				doc, err = s.c.Repos.Documents.Update(ctx, workspaceID, d.ID(), func(d *domain.Document) error {
+					return d.Delete(domain.SystemActor.ID, "expired", s.c.Clock.Now())
+				})
+				if err != nil {
+					return err
+				}
+				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, d.ID(),
+					map[string]any{"reason": "expired", "expires_at": d.ExpiresAt().Format(time.RFC3339Nano)})
+			})
+			if errors.Is(err, domain.ErrNotFound) {
+				continue // purged or deleted meanwhile
+			}
+			if err != nil {
+				return purged, fmt.Errorf("purge document %s: %w", d.ID(), err)
+			}
+			s.removeBytes(ctx, doc)
+			purged++
+		}
+		if len(batch) < purgeBatch {
+			return purged, nil
+		}
+	}
 }
 
 // List returns the workspace's documents that are not deleted, newest

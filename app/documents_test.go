@@ -260,3 +260,50 @@ var _ = Describe("Workspace resolution", func() {
 		Expect(types(timeline.Items)).To(Equal([]string{domain.EventDocumentUploaded}))
 	})
 })
+
+var _ = Describe("Expiry", func() {
+	It("purges expired documents in every workspace, once, keeping the record", func() {
+		e := newEnv(app.Config{})
+		other, err := e.app.Workspaces.Create(e.ctx, "other", "Other")
+		Expect(err).NotTo(HaveOccurred())
+		soon := epoch.Add(time.Hour)
+		short, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "a.csv",
+			Body: strings.NewReader(rosterCSV), ExpiresAt: &soon})
+		Expect(err).NotTo(HaveOccurred())
+		elsewhere, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: other.ID(), Filename: "b.csv",
+			Body: strings.NewReader(rosterCSV), ExpiresAt: &soon})
+		Expect(err).NotTo(HaveOccurred())
+		long, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "c.csv",
+			Body: strings.NewReader(rosterCSV)})
+		Expect(err).NotTo(HaveOccurred())
+
+		n, err := e.app.Documents.PurgeExpired(e.ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(0), "nothing has expired yet")
+
+		e.clock.jump(2 * time.Hour)
+		n, err = e.app.Documents.PurgeExpired(e.ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(2))
+
+		for _, d := range []*domain.Document{short, elsewhere} {
+			_, err = e.app.Documents.Get(e.ctx, d.WorkspaceID(), d.ID())
+			Expect(err).To(MatchError(domain.ErrNotFound))
+			_, err = e.blobs.Open(e.ctx, d.BlobKey(), 0, -1)
+			Expect(err).To(MatchError(domain.ErrNotFound))
+			row, err := e.store.Repositories().Documents.Get(e.ctx, d.WorkspaceID(), d.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(row.State().DeleteReason).To(Equal("expired"))
+			Expect(row.State().DeletedBy).To(Equal(domain.SystemActor.ID))
+			timeline, err := e.app.Documents.Events(e.ctx, d.WorkspaceID(), d.ID(), app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(types(timeline.Items)).To(Equal([]string{domain.EventDocumentUploaded, domain.EventDocumentPurged}))
+		}
+		_, err = e.app.Documents.Get(e.ctx, e.ws, long.ID())
+		Expect(err).NotTo(HaveOccurred(), "an unexpired document stays")
+
+		n, err = e.app.Documents.PurgeExpired(e.ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(0), "a document is purged once")
+	})
+})

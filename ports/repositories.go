@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/ade-go/ade/domain"
 )
@@ -41,6 +42,9 @@ type DocumentFilter struct {
 	IncludeDeleted bool
 	// ProducedByJobID keeps only the documents a job produced.
 	ProducedByJobID string
+	// ExpiresBefore, when set, keeps only documents whose expiry is
+	// strictly before it (the purge sweep).
+	ExpiresBefore time.Time
 }
 
 // DocumentRepository stores documents.

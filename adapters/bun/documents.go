@@ -98,6 +98,9 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 	if f.ProducedByJobID != "" {
 		q = q.Where("produced_by_job_id = ?", f.ProducedByJobID)
 	}
+	if !f.ExpiresBefore.IsZero() {
+		q = q.Where("expires_at < ?", newDBTime(f.ExpiresBefore))
+	}
 	q = q.OrderExpr("created_at DESC, id DESC")
 	if err := paginate(q, p).Scan(ctx); err != nil {
 		return nil, translate("list documents", err)

@@ -90,7 +90,8 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 	var items []domain.DocumentState
 	for _, st := range r.s.documents {
 		if st.WorkspaceID != workspaceID || (!f.IncludeDeleted && st.DeletedAt != nil) ||
-			(f.ProducedByJobID != "" && st.ProducedByJobID != f.ProducedByJobID) {
+			(f.ProducedByJobID != "" && st.ProducedByJobID != f.ProducedByJobID) ||
+			(!f.ExpiresBefore.IsZero() && !st.ExpiresAt.Before(f.ExpiresBefore)) {
 			continue
 		}
 		items = append(items, st)

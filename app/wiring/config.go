@@ -42,6 +42,9 @@ type Config struct {
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM
 	// (ADE_SHUTDOWN_TIMEOUT, a Go duration).
 	ShutdownTimeout time.Duration
+	// PurgeInterval is how often expired documents are purged
+	// (ADE_PURGE_INTERVAL, a Go duration).
+	PurgeInterval time.Duration
 }
 
 // Defaults of the environment variables.
@@ -52,6 +55,7 @@ const (
 	DefaultRetentionDays   = 30
 	DefaultJobTimeout      = 5 * time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
+	DefaultPurgeInterval   = time.Minute
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -85,6 +89,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = durationVar(getenv, "ADE_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout); err != nil || c.ShutdownTimeout <= 0 {
 		bad("ADE_SHUTDOWN_TIMEOUT", getenv("ADE_SHUTDOWN_TIMEOUT"), "must be a positive duration such as 30s")
+	}
+	if c.PurgeInterval, err = durationVar(getenv, "ADE_PURGE_INTERVAL", DefaultPurgeInterval); err != nil || c.PurgeInterval < time.Second {
+		bad("ADE_PURGE_INTERVAL", getenv("ADE_PURGE_INTERVAL"), "must be a duration of at least 1s such as 1m")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)

@@ -24,6 +24,7 @@ var _ = Describe("ConfigFromEnv", func() {
 		Expect(c.DocumentRetention).To(Equal(30 * 24 * time.Hour))
 		Expect(c.JobTimeout).To(Equal(5 * time.Minute))
 		Expect(c.LogFormat).To(Equal("text"))
+		Expect(c.PurgeInterval).To(Equal(time.Minute))
 		Expect(c.DatabaseTarget()).To(Equal("sqlite:var/ade.db"))
 		blobURL, err := c.BlobTarget()
 		Expect(err).NotTo(HaveOccurred())
@@ -51,11 +52,11 @@ var _ = Describe("ConfigFromEnv", func() {
 	It("reports every bad value at once, without leaking passwords", func() {
 		_, err := wiring.ConfigFromEnv(env(map[string]string{
 			"ADE_HTTP_ADDR": "nope", "ADE_MAX_UPLOAD_BYTES": "-1", "ADE_DOCUMENT_RETENTION_DAYS": "x",
-			"ADE_JOB_TIMEOUT": "soon", "ADE_LOG_FORMAT": "xml", "ADE_DATABASE_URL": "mysql://u:hunter2@h/db",
+			"ADE_JOB_TIMEOUT": "soon", "ADE_LOG_FORMAT": "xml", "ADE_PURGE_INTERVAL": "1ms", "ADE_DATABASE_URL": "mysql://u:hunter2@h/db",
 		}))
 		Expect(err).To(HaveOccurred())
 		for _, name := range []string{"ADE_HTTP_ADDR", "ADE_MAX_UPLOAD_BYTES", "ADE_DOCUMENT_RETENTION_DAYS",
-			"ADE_JOB_TIMEOUT", "ADE_LOG_FORMAT", "ADE_DATABASE_URL"} {
+			"ADE_JOB_TIMEOUT", "ADE_LOG_FORMAT", "ADE_DATABASE_URL", "ADE_PURGE_INTERVAL"} {
 			Expect(err.Error()).To(ContainSubstring(name))
 		}
 		Expect(strings.Contains(err.Error(), "hunter2")).To(BeFalse())

@@ -123,7 +123,51 @@ var AppModule = fx.Module("app",
 			return err
 		}))
 	}),
+	fx.Invoke(startPurgeSweep),
 )
+
+// startPurgeSweep purges expired documents at start and then every
+// PurgeInterval, in the background, until stop.
+func startPurgeSweep(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	sweep := func() {
+		n, err := a.Documents.PurgeExpired(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("purge expired documents", "purged", n, "error", err)
+		case n > 0:
+			log.Info("purged expired documents", "purged", n)
+		}
+	}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				t := time.NewTicker(c.PurgeInterval)
+				defer t.Stop()
+				for {
+					sweep()
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(stopCtx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-stopCtx.Done():
+				return stopCtx.Err()
+			}
+		},
+	})
+}
 
 // HTTPModule serves the API: it listens at start (so a busy port fails
 // start-up) and drains in-flight requests at stop.

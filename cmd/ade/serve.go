@@ -27,7 +27,8 @@ Configuration comes from the environment:
   ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default 30)
   ADE_JOB_TIMEOUT              extraction time limit (default 5m)
   ADE_LOG_FORMAT               text or json (default text)
-  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)`
+  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
+  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)

@@ -195,6 +195,32 @@ func describeDocuments(get func() *world) {
 			Expect(ids(byJob)).To(Equal([]string{produced.ID()}))
 		})
 
+		It("filters by expiry strictly before a time, hiding deleted ones", func() {
+			mk := func(expires time.Time) *domain.Document {
+				s := w.newDocument(w.ws.ID(), nil).State()
+				s.ExpiresAt = expires
+				d := domain.RehydrateDocument(s)
+				Expect(w.repos.Documents.Create(w.ctx, d)).To(Succeed())
+				return d
+			}
+			cut := w.doc.ExpiresAt().Add(-time.Hour)
+			early := mk(cut.Add(-time.Minute))
+			mk(cut) // expiring exactly at the cut is not before it
+			gone := mk(cut.Add(-2 * time.Minute))
+			_, err := w.repos.Documents.Update(w.ctx, w.ws.ID(), gone.ID(), func(d *domain.Document) error {
+				return d.Delete("key-1", "", w.clock.Next())
+			})
+			Expect(err).NotTo(HaveOccurred())
+			other := w.createWorkspace("expiry-elsewhere")
+			s := w.newDocument(other.ID(), nil).State()
+			s.ExpiresAt = cut.Add(-time.Hour)
+			Expect(w.repos.Documents.Create(w.ctx, domain.RehydrateDocument(s))).To(Succeed())
+
+			expired, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{ExpiresBefore: cut}, ports.Page{Limit: 50})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids(expired)).To(Equal([]string{early.ID()}))
+		})
+
 		It("returns fn's error and stores nothing when fn fails", func() {
 			_, err := w.repos.Documents.Update(w.ctx, w.ws.ID(), w.doc.ID(), func(d *domain.Document) error {
 				Expect(d.Delete("key-1", "", w.clock.Next())).To(Succeed())
