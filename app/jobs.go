@@ -342,6 +342,77 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 	return s.fail(ctx, job, domain.JobError{Code: CodeInternal, Message: "the job's results could not be stored"}, res.Logs, started)
 }
 
+// CodeInterrupted marks a job whose run was cut off (the process running it
+// stopped) and was ended by the stale-job sweep.
+const CodeInterrupted = "interrupted"
+
+// staleGrace is how long past the job timeout a running job may stay
+// running before the sweep ends it: a run in a live process always ends
+// within the timeout, so such a job lost its process.
+const staleGrace = time.Minute
+
+// FailStale ends failed (code "interrupted") every job, in every
+// workspace, that has been running longer than the job timeout plus a
+// minute: its process stopped mid-run. It returns how many it ended.
+func (s *JobService) FailStale(ctx context.Context) (int, error) {
+	ctx = WithActor(ctx, domain.SystemActor)
+	ended := 0
+	for offset := 0; ; offset += purgeBatch {
+		workspaces, err := s.c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
+		if err != nil {
+			return ended, fmt.Errorf("fail stale jobs: %w", err)
+		}
+		for _, w := range workspaces {
+			n, err := s.failStaleIn(ctx, w.ID())
+			ended += n
+			if err != nil {
+				return ended, err
+			}
+		}
+		if len(workspaces) < purgeBatch {
+			return ended, nil
+		}
+	}
+}
+
+func (s *JobService) failStaleIn(ctx context.Context, workspaceID string) (int, error) {
+	cutoff := s.c.Clock.Now().Add(-(s.c.Config.JobTimeout + staleGrace))
+	ended := 0
+	// Ended jobs leave the running list, so the next page starts after the
+	// jobs this one kept.
+	for offset := 0; ; {
+		running, err := s.c.Repos.Jobs.List(ctx, workspaceID, ports.JobFilter{Status: domain.JobRunning}, ports.Page{Limit: purgeBatch, Offset: offset})
+		if err != nil {
+			return ended, fmt.Errorf("fail stale jobs: %w", err)
+		}
+		for _, j := range running {
+			started := j.State().StartedAt
+			if started == nil || started.After(cutoff) {
+				continue
+			}
+			cause := domain.JobError{Code: CodeInterrupted,
+				Message: fmt.Sprintf("the job was still running %s after it started; the process running it stopped", s.c.Config.JobTimeout+staleGrace)}
+			_, err := s.transition(ctx, workspaceID, j.ID(), func(j *domain.Job) error {
+				return j.Fail(s.c.Clock.Now(), cause, domain.Outcome{Logs: []domain.LogEntry{{
+					At: s.c.Clock.Now(), Level: domain.LogError, Message: "job failed: " + cause.Message,
+					Details: map[string]any{"code": cause.Code}}}})
+			}, nil)
+			if errors.Is(err, domain.ErrConflict) {
+				continue // it ended meanwhile
+			}
+			if err != nil {
+				return ended, fmt.Errorf("fail stale job %s: %w", j.ID(), err)
+			}
+			ended++
+			offset--
+		}
+		if len(running) < purgeBatch {
+			return ended, nil
+		}
+		offset += len(running)
+	}
+}
+
 // Get returns a job.
 func (s *JobService) Get(ctx context.Context, workspaceID, id string) (*domain.Job, error) {
 	return s.c.Repos.Jobs.Get(ctx, workspaceID, id)

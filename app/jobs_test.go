@@ -342,3 +342,49 @@ var _ = Describe("Jobs", func() {
 		Expect(countJobs()).To(Equal(100))
 	})
 })
+
+var _ = Describe("Stale jobs", func() {
+	It("ends jobs whose process stopped mid-run, and only those", func() {
+		e := newEnv(app.Config{JobTimeout: time.Minute})
+		doc, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "r.csv", Body: strings.NewReader(rosterCSV)})
+		Expect(err).NotTo(HaveOccurred())
+		cfg, err := e.app.Configurations.Create(e.ctx, app.CreateConfigurationRequest{
+			WorkspaceID: e.ws, DocumentType: "roster", Title: "Roster", Payload: map[string]any{"extractor": "stub"}})
+		Expect(err).NotTo(HaveOccurred())
+		startJob := func() *domain.Job {
+			j, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			// A run whose process died: started, never finished.
+			_, err = e.store.Repositories().Jobs.Update(e.ctx, e.ws, j.ID(), func(j *domain.Job) error { return j.Start(e.clock.Now()) })
+			Expect(err).NotTo(HaveOccurred())
+			return j
+		}
+		orphan := startJob()
+		pending, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+
+		n, err := e.app.Jobs.FailStale(e.ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(0), "within its timeout a running job is left alone")
+
+		e.clock.jump(3 * time.Minute)
+		fresh := startJob()
+		n, err = e.app.Jobs.FailStale(e.ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(1))
+
+		got, err := e.app.Jobs.Get(e.ctx, e.ws, orphan.ID())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got.Status()).To(Equal(domain.JobFailed))
+		Expect(got.Error().Code).To(Equal(app.CodeInterrupted))
+		for _, j := range []*domain.Job{fresh, pending} {
+			other, err := e.app.Jobs.Get(e.ctx, e.ws, j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(other.Status().IsTerminal()).To(BeFalse())
+		}
+		p, err := e.app.Jobs.Events(e.ctx, e.ws, orphan.ID(), ports.EventFilter{}, app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(types(p.Items)[len(p.Items)-1]).To(Equal(domain.EventJobFailed))
+		Expect(p.Items[len(p.Items)-1].State().ActorID).To(Equal(domain.SystemActor.ID))
+	})
+})

@@ -123,12 +123,13 @@ var AppModule = fx.Module("app",
 			return err
 		}))
 	}),
-	fx.Invoke(startPurgeSweep),
+	fx.Invoke(startMaintenance),
 )
 
-// startPurgeSweep purges expired documents at start and then every
-// PurgeInterval, in the background, until stop.
-func startPurgeSweep(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
+// startMaintenance runs the background sweeps at start and then every
+// PurgeInterval until stop: expired documents are purged, and jobs left
+// running by a process that stopped mid-run are ended failed.
+func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	sweep := func() {
@@ -138,6 +139,13 @@ func startPurgeSweep(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 			log.Error("purge expired documents", "purged", n, "error", err)
 		case n > 0:
 			log.Info("purged expired documents", "purged", n)
+		}
+		n, err = a.Jobs.FailStale(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("end stale jobs", "ended", n, "error", err)
+		case n > 0:
+			log.Warn("ended jobs left running by a stopped process", "ended", n)
 		}
 	}
 	lc.Append(fx.Hook{
