@@ -771,6 +771,10 @@ func describeAPI(b *backend) {
 			Expect(fieldsOf(p)).To(ContainElement("event_type"))
 		})
 	})
+
+	Describe("under concurrent load", func() {
+		describeLoad(func() *adeServer { return srv })
+	})
 }
 
 // sseEvent is one Server-Sent Event.
