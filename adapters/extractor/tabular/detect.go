@@ -267,16 +267,27 @@ func (s *sheetScan) free(c int, except *table) bool {
 	return true
 }
 
-// following returns the rows right below r (contiguous, non-blank), at
-// most n of them, from the look-ahead queue.
-func (s *sheetScan) following(r *row, n int) []*row {
-	var out []*row
+// anyFree reports whether a column below width belongs to no open table
+// other than except.
+func (s *sheetScan) anyFree(width int, except *table) bool {
+	for c := 0; c < width; c++ {
+		if s.free(c, except) {
+			return true
+		}
+	}
+	return false
+}
+
+// following appends to buf the rows right below r (contiguous, non-blank),
+// at most cap(buf) of them, from the look-ahead queue.
+func (s *sheetScan) following(r *row, buf []*row) []*row {
+	out := buf[:0]
 	want := r.num + 1
 	for _, q := range s.queue {
 		if q.num < want {
 			continue
 		}
-		if q.num != want || len(out) == n {
+		if q.num != want || len(out) == cap(buf) {
 			break
 		}
 		out = append(out, q)
@@ -288,13 +299,17 @@ func (s *sheetScan) following(r *row, n int) []*row {
 // candidates finds the tables whose header starts at row r, in columns no
 // open table (except `except`) owns, left to right.
 func (s *sheetScan) candidates(r *row, except *table) []candidate {
-	next := s.following(r, lookahead)
+	var buf [lookahead]*row
+	next := s.following(r, buf[:])
 	if len(next) < 2 {
 		return nil
 	}
 	width := len(r.cells)
 	for _, q := range next[:2] {
 		width = max(width, len(q.cells))
+	}
+	if !s.anyFree(width, except) {
+		return nil // the common case inside a table: nothing to look at
 	}
 	occupied := func(c int) bool {
 		if !s.free(c, except) {

@@ -196,7 +196,9 @@ func baseName(filename string) string {
 
 func (x *extraction) runCSV(r io.Reader) error {
 	x.sheets = 1
-	return x.scanSheet(x.base, sheetInfo{}, newCSVReader(r))
+	src := newCSVReader(r)
+	defer src.close()
+	return x.scanSheet(x.base, sheetInfo{}, src)
 }
 
 func (x *extraction) runXLSX(r io.Reader, tempDir string) error {

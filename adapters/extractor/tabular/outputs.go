@@ -74,7 +74,7 @@ func (o *outputs) open(t *table) (tableWriter, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("create output %s: %w", name, err)
 	}
-	return &csvOut{w: w, bw: bufio.NewWriterSize(w, 64<<10)}, name, nil
+	return &csvOut{w: w, bw: bufio.NewWriterSize(w, 256<<10)}, name, nil
 }
 
 // commit writes the XLSX workbook, if any.
@@ -111,29 +111,37 @@ type csvOut struct {
 }
 
 func (c *csvOut) write(vals []string) error {
+	// The row is built in the writer's free space: no copy unless it does
+	// not fit.
+	b := c.bw.AvailableBuffer()
 	for i, v := range vals {
 		if i > 0 {
-			c.bw.WriteByte(',')
+			b = append(b, ',')
 		}
 		if !csvNeedsQuotes(v) {
-			c.bw.WriteString(v)
+			b = append(b, v...)
 			continue
 		}
-		c.bw.WriteByte('"')
-		for len(v) > 0 {
+		b = append(b, '"')
+		for {
 			j := strings.IndexByte(v, '"')
 			if j < 0 {
-				c.bw.WriteString(v)
+				b = append(b, v...)
 				break
 			}
-			c.bw.WriteString(v[:j+1])
-			c.bw.WriteByte('"')
+			b = append(b, v[:j+1]...)
+			b = append(b, '"')
 			v = v[j+1:]
 		}
-		c.bw.WriteByte('"')
+		b = append(b, '"')
 	}
-	return c.bw.WriteByte('\n')
+	b = append(b, '\n')
+	_, err := c.bw.Write(b)
+	return err
 }
+
+// csvSpecial marks the bytes that make encoding/csv quote a field.
+var csvSpecial = [256]bool{',': true, '"': true, '\r': true, '\n': true}
 
 // csvNeedsQuotes mirrors encoding/csv's rule.
 func csvNeedsQuotes(v string) bool {
@@ -144,10 +152,12 @@ func csvNeedsQuotes(v string) bool {
 		return true
 	}
 	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case ',', '"', '\r', '\n':
+		if csvSpecial[v[i]] {
 			return true
 		}
+	}
+	if c := v[0]; c < utf8.RuneSelf {
+		return c == ' ' || c == '\t' || c == '\v' || c == '\f'
 	}
 	r, _ := utf8.DecodeRuneInString(v)
 	return unicode.IsSpace(r)

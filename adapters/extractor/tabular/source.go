@@ -71,13 +71,97 @@ func mostlyText(b []byte) bool {
 
 // csvReader reads a CSV document as one sheet. Row numbers are those a
 // spreadsheet application shows: one per record, blank lines included.
+//
+// The text is parsed in a goroutine of its own, which hands the rows over
+// in batches, in order, while the caller detects tables and writes
+// outputs: the rows and their numbers are those a sequential read gives.
+// close must be called once the caller is done with the reader.
 type csvReader struct {
+	batches chan csvBatch
+	done    chan struct{}
+	exited  chan struct{}
+	cur     []*row
+	err     error
+}
+
+// csvBatch is a run of rows, or the error that ended the text (io.EOF at
+// its end).
+type csvBatch struct {
+	rows []*row
+	err  error
+}
+
+// csvBatchRows is how many rows a batch holds.
+const csvBatchRows = 128
+
+func newCSVReader(r io.Reader) *csvReader {
+	c := &csvReader{batches: make(chan csvBatch, 4), done: make(chan struct{}), exited: make(chan struct{})}
+	go c.parse(newCSVParser(r))
+	return c
+}
+
+func (c *csvReader) parse(p *csvParser) {
+	defer close(c.exited)
+	defer func() {
+		if v := recover(); v != nil {
+			select {
+			case c.batches <- csvBatch{err: extractionError(CodeCorruptInput,
+				"the document could not be read", fmt.Errorf("panic: %v", v))}:
+			case <-c.done:
+			}
+		}
+	}()
+	for {
+		rows := make([]*row, 0, csvBatchRows)
+		// One allocation holds the batch's row headers.
+		headers := make([]row, csvBatchRows)
+		var err error
+		for len(rows) < csvBatchRows {
+			r := &headers[len(rows)]
+			if err = p.next(r); err != nil {
+				break
+			}
+			rows = append(rows, r)
+		}
+		select {
+		case c.batches <- csvBatch{rows: rows, err: err}:
+		case <-c.done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *csvReader) next() (*row, error) {
+	for len(c.cur) == 0 {
+		if c.err != nil {
+			return nil, c.err
+		}
+		b := <-c.batches
+		c.cur, c.err = b.rows, b.err
+	}
+	r := c.cur[0]
+	c.cur = c.cur[1:]
+	return r, nil
+}
+
+// close stops the parser and waits for it: the underlying reader is the
+// caller's again.
+func (c *csvReader) close() {
+	close(c.done)
+	<-c.exited
+}
+
+// csvParser turns CSV text into numbered rows.
+type csvParser struct {
 	r       *csv.Reader
 	num     int
 	lastEnd int // line the previous record ended on
 }
 
-func newCSVReader(r io.Reader) *csvReader {
+func newCSVParser(r io.Reader) *csvParser {
 	br := bufio.NewReaderSize(r, 256<<10)
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, utf8BOM) {
 		_, _ = br.Discard(3)
@@ -86,23 +170,25 @@ func newCSVReader(r io.Reader) *csvReader {
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
-	return &csvReader{r: cr}
+	return &csvParser{r: cr}
 }
 
-func (c *csvReader) next() (*row, error) {
+// next reads the next record into r.
+func (c *csvParser) next(r *row) error {
 	rec, err := c.r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
+			return io.EOF
 		}
-		return nil, extractionError(CodeCorruptInput, "the CSV text cannot be parsed", err)
+		return extractionError(CodeCorruptInput, "the CSV text cannot be parsed", err)
 	}
 	start, _ := c.r.FieldPos(0)
 	gap := max(start-c.lastEnd-1, 0)
 	c.num += gap + 1
 	lastLine, _ := c.r.FieldPos(len(rec) - 1)
 	c.lastEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
-	return &row{num: c.num, cells: rec}, nil
+	*r = row{num: c.num, cells: rec}
+	return nil
 }
 
 // workbook is an opened XLSX document.

@@ -203,6 +203,9 @@ func (t *table) headerSignal(r *row, cfg *Config) bool {
 		fill++
 		if !maybeLabel(v) {
 			nonLabels++
+			if nonLabels*5 > t.band.width() {
+				return false // more than a fifth of any fill
+			}
 		}
 	}
 	if fill < 2 || nonLabels*5 > fill {

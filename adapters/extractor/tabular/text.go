@@ -178,17 +178,15 @@ func looksLikeDate(s string) bool {
 // maybeLabel is a cheap over-approximation of isLabel: the value has a
 // letter (or non-ASCII text) and no '@'.
 func maybeLabel(s string) bool {
-	letter := false
+	if strings.IndexByte(s, '@') >= 0 {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '@':
-			return false
-		case c >= utf8.RuneSelf || isASCIILetter(c):
-			letter = true
+		if c := s[i]; c >= utf8.RuneSelf || isASCIILetter(c) {
+			return true
 		}
 	}
-	return letter
+	return false
 }
 
 // isLabel reports whether a value could be a column header: it has a
