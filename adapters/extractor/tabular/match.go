@@ -22,6 +22,10 @@ type matcher struct {
 	prog   *syntax.Prog // nil: always the regexp
 	states []*dfaState
 	index  map[string]int32
+	// trans is every state's next [128]int32, flattened for the hot loop
+	// (-1: not computed yet); flags[i] says whether state i has matched.
+	trans []int32
+	flags []bool
 	// scratch for closures
 	seen  []bool
 	stack []uint32
@@ -33,9 +37,8 @@ type matcher struct {
 // rune, and $ assertions waiting for the end of the text.
 type dfaState struct {
 	pcs   []uint32
-	match bool       // a match ends here: the text matches whatever follows
-	end   bool       // the text matches if it ends here
-	next  [128]int32 // next state by byte; -1 until computed
+	match bool // a match ends here: the text matches whatever follows
+	end   bool // the text matches if it ends here
 }
 
 func newMatcher(re *regexp.Regexp) *matcher {
@@ -66,26 +69,26 @@ func (m *matcher) MatchString(s string) bool {
 	if m.prog == nil || s == "" {
 		return m.re.MatchString(s)
 	}
-	st := m.states[0]
+	st := int32(0)
 	for i := 0; i < len(s); i++ {
-		if st.match {
+		if m.flags[st] {
 			return true
 		}
 		b := s[i]
 		if b >= 0x80 {
 			return m.re.MatchString(s)
 		}
-		n := st.next[b]
+		n := m.trans[int(st)<<7|int(b)]
 		if n < 0 {
 			if len(m.states) >= maxDFAStates {
 				return m.re.MatchString(s)
 			}
-			n = m.closure(st, b, false)
-			st.next[b] = n
+			n = m.closure(m.states[st], b, false)
+			m.trans[int(st)<<7|int(b)] = n
 		}
-		st = m.states[n]
+		st = n
 	}
-	return st.match || st.end
+	return m.states[st].match || m.states[st].end
 }
 
 // closure builds (or finds) the state reached from `from` on byte b, or the
@@ -120,9 +123,6 @@ func (m *matcher) closure(from *dfaState, b byte, begin bool) int32 {
 		return n
 	}
 	st := &dfaState{pcs: slices.Clone(m.leaf), match: match}
-	for i := range st.next {
-		st.next[i] = -1
-	}
 	// The text may end here: resolve the waiting $ assertions.
 	clear(m.seen)
 	m.leaf = m.leaf[:0]
@@ -134,6 +134,10 @@ func (m *matcher) closure(from *dfaState, b byte, begin bool) int32 {
 	n := int32(len(m.states))
 	m.states = append(m.states, st)
 	m.index[string(m.key)] = n
+	m.flags = append(m.flags, match)
+	for range 128 {
+		m.trans = append(m.trans, -1)
+	}
 	return n
 }
 

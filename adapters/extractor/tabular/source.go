@@ -158,7 +158,8 @@ func (c *csvReader) close() {
 type csvParser struct {
 	r       *csv.Reader
 	num     int
-	lastEnd int // line the previous record ended on
+	lastEnd int      // line the previous record ended on
+	slab    []string // where rows' cells are carved from
 }
 
 func newCSVParser(r io.Reader) *csvParser {
@@ -169,7 +170,7 @@ func newCSVParser(r io.Reader) *csvParser {
 	cr := csv.NewReader(br)
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true // the cells are copied into the slab
 	return &csvParser{r: cr}
 }
 
@@ -187,7 +188,14 @@ func (c *csvParser) next(r *row) error {
 	c.num += gap + 1
 	lastLine, _ := c.r.FieldPos(len(rec) - 1)
 	c.lastEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
-	*r = row{num: c.num, cells: rec}
+	n := len(rec)
+	if cap(c.slab)-len(c.slab) < n {
+		c.slab = make([]string, 0, max(n, 4096))
+	}
+	cells := c.slab[len(c.slab) : len(c.slab)+n : len(c.slab)+n]
+	c.slab = c.slab[:len(c.slab)+n]
+	copy(cells, rec)
+	*r = row{num: c.num, cells: cells}
 	return nil
 }
 
