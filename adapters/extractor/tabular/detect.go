@@ -3,6 +3,7 @@ package tabular
 import (
 	"context"
 	"io"
+	"math/bits"
 	"strings"
 )
 
@@ -86,7 +87,7 @@ func (s *sheetScan) fill(n int) error {
 		if err != nil {
 			return err
 		}
-		if rowBlank(r.cells) {
+		if r.masked && r.nonBlank == 0 || !r.masked && rowBlank(r.cells) {
 			continue
 		}
 		s.queue = append(s.queue, r)
@@ -149,7 +150,7 @@ func (s *sheetScan) step(t *table, r *row) (bool, error) {
 	blanks := r.num - t.lastSeen - 1
 	t.lastSeen = r.num
 	t.gap += blanks
-	n, spill := t.fill(r.cells)
+	n, spill := t.fill(r)
 	blankGap := t.gap > len(t.pending)
 	switch {
 	case r.num <= t.confirmed:
@@ -383,6 +384,14 @@ func stats(cells []string, bd band) rowStats {
 	return st
 }
 
+// rowFill is fillOf(r.cells, bd), from the masks when the row has them.
+func rowFill(r *row, bd band) int {
+	if m, ok := bandBits(bd); ok && r.masked {
+		return bits.OnesCount64(r.nonBlank & m)
+	}
+	return fillOf(r.cells, bd)
+}
+
 func fillOf(cells []string, bd band) int {
 	n := 0
 	for c := bd.a; c <= bd.b && c < len(cells); c++ {
@@ -407,7 +416,7 @@ func (s *sheetScan) spills(cells []string, bd band, except *table) bool {
 // dataLike reports whether a row can be a data row under a header with
 // hfill filled cells.
 func (s *sheetScan) dataLike(q *row, bd band, hfill int, except *table) bool {
-	n := fillOf(q.cells, bd)
+	n := rowFill(q, bd)
 	return n*2 >= hfill && n >= min(2, hfill) && !s.spills(q.cells, bd, except)
 }
 

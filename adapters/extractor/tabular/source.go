@@ -22,6 +22,38 @@ type row struct {
 	num    int
 	cells  []string
 	hidden bool
+	// When masked (at most 64 cells, set by the CSV parser), bit c of
+	// nonBlank is !isBlank(cells[c]) and bit c of labels is
+	// maybeLabel(cells[c]): the per-row checks of the detection become bit
+	// counts.
+	masked           bool
+	nonBlank, labels uint64
+}
+
+// mask fills in the row's cell masks when it has at most 64 cells.
+func (r *row) mask() {
+	if len(r.cells) > 64 {
+		return
+	}
+	var nb, lb uint64
+	for c, v := range r.cells {
+		if !isBlank(v) {
+			nb |= 1 << c
+			if maybeLabel(v) {
+				lb |= 1 << c
+			}
+		}
+	}
+	r.masked, r.nonBlank, r.labels = true, nb, lb
+}
+
+// bandBits is the mask of a band's columns, and false when the band goes
+// past column 64.
+func bandBits(bd band) (uint64, bool) {
+	if bd.a < 0 || bd.b >= 64 || bd.b < bd.a {
+		return 0, false
+	}
+	return (^uint64(0) >> (63 - bd.b)) &^ (1<<bd.a - 1), true
 }
 
 // rowReader yields a sheet's rows in order; next returns io.EOF at the end.
@@ -196,6 +228,7 @@ func (c *csvParser) next(r *row) error {
 	c.slab = c.slab[:len(c.slab)+n]
 	copy(cells, rec)
 	*r = row{num: c.num, cells: cells}
+	r.mask()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/ade-go/ade/domain"
@@ -91,7 +92,7 @@ func (x *extraction) newTable(s *sheetScan, c candidate) *table {
 	}
 	t.lastSeen = c.headers[len(c.headers)-1].num
 	t.confirmed = c.data[1].num
-	t.refFill = max(fillOf(c.data[0].cells, c.band), fillOf(c.data[1].cells, c.band))
+	t.refFill = max(rowFill(c.data[0], c.band), rowFill(c.data[1], c.band))
 	leafRow := c.headers[len(c.headers)-1]
 	var groupRow *row
 	if len(c.headers) > 1 {
@@ -158,8 +159,9 @@ func uniqueName(name string, seen map[string]int) string {
 
 // fill counts the table's non-blank cells in a row and reports whether the
 // row spills into the columns right outside the band.
-func (t *table) fill(cells []string) (int, bool) {
-	n := fillOf(cells, t.band)
+func (t *table) fill(r *row) (int, bool) {
+	cells := r.cells
+	n := rowFill(r, t.band)
 	spill := false
 	for _, c := range []int{t.band.a - 1, t.band.b + 1} {
 		if c >= 0 && c < len(cells) && !isBlank(cells[c]) {
@@ -195,18 +197,11 @@ func (t *table) headerSignal(r *row, cfg *Config) bool {
 	// Cheap first look: a cell without letters, or with an '@', is no
 	// label; more than a fifth of those and the row is data.
 	fill, nonLabels := 0, 0
-	for i := 0; i < t.band.width() && t.band.a+i < len(r.cells); i++ {
-		v := r.cells[t.band.a+i]
-		if isBlank(v) {
-			continue
-		}
-		fill++
-		if !maybeLabel(v) {
-			nonLabels++
-			if nonLabels*5 > t.band.width() {
-				return false // more than a fifth of any fill
-			}
-		}
+	if m, ok := bandBits(t.band); ok && r.masked {
+		fill = bits.OnesCount64(r.nonBlank & m)
+		nonLabels = bits.OnesCount64(r.nonBlank &^ r.labels & m)
+	} else {
+		fill, nonLabels = t.labelFill(r)
 	}
 	if fill < 2 || nonLabels*5 > fill {
 		return false
@@ -254,6 +249,26 @@ func (t *table) headerSignal(r *row, cfg *Config) bool {
 		signal = rep*2 >= fill || syn >= 2
 	}
 	return signal && headerish(stats(r.cells, t.band), 80)
+}
+
+// labelFill counts a row's non-blank cells in the band, and those of them
+// that cannot be labels (it may stop counting once those are more than a
+// fifth of the band).
+func (t *table) labelFill(r *row) (fill, nonLabels int) {
+	for i := 0; i < t.band.width() && t.band.a+i < len(r.cells); i++ {
+		v := r.cells[t.band.a+i]
+		if isBlank(v) {
+			continue
+		}
+		fill++
+		if !maybeLabel(v) {
+			nonLabels++
+			if nonLabels*5 > t.band.width() {
+				return fill, nonLabels // more than a fifth of any fill
+			}
+		}
+	}
+	return fill, nonLabels
 }
 
 // addData appends a data row.
