@@ -14,3 +14,9 @@ var (
 
 // NewMatcher returns the extractor's matcher of re as a function.
 func NewMatcher(re *regexp.Regexp) func(string) bool { return newMatcher(re).MatchString }
+
+// CellBits checks the one-pass cell test against its definition.
+func CellBits(s string) (got, want [2]bool) {
+	a, b := cellBits(s)
+	return [2]bool{a, b}, [2]bool{!isBlank(s), maybeLabel(s)}
+}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -37,14 +38,34 @@ func (r *row) mask() {
 	}
 	var nb, lb uint64
 	for c, v := range r.cells {
-		if !isBlank(v) {
+		nonBlank, label := cellBits(v)
+		if nonBlank {
 			nb |= 1 << c
-			if maybeLabel(v) {
-				lb |= 1 << c
-			}
+		}
+		if label {
+			lb |= 1 << c
 		}
 	}
 	r.masked, r.nonBlank, r.labels = true, nb, lb
+}
+
+// cellBits is !isBlank(s) and maybeLabel(s) in one pass.
+func cellBits(s string) (nonBlank, label bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return !isBlank(s), maybeLabel(s)
+		case isASCIILetter(c):
+			return true, strings.IndexByte(s[i+1:], '@') < 0
+		case c == '@':
+			return true, false
+		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+		default:
+			nonBlank = true
+		}
+	}
+	return nonBlank, false
 }
 
 // bandBits is the mask of a band's columns, and false when the band goes

@@ -88,3 +88,14 @@ var _ = Describe("Title case", func() {
 		})
 	})
 })
+
+var _ = Describe("Cell masks", func() {
+	It("say what isBlank and maybeLabel say", func() {
+		rapid.Check(GinkgoT(), func(t *rapid.T) {
+			s := rapid.StringOf(rapid.SampledFrom([]rune(" \t\n\r\v\fa@Z1.,-\u00a0\u2003é"))).Draw(t, "s")
+			if got, want := tabular.CellBits(s); got != want {
+				t.Fatalf("%q: %v, want %v", s, got, want)
+			}
+		})
+	})
+})
