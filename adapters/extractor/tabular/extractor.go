@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path"
@@ -118,7 +119,8 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	}
 	defer rc.Close()
 
-	hasher := sha256.New()
+	hasher := newAsyncHash()
+	defer hasher.stop()
 	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), 256<<10)
 	head, err := br.Peek(8 << 10)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -154,7 +156,7 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	if err := x.outs.commit(); err != nil {
 		return res, readError(ctx, err)
 	}
-	return x.result(hex.EncodeToString(hasher.Sum(nil))), nil
+	return x.result(hex.EncodeToString(hasher.sum())), nil
 }
 
 func readError(ctx context.Context, err error) error {
@@ -166,6 +168,70 @@ func readError(ctx context.Context, err error) error {
 		return cancelled(ctx.Err())
 	}
 	return fmt.Errorf("extract: %w", err)
+}
+
+// asyncHash computes the SHA-256 of what is written to it in a goroutine
+// of its own, so hashing the input overlaps with parsing it. Writes are
+// copied into pooled chunks and hashed in order.
+type asyncHash struct {
+	chunks chan []byte
+	free   chan []byte
+	done   chan struct{}
+	h      hash.Hash
+	closed bool
+}
+
+const (
+	hashChunk  = 256 << 10
+	hashChunks = 8
+)
+
+func newAsyncHash() *asyncHash {
+	a := &asyncHash{chunks: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks),
+		done: make(chan struct{}), h: sha256.New()}
+	go func() {
+		defer close(a.done)
+		for c := range a.chunks {
+			a.h.Write(c)
+			select {
+			case a.free <- c[:0]:
+			default:
+			}
+		}
+	}()
+	return a
+}
+
+func (a *asyncHash) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		var c []byte
+		select {
+		case c = <-a.free:
+		default:
+			c = make([]byte, 0, hashChunk)
+		}
+		k := min(len(p), hashChunk)
+		c = append(c, p[:k]...)
+		a.chunks <- c
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// sum waits for everything written to be hashed and returns the digest.
+func (a *asyncHash) sum() []byte {
+	a.stop()
+	return a.h.Sum(nil)
+}
+
+// stop ends the hashing goroutine; nothing may be written after it.
+func (a *asyncHash) stop() {
+	if !a.closed {
+		a.closed = true
+		close(a.chunks)
+	}
+	<-a.done
 }
 
 // ctxReader stops reading once the context is done.
