@@ -20,3 +20,6 @@ func CellBits(s string) (got, want [2]bool) {
 	a, b := cellBits(s)
 	return [2]bool{a, b}, [2]bool{!isBlank(s), maybeLabel(s)}
 }
+
+// CSVNeedsQuotes is the output's quoting rule.
+var CSVNeedsQuotes = csvNeedsQuotes

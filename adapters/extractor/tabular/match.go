@@ -69,27 +69,37 @@ func (m *matcher) MatchString(s string) bool {
 	if m.prog == nil || s == "" {
 		return m.re.MatchString(s)
 	}
+	if m.flags[0] {
+		return true
+	}
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
-		if m.flags[st] {
-			return true
-		}
 		b := s[i]
 		if b >= 0x80 {
 			return m.re.MatchString(s)
 		}
 		n := m.trans[int(st)<<7|int(b)]
 		if n < 0 {
+			if n == dfaMatched {
+				return true
+			}
 			if len(m.states) >= maxDFAStates {
 				return m.re.MatchString(s)
 			}
 			n = m.closure(m.states[st], b, false)
+			if m.flags[n] {
+				m.trans[int(st)<<7|int(b)] = dfaMatched
+				return true
+			}
 			m.trans[int(st)<<7|int(b)] = n
 		}
 		st = n
 	}
-	return m.states[st].match || m.states[st].end
+	return m.states[st].end
 }
+
+// dfaMatched in trans marks a transition into a state that has matched.
+const dfaMatched = -2
 
 // closure builds (or finds) the state reached from `from` on byte b, or the
 // start state when from is nil, and returns its index. Every position also

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ade-go/ade/ports"
 )
@@ -143,6 +145,14 @@ func (c *csvOut) write(vals []string) error {
 // csvSpecial marks the bytes that make encoding/csv quote a field.
 var csvSpecial = [256]bool{',': true, '"': true, '\r': true, '\n': true}
 
+// hasCSVSpecial reports whether one of eight bytes is ',', '"', '\r' or
+// '\n' (the classic has-zero-byte test on the word xor each of them).
+func hasCSVSpecial(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(y uint64) uint64 { return (y - ones) &^ y & highs }
+	return zero(x^(ones*','))|zero(x^(ones*'"'))|zero(x^(ones*'\r'))|zero(x^(ones*'\n')) != 0
+}
+
 // csvNeedsQuotes mirrors encoding/csv's rule.
 func csvNeedsQuotes(v string) bool {
 	if v == "" {
@@ -151,8 +161,15 @@ func csvNeedsQuotes(v string) bool {
 	if v == `\.` {
 		return true
 	}
-	for i := 0; i < len(v); i++ {
-		if csvSpecial[v[i]] {
+	b := unsafe.Slice(unsafe.StringData(v), len(v))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if hasCSVSpecial(binary.LittleEndian.Uint64(b[i:])) {
+			return true
+		}
+	}
+	for ; i < len(b); i++ {
+		if csvSpecial[b[i]] {
 			return true
 		}
 	}

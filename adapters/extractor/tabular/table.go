@@ -274,18 +274,23 @@ func (t *table) labelFill(r *row) (fill, nonLabels int) {
 // addData appends a data row.
 func (t *table) addData(r *row) error {
 	var vals []string
-	if t.mapped {
-		// Rows are written at once: one buffer serves them all.
+	switch {
+	case t.mapped && len(r.cells) > t.band.b:
+		// Rows are written at once: the row's own cells serve.
+		vals = r.cells[t.band.a : t.band.b+1]
+	case t.mapped:
 		if t.rowBuf == nil {
 			t.rowBuf = make([]string, t.band.width())
 		}
 		vals = t.rowBuf
 		clear(vals)
-	} else {
+	default:
 		vals = make([]string, t.band.width())
 	}
-	for c := t.band.a; c <= t.band.b && c < len(r.cells); c++ {
-		vals[c-t.band.a] = r.cells[c]
+	if len(r.cells) <= t.band.b || !t.mapped {
+		for c := t.band.a; c <= t.band.b && c < len(r.cells); c++ {
+			vals[c-t.band.a] = r.cells[c]
+		}
 	}
 	t.rows++
 	t.lastData = r.num

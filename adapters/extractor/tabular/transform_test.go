@@ -1,6 +1,9 @@
 package tabular_test
 
 import (
+	"bytes"
+	"encoding/csv"
+	"strings"
 	"time"
 
 	"pgregory.net/rapid"
@@ -95,6 +98,22 @@ var _ = Describe("Cell masks", func() {
 			s := rapid.StringOf(rapid.SampledFrom([]rune(" \t\n\r\v\fa@Z1.,-\u00a0\u2003é"))).Draw(t, "s")
 			if got, want := tabular.CellBits(s); got != want {
 				t.Fatalf("%q: %v, want %v", s, got, want)
+			}
+		})
+	})
+})
+
+var _ = Describe("CSV output quoting", func() {
+	It("quotes exactly the fields encoding/csv quotes", func() {
+		rapid.Check(GinkgoT(), func(t *rapid.T) {
+			s := rapid.StringOf(rapid.SampledFrom([]rune("ab ,\"\r\n\t.\\\u00a0é,"))).Draw(t, "s")
+			var buf bytes.Buffer
+			w := csv.NewWriter(&buf)
+			_ = w.Write([]string{s})
+			w.Flush()
+			quoted := strings.HasPrefix(buf.String(), `"`)
+			if got := tabular.CSVNeedsQuotes(s); got != quoted {
+				t.Fatalf("%q: %v, encoding/csv %v", s, got, quoted)
 			}
 		})
 	})
