@@ -3,6 +3,7 @@ package tabular
 import (
 	"context"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 )
@@ -93,6 +94,24 @@ func (s *sheetScan) fill(n int) error {
 		s.queue = append(s.queue, r)
 	}
 	return nil
+}
+
+// oldestRow is the number of the oldest row the scan holds (in the
+// look-ahead queue or held back by an open table), or MaxInt. Between two
+// calls of fill no other row is referenced: the CSV reader reuses the
+// memory of older rows. Code that keeps a *row or its cells longer must
+// be accounted for here.
+func (s *sheetScan) oldestRow() int {
+	n := math.MaxInt
+	for _, q := range s.queue {
+		n = min(n, q.num)
+	}
+	for _, t := range s.active {
+		for _, p := range t.pending {
+			n = min(n, p.num)
+		}
+	}
+	return n
 }
 
 // summaryKeys are the normalized first cells of a totals line.

@@ -23,3 +23,6 @@ func CellBits(s string) (got, want [2]bool) {
 
 // CSVNeedsQuotes is the output's quoting rule.
 var CSVNeedsQuotes = csvNeedsQuotes
+
+// RecycleCSVBatches turns the reuse of parsed rows' memory on or off.
+func RecycleCSVBatches(on bool) { recycleCSVBatches = on }

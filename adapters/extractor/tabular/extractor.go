@@ -336,6 +336,9 @@ func (x *extraction) selectSheets(wb *workbook) []string {
 
 func (x *extraction) scanSheet(sheet string, info sheetInfo, src rowReader) error {
 	s := &sheetScan{ctx: x.ctx, x: x, sheet: sheet, info: info, src: src}
+	if c, ok := src.(*csvReader); ok {
+		c.oldest = s.oldestRow
+	}
 	if err := s.run(); err != nil {
 		return err
 	}

@@ -131,24 +131,47 @@ func mostlyText(b []byte) bool {
 // close must be called once the caller is done with the reader.
 type csvReader struct {
 	batches chan csvBatch
+	free    chan *batchMem
 	done    chan struct{}
 	exited  chan struct{}
 	cur     []*row
 	err     error
+	// inUse are the batches handed over, oldest first. oldest, when set,
+	// is the number of the oldest row the caller still holds (MaxInt: none);
+	// a batch whose rows are all older goes back to the parser for reuse.
+	inUse  []*batchMem
+	oldest func() int
 }
 
 // csvBatch is a run of rows, or the error that ended the text (io.EOF at
 // its end).
 type csvBatch struct {
-	rows []*row
-	err  error
+	mem *batchMem
+	err error
 }
 
-// csvBatchRows is how many rows a batch holds.
-const csvBatchRows = 128
+// batchMem is the memory of a batch: its rows and their cells.
+type batchMem struct {
+	headers []row
+	rows    []*row
+	slab    []string
+	last    int // number of the batch's last row
+}
+
+// csvBatchRows is how many rows a batch holds; csvBatchesAhead how many
+// parsed batches may wait for the caller.
+const (
+	csvBatchRows    = 128
+	csvBatchesAhead = 4
+)
+
+// recycleCSVBatches lets the parser reuse the memory of batches the
+// caller is done with (tests turn it off to compare).
+var recycleCSVBatches = true
 
 func newCSVReader(r io.Reader) *csvReader {
-	c := &csvReader{batches: make(chan csvBatch, 4), done: make(chan struct{}), exited: make(chan struct{})}
+	c := &csvReader{batches: make(chan csvBatch, csvBatchesAhead), free: make(chan *batchMem, 2*csvBatchesAhead),
+		done: make(chan struct{}), exited: make(chan struct{})}
 	go c.parse(newCSVParser(r))
 	return c
 }
@@ -165,19 +188,26 @@ func (c *csvReader) parse(p *csvParser) {
 		}
 	}()
 	for {
-		rows := make([]*row, 0, csvBatchRows)
-		// One allocation holds the batch's row headers.
-		headers := make([]row, csvBatchRows)
+		var m *batchMem
+		select {
+		case m = <-c.free:
+		default:
+			m = &batchMem{headers: make([]row, csvBatchRows), rows: make([]*row, 0, csvBatchRows)}
+		}
+		m.rows = m.rows[:0]
+		p.slab = m.slab[:0]
 		var err error
-		for len(rows) < csvBatchRows {
-			r := &headers[len(rows)]
+		for len(m.rows) < csvBatchRows {
+			r := &m.headers[len(m.rows)]
 			if err = p.next(r); err != nil {
 				break
 			}
-			rows = append(rows, r)
+			m.rows = append(m.rows, r)
+			m.last = r.num
 		}
+		m.slab = p.slab // the slab grown to the batch's size serves the next use
 		select {
-		case c.batches <- csvBatch{rows: rows, err: err}:
+		case c.batches <- csvBatch{mem: m, err: err}:
 		case <-c.done:
 			return
 		}
@@ -192,12 +222,40 @@ func (c *csvReader) next() (*row, error) {
 		if c.err != nil {
 			return nil, c.err
 		}
+		c.recycle()
 		b := <-c.batches
-		c.cur, c.err = b.rows, b.err
+		c.err = b.err
+		if b.mem != nil {
+			c.cur = b.mem.rows
+			c.inUse = append(c.inUse, b.mem)
+		}
 	}
 	r := c.cur[0]
 	c.cur = c.cur[1:]
 	return r, nil
+}
+
+// recycle hands the batches whose rows the caller no longer holds back to
+// the parser. Called only between batches: every row handed over so far
+// is then either dropped or held where oldest looks.
+func (c *csvReader) recycle() {
+	if c.oldest == nil || !recycleCSVBatches {
+		c.inUse = c.inUse[:0]
+		return
+	}
+	oldest := c.oldest()
+	n := 0
+	for _, m := range c.inUse {
+		if m.last >= oldest {
+			break
+		}
+		select {
+		case c.free <- m:
+		default:
+		}
+		n++
+	}
+	c.inUse = append(c.inUse[:0], c.inUse[n:]...)
 }
 
 // close stops the parser and waits for it: the underlying reader is the
@@ -243,7 +301,7 @@ func (c *csvParser) next(r *row) error {
 	c.lastEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
 	n := len(rec)
 	if cap(c.slab)-len(c.slab) < n {
-		c.slab = make([]string, 0, max(n, 4096))
+		c.slab = make([]string, 0, max(n, 2*cap(c.slab), 1024))
 	}
 	cells := c.slab[len(c.slab) : len(c.slab)+n : len(c.slab)+n]
 	c.slab = c.slab[:len(c.slab)+n]
