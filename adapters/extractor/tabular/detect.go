@@ -129,7 +129,8 @@ func isSummary(cells []string, bd band) bool {
 			if len(v) >= 40 || len(v) < 3 || (v[0]|0x20 != 't' && v[0]|0x20 != 's' && v[0]|0x20 != 'g') {
 				return false
 			}
-			return summaryKeys[normalizeHeader(v)]
+			var buf [48]byte
+			return summaryKeys[string(appendNormalized(buf[:0], v))]
 		}
 	}
 	return false
