@@ -63,11 +63,7 @@ func (s *server) listConfigurations(c *fiber.Ctx) error {
 
 // getConfiguration handles GET .../configurations/{configuration_id}.
 func (s *server) getConfiguration(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "configuration_id")
+	ws, id, err := s.resource(c, "configuration_id")
 	if err != nil {
 		return err
 	}
@@ -80,11 +76,7 @@ func (s *server) getConfiguration(c *fiber.Ctx) error {
 
 // activateConfiguration handles POST .../configurations/{id}/activate.
 func (s *server) activateConfiguration(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "configuration_id")
+	ws, id, err := s.resource(c, "configuration_id")
 	if err != nil {
 		return err
 	}
@@ -97,11 +89,7 @@ func (s *server) activateConfiguration(c *fiber.Ctx) error {
 
 // configurationEvents handles GET .../configurations/{id}/events.
 func (s *server) configurationEvents(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "configuration_id")
+	ws, id, err := s.resource(c, "configuration_id")
 	if err != nil {
 		return err
 	}

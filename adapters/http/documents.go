@@ -25,11 +25,7 @@ func (s *server) listDocuments(c *fiber.Ctx) error {
 
 // getDocument handles GET .../documents/{document_id}.
 func (s *server) getDocument(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "document_id")
+	ws, id, err := s.resource(c, "document_id")
 	if err != nil {
 		return err
 	}
@@ -47,11 +43,7 @@ type deleteDocumentRequest struct {
 // deleteDocument handles DELETE .../documents/{document_id} with an
 // optional JSON body {"reason"}.
 func (s *server) deleteDocument(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "document_id")
+	ws, id, err := s.resource(c, "document_id")
 	if err != nil {
 		return err
 	}
@@ -78,11 +70,7 @@ func hasBody(c *fiber.Ctx) bool {
 
 // documentEvents handles GET .../documents/{document_id}/events.
 func (s *server) documentEvents(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "document_id")
+	ws, id, err := s.resource(c, "document_id")
 	if err != nil {
 		return err
 	}

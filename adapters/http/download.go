@@ -76,11 +76,7 @@ func etagMatches(header, etag string) bool {
 // stored bytes, streamed, with conditional (If-None-Match) and single-range
 // support. A 304 records no event; 200 and 206 record document.downloaded.
 func (s *server) downloadDocument(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "document_id")
+	ws, id, err := s.resource(c, "document_id")
 	if err != nil {
 		return err
 	}

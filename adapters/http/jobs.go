@@ -78,11 +78,7 @@ func (s *server) listJobs(c *fiber.Ctx) error {
 
 // getJob handles GET .../jobs/{job_id}.
 func (s *server) getJob(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "job_id")
+	ws, id, err := s.resource(c, "job_id")
 	if err != nil {
 		return err
 	}
@@ -95,11 +91,7 @@ func (s *server) getJob(c *fiber.Ctx) error {
 
 // jobResults handles GET .../jobs/{job_id}/results.
 func (s *server) jobResults(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "job_id")
+	ws, id, err := s.resource(c, "job_id")
 	if err != nil {
 		return err
 	}
@@ -113,11 +105,7 @@ func (s *server) jobResults(c *fiber.Ctx) error {
 // cancelJob handles POST .../jobs/{job_id}/cancel: pending jobs only for
 // now (running jobs cannot be interrupted yet); terminal jobs conflict.
 func (s *server) cancelJob(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "job_id")
+	ws, id, err := s.resource(c, "job_id")
 	if err != nil {
 		return err
 	}
@@ -132,11 +120,7 @@ func (s *server) cancelJob(c *fiber.Ctx) error {
 // jobEvents handles GET .../jobs/{job_id}/events: a page of the job's
 // timeline, or with ?stream=true a Server-Sent Events stream.
 func (s *server) jobEvents(c *fiber.Ctx) error {
-	ws, err := s.workspace(c)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(c, "job_id")
+	ws, id, err := s.resource(c, "job_id")
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,20 @@ func (s *server) workspace(c *fiber.Ctx) (*domain.Workspace, error) {
 	return s.app.Workspaces.Resolve(c.UserContext(), ref)
 }
 
+// resource resolves the request's workspace and the id in path parameter
+// name: the two lookups every handler of one resource starts with.
+func (s *server) resource(c *fiber.Ctx, name string) (*domain.Workspace, string, error) {
+	ws, err := s.workspace(c)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := pathID(c, name)
+	if err != nil {
+		return nil, "", err
+	}
+	return ws, id, nil
+}
+
 // page reads the limit and offset query parameters.
 func page(c *fiber.Ctx) (app.PageRequest, error) {
 	p := app.PageRequest{Limit: app.DefaultPageLimit}
