@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"mime/multipart"
@@ -116,7 +117,7 @@ type backendFigures struct {
 }
 
 func run(o options, pgURL string, withSQLite bool, parent string) error {
-	root, err := repoRoot()
+	root, err := benchkit.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -165,22 +166,15 @@ func run(o options, pgURL string, withSQLite bool, parent string) error {
 		fmt.Printf("  %s\n", f.name)
 		fmt.Printf("    POST /jobs      ade      %s\n", f.adeSubmit)
 		fmt.Printf("    POST /jobs      baseline %s\n", f.baseSubmit)
-		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", sr, targetSubmitRatio, verdict(sr >= targetSubmitRatio))
+		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", sr, targetSubmitRatio, benchkit.Verdict(sr >= targetSubmitRatio))
 		fmt.Printf("    GET /jobs/{id}  ade      %s\n", f.adeGet)
 		fmt.Printf("    GET /jobs/{id}  baseline %s\n", f.bGet)
-		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", gr, targetGetRatio, verdict(gr >= targetGetRatio))
+		fmt.Printf("    ratio %.2f (target >= %.1f) %s\n", gr, targetGetRatio, benchkit.Verdict(gr >= targetGetRatio))
 	}
 	fmt.Println("  baseline: Fiber handlers on database/sql; POST runs 3 transactions (insert job pending + event; update running + event;")
 	fmt.Println("  insert table + update succeeded + event), GET runs one primary-key select. ade also resolves the workspace,")
 	fmt.Println("  document and configuration and locks the job row before each update.")
 	return nil
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "[meets target]"
-	}
-	return "[MISSES TARGET]"
 }
 
 // runBackend measures ade then the baseline on one database. adeDB is
@@ -191,12 +185,12 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return f, err
 	}
-	addr, err := freeAddr()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return f, err
 	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(cleanEnv(), "ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir, "ADE_DATABASE_URL="+adeDB, "ADE_LOG_FORMAT=json")
+	cmd.Env = append(benchkit.CleanEnv(), "ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir, "ADE_DATABASE_URL="+adeDB, "ADE_LOG_FORMAT=json")
 	srv, err := start(cmd, addr)
 	if err != nil {
 		return f, fmt.Errorf("ade serve: %w", err)
@@ -218,7 +212,7 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 		return f, fmt.Errorf("stop ade serve: %w\n%s", err, srv.stderr.String())
 	}
 
-	addr, err = freeAddr()
+	addr, err = benchkit.FreeAddr()
 	if err != nil {
 		return f, err
 	}
@@ -227,7 +221,7 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 		return f, err
 	}
 	cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-driver", driver, "-baseline-dsn", dsn)
-	cmd.Env = cleanEnv()
+	cmd.Env = benchkit.CleanEnv()
 	bsrv, err := start(cmd, addr)
 	if err != nil {
 		return f, fmt.Errorf("baseline: %w", err)
@@ -441,7 +435,7 @@ type process struct {
 
 func start(cmd *exec.Cmd, addr string) (*process, error) {
 	p := &process{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}}
-	cmd.Stderr = &limitedWriter{w: p.stderr, n: 64 << 10}
+	cmd.Stderr = &benchkit.LimitedWriter{W: p.stderr, N: 64 << 10}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -771,59 +765,4 @@ func (b *baseline) get(c *fiber.Ctx) error {
 		j.Error = map[string]string{"code": errCode.String, "message": errMsg.String}
 	}
 	return c.JSON(j)
-}
-
-// ---- small helpers ----
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// cleanEnv is the environment without ADE_* variables.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ADE_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// repoRoot finds the module root from the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ade-go/ade\n") {
-			return dir, nil
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "", errors.New("run from inside the ade repository (no go.mod of github.com/ade-go/ade above the working directory)")
-		}
-		dir = up
-	}
-}
-
-// limitedWriter keeps the first n bytes written to it.
-type limitedWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		_, _ = l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
 }

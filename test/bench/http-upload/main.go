@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -88,7 +89,7 @@ type result struct {
 }
 
 func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
-	root, err := repoRoot()
+	root, err := benchkit.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 			if err := os.MkdirAll(dataDir, 0o750); err != nil {
 				return err
 			}
-			addr, err := freeAddr()
+			addr, err := benchkit.FreeAddr()
 			if err != nil {
 				return err
 			}
@@ -137,7 +138,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 			var url string
 			if which == "ade" {
 				cmd = exec.Command(bin, "serve")
-				cmd.Env = append(cleanEnv(),
+				cmd.Env = append(benchkit.CleanEnv(),
 					"ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir,
 					"ADE_MAX_UPLOAD_BYTES="+strconv.FormatInt(size+(1<<20), 10),
 					"ADE_LOG_FORMAT=json", "ADE_JOB_TIMEOUT=5m")
@@ -145,7 +146,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 			} else {
 				cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-dir", dataDir,
 					"-baseline-buffer", strconv.Itoa(bufKiB), "-baseline-fsync="+strconv.FormatBool(fsync))
-				cmd.Env = cleanEnv()
+				cmd.Env = benchkit.CleanEnv()
 				url = "http://" + addr + "/upload"
 			}
 			r, err := measure(client, cmd, addr, url, size, want)
@@ -180,8 +181,8 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 		bufDesc = "unbuffered"
 	}
 	fmt.Printf("  %-50s %8.1f MB/s  peak RSS %6.1f MiB\n", fmt.Sprintf("baseline net/http (%s, fsync=%t)", bufDesc, fsync), baseMBps, baseRSS)
-	fmt.Printf("  throughput ratio ade/baseline: %.2f (target >= %.1f) %s\n", ratio, targetRatio, verdict(ratio >= targetRatio))
-	fmt.Printf("  ade peak RSS: %.1f MiB (target <= %d MiB) %s\n    (%.1f MiB resident before the upload began; %.1f MiB anonymous after it, the rest file-backed pages)\n", adeRSS, targetRSSMiB, verdict(adeRSS <= targetRSSMiB), adeIdle, adeAnon)
+	fmt.Printf("  throughput ratio ade/baseline: %.2f (target >= %.1f) %s\n", ratio, targetRatio, benchkit.Verdict(ratio >= targetRatio))
+	fmt.Printf("  ade peak RSS: %.1f MiB (target <= %d MiB) %s\n    (%.1f MiB resident before the upload began; %.1f MiB anonymous after it, the rest file-backed pages)\n", adeRSS, targetRSSMiB, benchkit.Verdict(adeRSS <= targetRSSMiB), adeIdle, adeAnon)
 	fmt.Printf("  resident set split, peaks while uploading (sampled every 10 ms):\n")
 	fmt.Printf("    %-9s anonymous (heap, stacks, buffers) %5.1f MiB   file-backed (executable and libraries) %5.1f MiB\n", "ade", adePeakAnon, adePeakFile)
 	fmt.Printf("    %-9s anonymous (heap, stacks, buffers) %5.1f MiB   file-backed (executable and libraries) %5.1f MiB\n", "baseline", basePeakAnon, basePeakFile)
@@ -190,13 +191,6 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 	fmt.Printf("    each page touched); they grow with the binary's code, not with the upload. The upload itself adds\n")
 	fmt.Printf("    %.1f MiB to the resident set.\n", adeRSS-adeIdle)
 	return nil
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "[meets target]"
-	}
-	return "[MISSES TARGET]"
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
@@ -220,7 +214,7 @@ func median(rs []result, f func(result) float64) float64 {
 // sha256, reads the server's VmHWM and stops it with SIGTERM.
 func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, want string) (result, error) {
 	var stderr strings.Builder
-	cmd.Stderr = &limitedWriter{w: &stderr, n: 64 << 10}
+	cmd.Stderr = &benchkit.LimitedWriter{W: &stderr, N: 64 << 10}
 	if err := cmd.Start(); err != nil {
 		return result{}, err
 	}
@@ -488,57 +482,4 @@ func serveBaseline(addr, dir string, bufSize int, fsync bool) error {
 		return err
 	}
 	return nil
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// cleanEnv is the environment without ADE_* variables.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ADE_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// repoRoot finds the module root from the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ade-go/ade\n") {
-			return dir, nil
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "", errors.New("run from inside the ade repository (no go.mod of github.com/ade-go/ade above the working directory)")
-		}
-		dir = up
-	}
-}
-
-// limitedWriter keeps the first n bytes written to it.
-type limitedWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		_, _ = l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
 }

@@ -1,0 +1,92 @@
+// Package benchkit holds what the benchmark programs under test/bench
+// share: loopback addresses, a clean environment for child servers, the
+// repository root, medians and the target verdict.
+package benchkit
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// FreeAddr returns a loopback address with a port free at the time of the
+// call.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// CleanEnv is the process environment without ADE_* variables, so a child
+// server gets only the settings the benchmark gives it.
+func CleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ADE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// RepoRoot finds the module root above the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/ade-go/ade\n") {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", errors.New("run from inside the ade repository (no go.mod of github.com/ade-go/ade above the working directory)")
+		}
+		dir = up
+	}
+}
+
+// Verdict labels a figure against its target.
+func Verdict(ok bool) string {
+	if ok {
+		return "[meets target]"
+	}
+	return "[MISSES TARGET]"
+}
+
+// Median returns the median of v (0 for none), leaving v sorted.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// LimitedWriter keeps the first N bytes written to W and drops the rest,
+// so a chatty child process cannot fill memory.
+type LimitedWriter struct {
+	W io.Writer
+	N int
+}
+
+// Write implements io.Writer; it never fails.
+func (l *LimitedWriter) Write(p []byte) (int, error) {
+	if l.N > 0 {
+		k := min(len(p), l.N)
+		_, _ = l.W.Write(p[:k])
+		l.N -= k
+	}
+	return len(p), nil
+}
