@@ -5,7 +5,9 @@
 //
 // The extractor reads each sheet once, row by row, with a small look-ahead
 // window, so memory is bounded by the widest table (and, for XLSX, by the
-// shared strings table), never by the number of rows. Every decision is a
+// shared strings table), never by the number of rows. A CSV document is
+// hashed and parsed in goroutines of their own, which hand the rows over in
+// order while the tables are detected and written. Every decision is a
 // pure function of the input bytes and the payload: the same input and
 // configuration give byte-identical outputs, tables, metrics and logs.
 //
