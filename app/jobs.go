@@ -20,7 +20,10 @@ const (
 	CodeExtractorPanic   = "extractor_panic"
 	CodeExtractorTimeout = "extractor_timeout"
 	CodeInputUnavailable = "input_unavailable"
-	CodeInternal         = "internal"
+	// CodeExtractorUnavailable: the configuration names an extractor this
+	// process does not have (a job created by a process with more).
+	CodeExtractorUnavailable = "extractor_unavailable"
+	CodeInternal             = "internal"
 )
 
 // JobService submits, runs, cancels and reads jobs.
@@ -40,16 +43,29 @@ type SubmitJobRequest struct {
 // document, unknown configuration, no active configuration) fail with an
 // unprocessable error and create nothing.
 func (s *JobService) Submit(ctx context.Context, req SubmitJobRequest) (*domain.Job, error) {
-	job, err := s.Create(ctx, req)
+	job, in, err := s.create(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.Run(ctx, job.WorkspaceID(), job.ID())
+	// The references were just resolved: run on them rather than read
+	// them again.
+	return s.run(ctx, job.WorkspaceID(), job.ID(), in)
+}
+
+// inputs are a job's resolved document and configuration.
+type inputs struct {
+	doc *domain.Document
+	cfg *domain.Configuration
 }
 
 // Create validates the references and stores a pending job with its
 // job.created event, without running it.
 func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.Job, error) {
+	job, _, err := s.create(ctx, req)
+	return job, err
+}
+
+func (s *JobService) create(ctx context.Context, req SubmitJobRequest) (*domain.Job, *inputs, error) {
 	var fields []domain.FieldError
 	doc, err := s.c.Repos.Documents.Get(ctx, req.WorkspaceID, req.DocumentID)
 	switch {
@@ -58,20 +74,20 @@ func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.
 	case errors.Is(err, domain.ErrNotFound) || (err == nil && doc.IsDeleted()):
 		fields = append(fields, domain.FieldError{Field: "document_id", Message: "does not name a document of this workspace"})
 	case err != nil:
-		return nil, fmt.Errorf("submit job: %w", err)
+		return nil, nil, fmt.Errorf("submit job: %w", err)
 	}
 	cfg, cfgField, err := s.resolveConfiguration(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("submit job: %w", err)
+		return nil, nil, fmt.Errorf("submit job: %w", err)
 	}
 	if cfgField != nil {
 		fields = append(fields, *cfgField)
 	}
 	if len(fields) > 0 {
-		return nil, domain.NewUnprocessable("job references do not resolve", fields...)
+		return nil, nil, domain.NewUnprocessable("job references do not resolve", fields...)
 	}
 	if _, ok := s.c.Extractors.Get(cfg.ExtractorName()); !ok {
-		return nil, domain.NewUnprocessable("job references do not resolve",
+		return nil, nil, domain.NewUnprocessable("job references do not resolve",
 			domain.FieldError{Field: "configuration_id", Message: fmt.Sprintf("names extractor %q, which is not available", cfg.ExtractorName())})
 	}
 	job, err := domain.NewJob(domain.NewJobParams{
@@ -80,7 +96,7 @@ func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.
 		CreatedBy: ActorFrom(ctx).ID, Now: s.c.Clock.Now(),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if err := s.c.Repos.Jobs.Create(ctx, job); err != nil {
@@ -92,9 +108,9 @@ func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("submit job: %w", err)
+		return nil, nil, fmt.Errorf("submit job: %w", err)
 	}
-	return job, nil
+	return job, &inputs{doc: doc, cfg: cfg}, nil
 }
 
 func (s *JobService) resolveConfiguration(ctx context.Context, req SubmitJobRequest) (*domain.Configuration, *domain.FieldError, error) {
@@ -123,6 +139,11 @@ func (s *JobService) resolveConfiguration(ctx context.Context, req SubmitJobRequ
 // as it is. The job is never left running: failures of the extractor,
 // including panics and timeouts, end it failed with the reason recorded.
 func (s *JobService) Run(ctx context.Context, workspaceID, jobID string) (*domain.Job, error) {
+	return s.run(ctx, workspaceID, jobID, nil)
+}
+
+// run is Run with the job's inputs already resolved (nil: read them).
+func (s *JobService) run(ctx context.Context, workspaceID, jobID string, in *inputs) (*domain.Job, error) {
 	// The run outlives a caller that goes away: the job must still end.
 	ctx = context.WithoutCancel(ctx)
 	job, err := s.transition(ctx, workspaceID, jobID, func(j *domain.Job) error { return j.Start(s.c.Clock.Now()) }, nil)
@@ -133,13 +154,19 @@ func (s *JobService) Run(ctx context.Context, workspaceID, jobID string) (*domai
 		return nil, fmt.Errorf("run job: %w", err)
 	}
 	started := s.c.Clock.Now()
-	req, cfg, err := s.request(ctx, job)
+	if in == nil {
+		in, err = s.load(ctx, job)
+	}
 	if err != nil {
 		return s.fail(ctx, job, domain.JobError{Code: CodeInputUnavailable, Message: err.Error()}, nil, started)
 	}
-	ex, _ := s.c.Extractors.Get(cfg.ExtractorName())
+	ex, ok := s.c.Extractors.Get(in.cfg.ExtractorName())
+	if !ok {
+		return s.fail(ctx, job, domain.JobError{Code: CodeExtractorUnavailable,
+			Message: fmt.Sprintf("extractor %q is not available in this process", in.cfg.ExtractorName())}, nil, started)
+	}
 	sink := &blobSink{c: s.c, workspaceID: workspaceID}
-	req.Outputs = sink
+	req := s.request(job, in, sink)
 	res, jerr := s.execute(ctx, ex, req)
 	if jerr != nil {
 		sink.discard(ctx)
@@ -148,20 +175,27 @@ func (s *JobService) Run(ctx context.Context, workspaceID, jobID string) (*domai
 	return s.succeed(ctx, job, res, sink, started)
 }
 
-// request builds the extractor's request for a job.
-func (s *JobService) request(ctx context.Context, job *domain.Job) (ports.ExtractionRequest, *domain.Configuration, error) {
+// load reads a job's configuration and input document.
+func (s *JobService) load(ctx context.Context, job *domain.Job) (*inputs, error) {
 	st := job.State()
 	cfg, err := s.c.Repos.Configurations.Get(ctx, st.WorkspaceID, st.ConfigurationID)
 	if err != nil {
-		return ports.ExtractionRequest{}, nil, fmt.Errorf("configuration: %w", err)
+		return nil, fmt.Errorf("configuration: %w", err)
 	}
 	doc, err := s.c.Repos.Documents.Get(ctx, st.WorkspaceID, st.InputDocumentID)
 	if err == nil && doc.IsDeleted() {
 		err = domain.ErrNotFound
 	}
 	if err != nil {
-		return ports.ExtractionRequest{}, nil, fmt.Errorf("input document: %w", err)
+		return nil, fmt.Errorf("input document: %w", err)
 	}
+	return &inputs{doc: doc, cfg: cfg}, nil
+}
+
+// request builds the extractor's request for a job.
+func (s *JobService) request(job *domain.Job, in *inputs, sink ports.OutputSink) ports.ExtractionRequest {
+	st := job.State()
+	doc, cfg := in.doc, in.cfg
 	key := doc.BlobKey()
 	return ports.ExtractionRequest{
 		JobID: st.ID, WorkspaceID: st.WorkspaceID, DocumentType: st.DocumentType,
@@ -170,7 +204,8 @@ func (s *JobService) request(ctx context.Context, job *domain.Job) (ports.Extrac
 			ID: doc.ID(), Filename: doc.Filename(), ContentType: doc.ContentType(), Size: doc.ByteSize(), SHA256: doc.SHA256(),
 			Open: func(ctx context.Context) (io.ReadCloser, error) { return s.c.Blobs.Open(ctx, key, 0, -1) },
 		},
-	}, cfg, nil
+		Outputs: sink,
+	}
 }
 
 // execute runs the extractor on its own goroutine, bounded by the job
