@@ -1,0 +1,255 @@
+package fault_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+var errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
+
+// flakySink fails Append while fail says so.
+type flakySink struct {
+	ports.EventSink
+	fail func(events []*domain.Event) bool
+}
+
+func (f *flakySink) Append(ctx context.Context, events ...*domain.Event) error {
+	if f.fail(events) {
+		return errDown
+	}
+	return f.EventSink.Append(ctx, events...)
+}
+
+// trackedBlobs remembers every key written, and can break Puts.
+type trackedBlobs struct {
+	ports.BlobStore
+	mu      sync.Mutex
+	keys    []string
+	breakAt atomic.Int64 // > 0: a Put fails after this many bytes
+}
+
+type breakingReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *breakingReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errors.New("disk full")
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (t *trackedBlobs) Put(ctx context.Context, key string, r io.Reader, opts ports.PutOptions) (ports.BlobInfo, error) {
+	t.mu.Lock()
+	t.keys = append(t.keys, key)
+	t.mu.Unlock()
+	if n := t.breakAt.Load(); n > 0 {
+		r = &breakingReader{r: r, left: n}
+	}
+	return t.BlobStore.Put(ctx, key, r, opts)
+}
+
+// remaining lists the written keys that still hold an object.
+func (t *trackedBlobs) remaining(ctx context.Context) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, k := range t.keys {
+		if rc, err := t.BlobStore.Open(ctx, k, 0, -1); err == nil {
+			rc.Close()
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// writer is an extractor that writes one output file, then succeeds.
+type writer struct{}
+
+func (writer) Name() string                         { return "writer" }
+func (writer) ValidatePayload(map[string]any) error { return nil }
+func (writer) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.ExtractionResult, error) {
+	w, err := req.Outputs.Create(ctx, "out.csv", "text/csv")
+	if err != nil {
+		return ports.ExtractionResult{}, err
+	}
+	if _, err := io.WriteString(w, strings.Repeat("a,b\n", 4096)); err != nil {
+		return ports.ExtractionResult{}, err
+	}
+	if err := w.Close(); err != nil {
+		return ports.ExtractionResult{}, err
+	}
+	return ports.ExtractionResult{Tables: []ports.ExtractedTable{{Title: "t", RowCount: 4096, Columns: []string{"a", "b"}}}}, nil
+}
+
+type world struct {
+	ctx    context.Context
+	app    *app.App
+	repos  ports.Repositories
+	blobs  *trackedBlobs
+	ws     string
+	failOn atomic.Value // func([]*domain.Event) bool
+}
+
+func newWorld() *world {
+	w := &world{ctx: context.Background()}
+	w.failOn.Store(func([]*domain.Event) bool { return false })
+	bs, err := blob.Open(w.ctx, "mem://")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(bs.Close)
+	w.blobs = &trackedBlobs{BlobStore: bs}
+	repos := memory.New().Repositories()
+	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) bool {
+		return w.failOn.Load().(func([]*domain.Event) bool)(e)
+	}}
+	repos.EventSink = sink
+	w.repos = repos
+	exs, err := app.NewExtractors(stub.Extractor{}, writer{})
+	Expect(err).NotTo(HaveOccurred())
+	w.app, err = app.New(app.Deps{Repos: repos, Blobs: w.blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	Expect(err).NotTo(HaveOccurred())
+	ws, err := w.app.Workspaces.EnsureDefault(w.ctx)
+	Expect(err).NotTo(HaveOccurred())
+	w.ws = ws.ID()
+	return w
+}
+
+func (w *world) failWhen(f func([]*domain.Event) bool) { w.failOn.Store(f) }
+
+func ofType(t string) func([]*domain.Event) bool {
+	return func(es []*domain.Event) bool {
+		for _, e := range es {
+			if e.Type() == t {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (w *world) upload() *domain.Document {
+	GinkgoHelper()
+	d, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "in.csv", Body: strings.NewReader("a,b\n1,2\n")})
+	Expect(err).NotTo(HaveOccurred())
+	return d
+}
+
+func (w *world) configure(extractor string) *domain.Configuration {
+	GinkgoHelper()
+	c, err := w.app.Configurations.Create(w.ctx, app.CreateConfigurationRequest{WorkspaceID: w.ws, DocumentType: "t", Title: "T",
+		Payload: map[string]any{"extractor": extractor}})
+	Expect(err).NotTo(HaveOccurred())
+	return c
+}
+
+func (w *world) documents() []*domain.Document {
+	GinkgoHelper()
+	docs, err := w.repos.Documents.List(w.ctx, w.ws, ports.DocumentFilter{IncludeDeleted: true}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	return docs
+}
+
+func (w *world) jobs() []*domain.Job {
+	GinkgoHelper()
+	jobs, err := w.repos.Jobs.List(w.ctx, w.ws, ports.JobFilter{}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	return jobs
+}
+
+var _ = Describe("when the store stops answering", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld() })
+
+	It("an upload whose record cannot be written leaves no blob", func() {
+		w.failWhen(ofType(domain.EventDocumentUploaded))
+		_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader("x")})
+		Expect(err).To(MatchError(domain.ErrUnavailable))
+		Expect(w.documents()).To(BeEmpty(), "the row rolled back with its event")
+		Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
+	})
+
+	It("a job whose creation event fails leaves no job", func() {
+		doc, cfg := w.upload(), w.configure("stub")
+		w.failWhen(ofType(domain.EventJobCreated))
+		_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).To(MatchError(domain.ErrUnavailable))
+		Expect(w.jobs()).To(BeEmpty())
+	})
+
+	It("results that cannot be stored end the job failed and remove its outputs", func() {
+		doc, cfg := w.upload(), w.configure("writer")
+		before := len(w.blobs.remaining(w.ctx))
+		w.failWhen(ofType(domain.EventJobSucceeded))
+		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(job.Status()).To(Equal(domain.JobFailed))
+		Expect(job.Error().Code).To(Equal(app.CodeInternal))
+		Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
+		Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
+		Expect(w.documents()).To(HaveLen(1), "no output document row")
+		tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tables).To(BeEmpty())
+	})
+
+	It("a job that cannot even record its failure is ended by the stale sweep later", func() {
+		doc, cfg := w.upload(), w.configure("stub")
+		w.failWhen(func(es []*domain.Event) bool {
+			return ofType(domain.EventJobSucceeded)(es) || ofType(domain.EventJobFailed)(es)
+		})
+		_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).To(MatchError(domain.ErrUnavailable), "the caller learns the store is down")
+		jobs := w.jobs()
+		Expect(jobs).To(HaveLen(1))
+		Expect(jobs[0].Status()).To(Equal(domain.JobRunning), "nothing could be written")
+	})
+})
+
+var _ = Describe("when the blob store breaks mid-stream", func() {
+	var w *world
+	BeforeEach(func() { w = newWorld() })
+
+	It("an upload keeps nothing", func() {
+		w.blobs.breakAt.Store(100)
+		_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader(strings.Repeat("x", 4096))})
+		Expect(err).To(HaveOccurred())
+		Expect(w.documents()).To(BeEmpty())
+		Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
+		events, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{}, ports.Page{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(events).To(BeEmpty())
+	})
+
+	It("a job whose output cannot be written ends failed with nothing kept", func() {
+		doc, cfg := w.upload(), w.configure("writer")
+		before := w.blobs.remaining(w.ctx)
+		w.blobs.breakAt.Store(1000)
+		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(job.Status()).To(Equal(domain.JobFailed))
+		Expect(w.blobs.remaining(w.ctx)).To(Equal(before))
+		Expect(w.documents()).To(HaveLen(1))
+	})
+})
