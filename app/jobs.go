@@ -43,13 +43,15 @@ type SubmitJobRequest struct {
 // document, unknown configuration, no active configuration) fail with an
 // unprocessable error and create nothing.
 func (s *JobService) Submit(ctx context.Context, req SubmitJobRequest) (*domain.Job, error) {
-	job, in, err := s.create(ctx, req)
+	// The job is stored already running: its job.created and
+	// job.status.running events commit together, in one transaction.
+	job, in, err := s.create(ctx, req, true)
 	if err != nil {
 		return nil, err
 	}
 	// The references were just resolved: run on them rather than read
 	// them again.
-	return s.run(ctx, job.WorkspaceID(), job.ID(), in)
+	return s.execJob(ctx, job, in)
 }
 
 // inputs are a job's resolved document and configuration.
@@ -61,11 +63,14 @@ type inputs struct {
 // Create validates the references and stores a pending job with its
 // job.created event, without running it.
 func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.Job, error) {
-	job, _, err := s.create(ctx, req)
+	job, _, err := s.create(ctx, req, false)
 	return job, err
 }
 
-func (s *JobService) create(ctx context.Context, req SubmitJobRequest) (*domain.Job, *inputs, error) {
+// create validates the references and stores the job with its
+// job.created event; with start, the job is started before it is stored
+// and its job.status.running event is written in the same transaction.
+func (s *JobService) create(ctx context.Context, req SubmitJobRequest, start bool) (*domain.Job, *inputs, error) {
 	var fields []domain.FieldError
 	doc, err := s.c.Repos.Documents.Get(ctx, req.WorkspaceID, req.DocumentID)
 	switch {
@@ -98,14 +103,29 @@ func (s *JobService) create(ctx context.Context, req SubmitJobRequest) (*domain.
 	if err != nil {
 		return nil, nil, err
 	}
+	created, err := s.c.newEvent(ctx, req.WorkspaceID, domain.EventJobCreated, domain.EntityJob, job.ID(), map[string]any{
+		"document_id": doc.ID(), "configuration_id": cfg.ID(), "configuration_version": cfg.Version(),
+		"document_type": cfg.DocumentType(), "status": string(domain.JobPending),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	events := []*domain.Event{created}
+	if start {
+		if err := job.Start(s.c.Clock.Now()); err != nil {
+			return nil, nil, err
+		}
+		running, err := s.statusEvent(ctx, job, domain.JobPending)
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, running)
+	}
 	err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if err := s.c.Repos.Jobs.Create(ctx, job); err != nil {
 			return err
 		}
-		return s.c.record(ctx, req.WorkspaceID, domain.EventJobCreated, domain.EntityJob, job.ID(), map[string]any{
-			"document_id": doc.ID(), "configuration_id": cfg.ID(), "configuration_version": cfg.Version(),
-			"document_type": cfg.DocumentType(), "status": string(domain.JobPending),
-		})
+		return s.c.Repos.EventSink.Append(ctx, events...)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("submit job: %w", err)
@@ -139,11 +159,6 @@ func (s *JobService) resolveConfiguration(ctx context.Context, req SubmitJobRequ
 // as it is. The job is never left running: failures of the extractor,
 // including panics and timeouts, end it failed with the reason recorded.
 func (s *JobService) Run(ctx context.Context, workspaceID, jobID string) (*domain.Job, error) {
-	return s.run(ctx, workspaceID, jobID, nil)
-}
-
-// run is Run with the job's inputs already resolved (nil: read them).
-func (s *JobService) run(ctx context.Context, workspaceID, jobID string, in *inputs) (*domain.Job, error) {
 	// The run outlives a caller that goes away: the job must still end.
 	ctx = context.WithoutCancel(ctx)
 	job, err := s.transition(ctx, workspaceID, jobID, func(j *domain.Job) error { return j.Start(s.c.Clock.Now()) }, nil)
@@ -153,7 +168,16 @@ func (s *JobService) run(ctx context.Context, workspaceID, jobID string, in *inp
 	if err != nil {
 		return nil, fmt.Errorf("run job: %w", err)
 	}
+	return s.execJob(ctx, job, nil)
+}
+
+// execJob runs a job that is already running to its terminal state, on its
+// resolved inputs (nil: read them).
+func (s *JobService) execJob(ctx context.Context, job *domain.Job, in *inputs) (*domain.Job, error) {
+	ctx = context.WithoutCancel(ctx)
+	workspaceID := job.WorkspaceID()
 	started := s.c.Clock.Now()
+	var err error
 	if in == nil {
 		in, err = s.load(ctx, job)
 	}
@@ -271,13 +295,23 @@ func (s *JobService) transition(ctx context.Context, workspaceID, jobID string, 
 		if err != nil {
 			return err
 		}
-		payload := map[string]any{"from": string(from), "to": string(job.Status()), "attempts": job.Attempts()}
-		if e := job.Error(); e != nil {
-			payload["error"] = map[string]any{"code": e.Code, "message": e.Message}
+		e, err := s.statusEvent(ctx, job, from)
+		if err != nil {
+			return err
 		}
-		return s.c.record(ctx, workspaceID, domain.JobStatusEventType(job.Status()), domain.EntityJob, jobID, payload)
+		return s.c.Repos.EventSink.Append(ctx, e)
 	})
 	return job, err
+}
+
+// statusEvent builds the event recording job's move from status from to
+// its current status.
+func (s *JobService) statusEvent(ctx context.Context, job *domain.Job, from domain.JobStatus) (*domain.Event, error) {
+	payload := map[string]any{"from": string(from), "to": string(job.Status()), "attempts": job.Attempts()}
+	if e := job.Error(); e != nil {
+		payload["error"] = map[string]any{"code": e.Code, "message": e.Message}
+	}
+	return s.c.newEvent(ctx, job.WorkspaceID(), domain.JobStatusEventType(job.Status()), domain.EntityJob, job.ID(), payload)
 }
 
 func (s *JobService) stampLogs(logs []domain.LogEntry) []domain.LogEntry {
