@@ -173,7 +173,7 @@ func run(o options, pgURL string, withSQLite bool, parent string) error {
 	}
 	fmt.Println("  baseline: Fiber handlers on database/sql; POST runs 3 transactions (insert job pending + event; update running + event;")
 	fmt.Println("  insert table + update succeeded + event), GET runs one primary-key select. ade also resolves the workspace,")
-	fmt.Println("  document and configuration and locks the job row before each update.")
+	fmt.Println("  document and configuration and locks the job row before its final update (its job row and first two events commit together).")
 	return nil
 }
 
