@@ -241,6 +241,21 @@ var _ = Describe("Documents", func() {
 			Expect(eventTypes(e.get(e.ws("/documents/" + id + "/events")))).To(Equal([]string{"document.uploaded", "document.downloaded"}))
 		})
 
+		It("answers HEAD with the download's headers, no body and no event", func() {
+			r := e.do(e.newRequest(nethttp.MethodHead, e.ws("/documents/"+id+"/download"), nil), conforming)
+			Expect(r.StatusCode).To(Equal(200))
+			Expect(r.body).To(BeEmpty())
+			Expect(r.Header.Get("Content-Length")).To(Equal("10"))
+			Expect(r.Header.Get("ETag")).To(Equal(`"` + doc["sha256"].(string) + `"`))
+			req := e.newRequest(nethttp.MethodHead, e.ws("/documents/"+id+"/download"), nil)
+			req.Header.Set("Range", "bytes=2-4")
+			r = e.do(req, conforming)
+			Expect(r.StatusCode).To(Equal(206))
+			Expect(r.Header.Get("Content-Range")).To(Equal("bytes 2-4/10"))
+			Expect(r.Header.Get("Content-Length")).To(Equal("3"))
+			Expect(eventTypes(e.get(e.ws("/documents/" + id + "/events")))).To(Equal([]string{"document.uploaded"}))
+		})
+
 		DescribeTable("serves single ranges",
 			func(rng string, status int, body, contentRange string) {
 				req := e.newRequest(nethttp.MethodGet, e.ws("/documents/"+id+"/download"), nil)

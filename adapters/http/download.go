@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ade-go/ade/domain"
 )
 
 // rangeError is an unsatisfiable Range; the error handler adds
@@ -99,27 +101,45 @@ func (s *server) downloadDocument(c *fiber.Ctx) error {
 	if rng != nil {
 		offset, length = rng.start, rng.end-rng.start+1
 	}
-	doc, body, err := s.app.Documents.Open(ctx, ws.ID(), id, offset, length)
+	if c.Method() == fiber.MethodHead {
+		// HEAD learns the headers of a download without making one: no
+		// bytes are opened and no document.downloaded is recorded.
+		setDownloadHeaders(c, doc, etag, rng, size)
+		c.Context().Response.Header.SetContentLength(int(downloadLength(rng, size)))
+		return nil
+	}
+	_, body, err := s.app.Documents.Open(ctx, ws.ID(), id, offset, length)
 	if err != nil {
 		return err
 	}
+	setDownloadHeaders(c, doc, etag, rng, size)
+	// fasthttp closes the reader once it is sent (or the response reset).
+	c.Context().SetBodyStream(body, int(downloadLength(rng, size)))
+	return nil
+}
+
+// downloadLength is the number of bytes a download sends.
+func downloadLength(rng *byteRange, size int64) int64 {
+	if rng != nil {
+		return rng.end - rng.start + 1
+	}
+	return size
+}
+
+// setDownloadHeaders sets a download's status and headers.
+func setDownloadHeaders(c *fiber.Ctx, doc *domain.Document, etag string, rng *byteRange, size int64) {
 	c.Set(fiber.HeaderContentType, doc.ContentType())
 	c.Set(fiber.HeaderContentDisposition, contentDisposition(doc.Filename()))
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	c.Set("X-Content-Type-Options", "nosniff")
-	n := size
 	if rng != nil {
-		n = length
 		c.Status(fiber.StatusPartialContent)
 		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", rng.start, rng.end, size))
 	} else {
 		c.Status(fiber.StatusOK)
 	}
-	// fasthttp closes the reader once it is sent (or the response reset).
-	c.Context().SetBodyStream(body, int(n))
-	return nil
 }
 
 // contentDisposition builds an RFC 6266 attachment header: an ASCII
