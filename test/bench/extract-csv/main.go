@@ -22,6 +22,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"os"
 	"os/exec"
@@ -180,50 +181,9 @@ func generate(path string, target int64) int64 {
 	f, err := os.Create(path)
 	check(err)
 	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
-	cw := csv.NewWriter(w)
-	header := []string{"First Name", "Last Name", "Email", "Hire Date", "Employer", "Classification", "Local",
-		"Phone", "Street", "City", "Region", "Postal Code", "Status", "Hours", "Rate", "Gross", "Deductions",
-		"Net", "Notes", "Member ID"}
-	check(cw.Write(header))
-	firsts := []string{"avery", "JORDAN", " taylor", "casey ", "Morgan", "riley"}
-	lasts := []string{"Smith", "o'connor", "ST-PIERRE", "Nguyen", "Patel", "Kim"}
-	rec := make([]string, len(header))
-	var written int64
-	for i := 0; written < target; i++ {
-		rec[0] = firsts[i%len(firsts)]
-		rec[1] = lasts[i%len(lasts)]
-		rec[2] = "Member." + strconv.Itoa(i) + "@Example.org"
-		rec[3] = fmt.Sprintf("%d/%d/20%02d", i%12+1, i%28+1, i%25)
-		rec[4] = "Harborline Electrical, Ltd."
-		rec[5] = "Apprentice Year " + strconv.Itoa(i%4+1)
-		rec[6] = "Local " + strconv.Itoa(100+i%500)
-		rec[7] = fmt.Sprintf("(%03d) 555-%04d", 200+i%700, i%10000)
-		rec[8] = strconv.Itoa(i%9000+1) + " Main Street, Unit " + strconv.Itoa(i%40)
-		rec[9] = "Winnipeg"
-		rec[10] = "MB"
-		rec[11] = "R3C 4T" + strconv.Itoa(i%10)
-		rec[12] = "Active"
-		rec[13] = strconv.Itoa(30 + i%15)
-		rec[14] = "32.50"
-		rec[15] = "$1,309.00"
-		rec[16] = "$212.45"
-		rec[17] = "$1,096.55"
-		rec[18] = "assigned to, mobile crew; \"priority\" follow-up"
-		rec[19] = "M-" + strconv.Itoa(100000+i)
-		check(cw.Write(rec))
-		if i%1000 == 0 {
-			cw.Flush()
-			written = int64(w.Buffered())
-			fi, _ := f.Stat()
-			written += fi.Size()
-		}
-	}
-	cw.Flush()
-	check(w.Flush())
-	fi, err := f.Stat()
+	n, err := benchkit.WriteRosterCSV(f, target)
 	check(err)
-	return fi.Size()
+	return n
 }
 
 func baseline(path string) int {
