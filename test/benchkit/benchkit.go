@@ -5,9 +5,11 @@ package benchkit
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -89,4 +91,21 @@ func (l *LimitedWriter) Write(p []byte) (int, error) {
 		l.N -= k
 	}
 	return len(p), nil
+}
+
+// BuildAde builds the ade binary from the repository into dir and returns
+// its path.
+func BuildAde(dir string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "ade")
+	fmt.Printf("building %s ...\n", bin)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+	}
+	return bin, nil
 }

@@ -117,21 +117,14 @@ type backendFigures struct {
 }
 
 func run(o options, pgURL string, withSQLite bool, parent string) error {
-	root, err := benchkit.RepoRoot()
-	if err != nil {
-		return err
-	}
 	work, err := os.MkdirTemp(parent, "ade-http-jobs-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bin := filepath.Join(work, "ade")
-	fmt.Printf("building %s ...\n", bin)
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+	bin, err := benchkit.BuildAde(work)
+	if err != nil {
+		return err
 	}
 
 	var figures []backendFigures

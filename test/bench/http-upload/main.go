@@ -89,22 +89,15 @@ type result struct {
 }
 
 func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
-	root, err := benchkit.RepoRoot()
-	if err != nil {
-		return err
-	}
 	work, err := os.MkdirTemp(parent, "ade-http-upload-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
 
-	bin := filepath.Join(work, "ade")
-	fmt.Printf("building %s ...\n", bin)
-	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+	bin, err := benchkit.BuildAde(work)
+	if err != nil {
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
