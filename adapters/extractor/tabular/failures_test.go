@@ -66,6 +66,10 @@ var _ = Describe("Failures", func() {
 			return append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 1, 2}, 100)...)
 		}, "unsupported_format"),
 		Entry("zip that is not a workbook", func() []byte { return zipOf(map[string]string{"readme.txt": "hi"}) }, "unsupported_format"),
+		Entry("an unterminated quote swallowing the rest of a large file", func() []byte {
+			head := "First Name,Email\nAvery,avery@example.com\nQuinn,quinn@example.com\nLee,\"never closed\n"
+			return append([]byte(head), bytes.Repeat([]byte("more text, still inside the quote\n"), (17<<20)/34)...)
+		}, "corrupt_input"),
 		Entry("truncated workbook", func() []byte { d := s01(); return d[:len(d)/2] }, "corrupt_input"),
 		Entry("workbook with a damaged zip directory", func() []byte {
 			d := s01()

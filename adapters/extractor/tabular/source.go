@@ -265,24 +265,54 @@ func (c *csvReader) close() {
 	<-c.exited
 }
 
+// maxRecordBytes bounds one CSV record. encoding/csv keeps a record in
+// memory until it ends, so an unterminated quote would otherwise turn the
+// rest of the file into one field.
+const maxRecordBytes = 16 << 20
+
+// errRecordTooLarge stops a record past maxRecordBytes.
+var errRecordTooLarge = errors.New("CSV record too large")
+
+// recordGuard fails reads once more than maxRecordBytes were read since
+// the last complete record.
+type recordGuard struct {
+	r         io.Reader
+	read      int64 // bytes read from r
+	recordEnd int64 // value of read where the last complete record ended
+}
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	if g.read-g.recordEnd > maxRecordBytes {
+		return 0, errRecordTooLarge
+	}
+	n, err := g.r.Read(p)
+	g.read += int64(n)
+	return n, err
+}
+
 // csvParser turns CSV text into numbered rows.
 type csvParser struct {
 	r       *csv.Reader
+	guard   *recordGuard
+	skipped int64 // bytes before the parser's offset 0 (a BOM)
 	num     int
 	lastEnd int      // line the previous record ended on
 	slab    []string // where rows' cells are carved from
 }
 
 func newCSVParser(r io.Reader) *csvParser {
-	br := bufio.NewReaderSize(r, 256<<10)
+	guard := &recordGuard{r: r}
+	br := bufio.NewReaderSize(guard, 256<<10)
+	var skipped int64
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, utf8BOM) {
 		_, _ = br.Discard(3)
+		skipped = 3
 	}
 	cr := csv.NewReader(br)
 	cr.LazyQuotes = true
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true // the cells are copied into the slab
-	return &csvParser{r: cr}
+	return &csvParser{r: cr, guard: guard, skipped: skipped}
 }
 
 // next reads the next record into r.
@@ -292,8 +322,13 @@ func (c *csvParser) next(r *row) error {
 		if errors.Is(err, io.EOF) {
 			return io.EOF
 		}
+		if errors.Is(err, errRecordTooLarge) {
+			return extractionError(CodeCorruptInput,
+				fmt.Sprintf("a CSV record is longer than %d MiB (an unterminated quote?)", maxRecordBytes>>20), err)
+		}
 		return extractionError(CodeCorruptInput, "the CSV text cannot be parsed", err)
 	}
+	c.guard.recordEnd = c.skipped + c.r.InputOffset()
 	start, _ := c.r.FieldPos(0)
 	gap := max(start-c.lastEnd-1, 0)
 	c.num += gap + 1
