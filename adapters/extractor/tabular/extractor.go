@@ -34,6 +34,9 @@ const (
 	CodeInvalidConfiguration = "invalid_configuration"
 	// CodeCancelled: the context was done before the extraction finished.
 	CodeCancelled = "cancelled"
+	// CodeInputTooLarge: the workbook unpacks to more than ADE reads (a
+	// zip bomb, or a workbook far beyond operational sizes).
+	CodeInputTooLarge = "input_too_large"
 )
 
 // Extractor is the tabular extractor. The zero value is ready to use.

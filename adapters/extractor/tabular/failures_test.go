@@ -37,6 +37,22 @@ func zipOf(files map[string]string) []byte {
 	return buf.Bytes()
 }
 
+// declaredZip builds a zip whose directory declares each part's
+// uncompressed size as given, over a few stored bytes: what a zip bomb's
+// directory says, without the test unpacking one.
+func declaredZip(parts map[string]uint64) []byte {
+	GinkgoHelper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, size := range parts {
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, CompressedSize64: 4, UncompressedSize64: size})
+		Expect(err).NotTo(HaveOccurred())
+		_, _ = w.Write([]byte("<x/>"))
+	}
+	Expect(zw.Close()).To(Succeed())
+	return buf.Bytes()
+}
+
 var _ = Describe("Failures", func() {
 	s01 := func() []byte {
 		data, err := os.ReadFile(fixture("S01_clean_roster_alias_headers.xlsx"))
@@ -70,6 +86,12 @@ var _ = Describe("Failures", func() {
 			head := "First Name,Email\nAvery,avery@example.com\nQuinn,quinn@example.com\nLee,\"never closed\n"
 			return append([]byte(head), bytes.Repeat([]byte("more text, still inside the quote\n"), (17<<20)/34)...)
 		}, "corrupt_input"),
+		Entry("a workbook whose shared strings unpack past the bound (zip bomb)", func() []byte {
+			return declaredZip(map[string]uint64{"xl/workbook.xml": 64, "xl/sharedStrings.xml": 300 << 20})
+		}, "input_too_large"),
+		Entry("a workbook that unpacks past the total bound", func() []byte {
+			return declaredZip(map[string]uint64{"xl/workbook.xml": 64, "xl/worksheets/sheet1.xml": 5 << 30})
+		}, "input_too_large"),
 		Entry("truncated workbook", func() []byte { d := s01(); return d[:len(d)/2] }, "corrupt_input"),
 		Entry("workbook with a damaged zip directory", func() []byte {
 			d := s01()

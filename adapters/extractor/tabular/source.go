@@ -379,11 +379,14 @@ func openWorkbook(name string, file readerAtCloser, size int64) (wb *workbook, e
 	if err != nil {
 		return nil, extractionError(CodeCorruptInput, "the XLSX workbook is not a readable zip archive", err)
 	}
+	if err := checkUnpackedSize(zr); err != nil {
+		return nil, err
+	}
 	parts, err := sheetParts(zr)
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenFile(name, excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: 16 << 30})
+	f, err := excelize.OpenFile(name, excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: maxUnpackedBytes})
 	if err != nil {
 		if f != nil {
 			_ = f.Close()
@@ -391,6 +394,38 @@ func openWorkbook(name string, file readerAtCloser, size int64) (wb *workbook, e
 		return nil, extractionError(CodeCorruptInput, "the XLSX workbook cannot be opened", err)
 	}
 	return &workbook{f: f, parts: parts, zr: zr, closer: file}, nil
+}
+
+// Bounds on what a workbook may unpack to. Worksheets larger than 16 MiB
+// are streamed from temporary files, but excelize holds the shared-strings
+// table in memory, so it gets its own, tighter bound.
+const (
+	maxUnpackedBytes      = 4 << 30
+	maxSharedStringsBytes = 256 << 20
+)
+
+// checkUnpackedSize refuses a workbook whose parts, as the zip directory
+// declares them, unpack past the bounds (zip.Reader also stops a part that
+// unpacks to more than it declared).
+func checkUnpackedSize(zr *zip.Reader) error {
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if zipPartName(f.Name) == "xl/sharedstrings.xml" && f.UncompressedSize64 > maxSharedStringsBytes {
+			return extractionError(CodeInputTooLarge,
+				fmt.Sprintf("the workbook's shared strings unpack to more than %d MiB", maxSharedStringsBytes>>20), nil)
+		}
+	}
+	if total > maxUnpackedBytes {
+		return extractionError(CodeInputTooLarge,
+			fmt.Sprintf("the workbook unpacks to more than %d GiB", maxUnpackedBytes>>30), nil)
+	}
+	return nil
+}
+
+// zipPartName is a zip entry's name as a lowercase part path.
+func zipPartName(name string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(name, "\\", "/"), "/"))
 }
 
 func (w *workbook) close() {
@@ -403,7 +438,7 @@ func (w *workbook) close() {
 func sheetParts(zr *zip.Reader) (map[string]string, error) {
 	files := map[string]*zip.File{}
 	for _, f := range zr.File {
-		files[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/"))] = f
+		files[zipPartName(f.Name)] = f
 	}
 	wbFile, ok := files["xl/workbook.xml"]
 	if !ok {
@@ -466,7 +501,7 @@ func (w *workbook) info(sheet string) sheetInfo {
 	}
 	var zf *zip.File
 	for _, f := range w.zr.File {
-		if strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/")) == p {
+		if zipPartName(f.Name) == p {
 			zf = f
 			break
 		}
