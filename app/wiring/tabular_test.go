@@ -89,3 +89,51 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 		Expect(rows[0]).To(ContainElements("first_name", "email"))
 	})
 })
+
+var _ = Describe("a tabular job on a bad input through the API", func() {
+	DescribeTable("fails with the extractor's code, keeping nothing it produced",
+		func(name string, body func() []byte, code string) {
+			c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATABASE_URL": "memory://", "ADE_BLOB_URL": "mem://"}))
+			Expect(err).NotTo(HaveOccurred())
+			var srv *fiber.App
+			app := fx.New(wiring.Server(c, GinkgoWriter), fx.Populate(&srv))
+			Expect(app.Start(context.Background())).To(Succeed())
+			DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
+
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			fw, _ := mw.CreateFormFile("file", name)
+			_, _ = fw.Write(body())
+			Expect(mw.Close()).To(Succeed())
+			req := httptest.NewRequest("POST", "/api/v1/workspaces/default/documents", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			status, doc := do(srv, req)
+			Expect(status).To(Equal(201), "%v", doc)
+
+			payload, err := os.ReadFile(filepath.Join(samples, "people.json"))
+			Expect(err).NotTo(HaveOccurred())
+			req = httptest.NewRequest("POST", "/api/v1/workspaces/default/configurations",
+				bytes.NewBufferString(`{"document_type":"roster","title":"People","payload":`+string(payload)+`}`))
+			req.Header.Set("Content-Type", "application/json")
+			_, cfg := do(srv, req)
+
+			req = httptest.NewRequest("POST", "/api/v1/workspaces/default/jobs",
+				bytes.NewBufferString(fmt.Sprintf(`{"document_id":%q,"configuration_id":%q}`, doc["document_id"], cfg["configuration_id"])))
+			req.Header.Set("Content-Type", "application/json")
+			status, job := do(srv, req)
+			Expect(status).To(Equal(201), "%v", job)
+			Expect(job["status"]).To(Equal("failed"))
+			Expect(job["error"]).To(HaveKeyWithValue("code", code))
+			Expect(job["output_document_ids"]).To(BeEmpty())
+		},
+		Entry("empty file", "empty.csv", func() []byte { return nil }, "empty_input"),
+		Entry("password-protected workbook", "locked.xlsx", func() []byte {
+			return append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 2048)...)
+		}, "unsupported_format"),
+		Entry("truncated workbook", "broken.xlsx", func() []byte {
+			b, err := os.ReadFile(filepath.Join(samples, "ade-samples", "S01_clean_roster_alias_headers.xlsx"))
+			Expect(err).NotTo(HaveOccurred())
+			return b[:len(b)/2]
+		}, "corrupt_input"),
+	)
+})
