@@ -156,8 +156,30 @@ func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*dom
 	return d, nil
 }
 
-// purgeBatch is how many expired documents one sweep query handles.
+// purgeBatch is how many rows one sweep query handles.
 const purgeBatch = 100
+
+// sweepWorkspaces runs sweep on every workspace, a page at a time, and
+// adds up what it reports; it stops at the first error.
+func (c *core) sweepWorkspaces(ctx context.Context, sweep func(ctx context.Context, workspaceID string) (int, error)) (int, error) {
+	total := 0
+	for offset := 0; ; offset += purgeBatch {
+		workspaces, err := c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
+		if err != nil {
+			return total, err
+		}
+		for _, w := range workspaces {
+			n, err := sweep(ctx, w.ID())
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if len(workspaces) < purgeBatch {
+			return total, nil
+		}
+	}
+}
 
 // PurgeExpired deletes every document whose expiry has passed, in every
 // workspace: the record is kept (deleted by "system", reason "expired")
@@ -165,24 +187,11 @@ const purgeBatch = 100
 // many documents it purged. Safe to run from several processes at once: a
 // document purged by another is skipped.
 func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
-	ctx = WithActor(ctx, domain.SystemActor)
-	purged := 0
-	for offset := 0; ; offset += purgeBatch {
-		workspaces, err := s.c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
-		if err != nil {
-			return purged, fmt.Errorf("purge expired documents: %w", err)
-		}
-		for _, w := range workspaces {
-			n, err := s.purgeWorkspace(ctx, w.ID())
-			purged += n
-			if err != nil {
-				return purged, err
-			}
-		}
-		if len(workspaces) < purgeBatch {
-			return purged, nil
-		}
+	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), s.purgeWorkspace)
+	if err != nil {
+		return n, fmt.Errorf("purge expired documents: %w", err)
 	}
+	return n, nil
 }
 
 func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string) (int, error) {
@@ -191,7 +200,7 @@ func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string
 		now := s.c.Clock.Now()
 		batch, err := s.c.Repos.Documents.List(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, ports.Page{Limit: purgeBatch})
 		if err != nil {
-			return purged, fmt.Errorf("purge expired documents: %w", err)
+			return purged, fmt.Errorf("list expired documents: %w", err)
 		}
 		for _, d := range batch {
 			var doc *domain.Document

@@ -424,24 +424,11 @@ const staleGrace = time.Minute
 // workspace, that has been running longer than the job timeout plus a
 // minute: its process stopped mid-run. It returns how many it ended.
 func (s *JobService) FailStale(ctx context.Context) (int, error) {
-	ctx = WithActor(ctx, domain.SystemActor)
-	ended := 0
-	for offset := 0; ; offset += purgeBatch {
-		workspaces, err := s.c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
-		if err != nil {
-			return ended, fmt.Errorf("fail stale jobs: %w", err)
-		}
-		for _, w := range workspaces {
-			n, err := s.failStaleIn(ctx, w.ID())
-			ended += n
-			if err != nil {
-				return ended, err
-			}
-		}
-		if len(workspaces) < purgeBatch {
-			return ended, nil
-		}
+	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), s.failStaleIn)
+	if err != nil {
+		return n, fmt.Errorf("fail stale jobs: %w", err)
 	}
+	return n, nil
 }
 
 func (s *JobService) failStaleIn(ctx context.Context, workspaceID string) (int, error) {
@@ -452,7 +439,7 @@ func (s *JobService) failStaleIn(ctx context.Context, workspaceID string) (int, 
 	for offset := 0; ; {
 		running, err := s.c.Repos.Jobs.List(ctx, workspaceID, ports.JobFilter{Status: domain.JobRunning}, ports.Page{Limit: purgeBatch, Offset: offset})
 		if err != nil {
-			return ended, fmt.Errorf("fail stale jobs: %w", err)
+			return ended, fmt.Errorf("list running jobs: %w", err)
 		}
 		for _, j := range running {
 			started := j.State().StartedAt
