@@ -477,7 +477,7 @@ func (s *JobService) Get(ctx context.Context, workspaceID, id string) (*domain.J
 // List returns the workspace's jobs matching f, newest first.
 func (s *JobService) List(ctx context.Context, workspaceID string, f ports.JobFilter, p PageRequest) (Page[*domain.Job], error) {
 	if f.Status != "" && !f.Status.Valid() {
-		return Page[*domain.Job]{}, domain.NewInvalid("invalid filter", domain.FieldError{Field: "status", Message: "is not a job status"})
+		return Page[*domain.Job]{}, domain.NewInvalid("invalid filter", domain.FieldError{Field: "status", Message: "must be one of pending, running, succeeded, failed, cancelled"})
 	}
 	return list(p, func(pp ports.Page) ([]*domain.Job, error) {
 		return s.c.Repos.Jobs.List(ctx, workspaceID, f, pp)

@@ -63,43 +63,15 @@ func (s *server) listConfigurations(c *fiber.Ctx) error {
 
 // getConfiguration handles GET .../configurations/{configuration_id}.
 func (s *server) getConfiguration(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "configuration_id")
-	if err != nil {
-		return err
-	}
-	cfg, err := s.app.Configurations.Get(c.UserContext(), ws.ID(), id)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderConfiguration(cfg))
+	return respondOne(c, s, "configuration_id", s.app.Configurations.Get, renderConfiguration)
 }
 
 // activateConfiguration handles POST .../configurations/{id}/activate.
 func (s *server) activateConfiguration(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "configuration_id")
-	if err != nil {
-		return err
-	}
-	cfg, err := s.app.Configurations.Activate(c.UserContext(), ws.ID(), id)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderConfiguration(cfg))
+	return respondOne(c, s, "configuration_id", s.app.Configurations.Activate, renderConfiguration)
 }
 
 // configurationEvents handles GET .../configurations/{id}/events.
 func (s *server) configurationEvents(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "configuration_id")
-	if err != nil {
-		return err
-	}
-	p, err := page(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.app.Configurations.Events(c.UserContext(), ws.ID(), id, p)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderPage(res, renderEvent))
+	return respondTimeline(c, s, "configuration_id", s.app.Configurations.Events)
 }

@@ -25,15 +25,7 @@ func (s *server) listDocuments(c *fiber.Ctx) error {
 
 // getDocument handles GET .../documents/{document_id}.
 func (s *server) getDocument(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "document_id")
-	if err != nil {
-		return err
-	}
-	d, err := s.app.Documents.Get(c.UserContext(), ws.ID(), id)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderDocument(d))
+	return respondOne(c, s, "document_id", s.app.Documents.Get, renderDocument)
 }
 
 type deleteDocumentRequest struct {
@@ -70,17 +62,5 @@ func hasBody(c *fiber.Ctx) bool {
 
 // documentEvents handles GET .../documents/{document_id}/events.
 func (s *server) documentEvents(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "document_id")
-	if err != nil {
-		return err
-	}
-	p, err := page(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.app.Documents.Events(c.UserContext(), ws.ID(), id, p)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderPage(res, renderEvent))
+	return respondTimeline(c, s, "document_id", s.app.Documents.Events)
 }

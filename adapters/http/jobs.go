@@ -66,9 +66,6 @@ func (s *server) listJobs(c *fiber.Ctx) error {
 		DocumentID:      c.Query("document_id"),
 		ConfigurationID: c.Query("configuration_id"),
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return invalid("status", "must be one of pending, running, succeeded, failed, cancelled")
-	}
 	res, err := s.app.Jobs.List(c.UserContext(), ws.ID(), f, p)
 	if err != nil {
 		return err
@@ -78,28 +75,12 @@ func (s *server) listJobs(c *fiber.Ctx) error {
 
 // getJob handles GET .../jobs/{job_id}.
 func (s *server) getJob(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "job_id")
-	if err != nil {
-		return err
-	}
-	job, err := s.app.Jobs.Get(c.UserContext(), ws.ID(), id)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderJob(job))
+	return respondOne(c, s, "job_id", s.app.Jobs.Get, renderJob)
 }
 
 // jobResults handles GET .../jobs/{job_id}/results.
 func (s *server) jobResults(c *fiber.Ctx) error {
-	ws, id, err := s.resource(c, "job_id")
-	if err != nil {
-		return err
-	}
-	res, err := s.app.Jobs.Results(c.UserContext(), ws.ID(), id)
-	if err != nil {
-		return err
-	}
-	return ok(c, fiber.StatusOK, renderResults(res))
+	return respondOne(c, s, "job_id", s.app.Jobs.Results, renderResults)
 }
 
 // cancelJob handles POST .../jobs/{job_id}/cancel: pending jobs only for

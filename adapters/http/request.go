@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,4 +206,39 @@ func jsonKind(k string) string {
 		return "a number"
 	}
 	return "of another type"
+}
+
+// respondOne is the whole of a handler that reads one resource: resolve
+// the workspace and the id in path parameter param, call fetch, render
+// its result with 200.
+func respondOne[T, R any](c *fiber.Ctx, s *server, param string,
+	fetch func(ctx context.Context, workspaceID, id string) (T, error), render func(T) R) error {
+	ws, id, err := s.resource(c, param)
+	if err != nil {
+		return err
+	}
+	v, err := fetch(c.UserContext(), ws.ID(), id)
+	if err != nil {
+		return err
+	}
+	return ok(c, fiber.StatusOK, render(v))
+}
+
+// respondTimeline is the whole of a handler that pages through one
+// resource's events.
+func respondTimeline(c *fiber.Ctx, s *server, param string,
+	fetch func(ctx context.Context, workspaceID, id string, p app.PageRequest) (app.Page[*domain.Event], error)) error {
+	ws, id, err := s.resource(c, param)
+	if err != nil {
+		return err
+	}
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	res, err := fetch(c.UserContext(), ws.ID(), id, p)
+	if err != nil {
+		return err
+	}
+	return ok(c, fiber.StatusOK, renderPage(res, renderEvent))
 }
