@@ -45,16 +45,9 @@ func (r *WorkspaceRepository) Get(ctx context.Context, idOrSlug string) (*domain
 func (r *WorkspaceRepository) List(ctx context.Context, p ports.Page) ([]*domain.Workspace, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.WorkspaceState
-	for _, st := range r.s.workspaces {
-		items = append(items, st)
-	}
-	items = page(items, p, func(a, b domain.WorkspaceState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	out := make([]*domain.Workspace, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateWorkspace(st)
-	}
-	return out, nil
+	return query(r.s.workspaces, func(domain.WorkspaceState) bool { return true }, p,
+		func(a, b domain.WorkspaceState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
+		domain.RehydrateWorkspace), nil
 }
 
 // DocumentRepository stores documents in a Store.
@@ -87,21 +80,14 @@ func (r *DocumentRepository) Get(ctx context.Context, workspaceID, id string) (*
 func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) ([]*domain.Document, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.DocumentState
-	for _, st := range r.s.documents {
-		if st.WorkspaceID != workspaceID || (!f.IncludeDeleted && st.DeletedAt != nil) ||
-			(f.ProducedByJobID != "" && st.ProducedByJobID != f.ProducedByJobID) ||
-			(!f.ExpiresBefore.IsZero() && !st.ExpiresAt.Before(f.ExpiresBefore)) {
-			continue
-		}
-		items = append(items, st)
+	keep := func(st domain.DocumentState) bool {
+		return st.WorkspaceID == workspaceID && (f.IncludeDeleted || st.DeletedAt == nil) &&
+			(f.ProducedByJobID == "" || st.ProducedByJobID == f.ProducedByJobID) &&
+			(f.ExpiresBefore.IsZero() || st.ExpiresAt.Before(f.ExpiresBefore))
 	}
-	items = page(items, p, func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	out := make([]*domain.Document, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateDocument(st)
-	}
-	return out, nil
+	return query(r.s.documents, keep, p,
+		func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
+		domain.RehydrateDocument), nil
 }
 
 // Update changes a document through fn, storing the result when fn
@@ -197,20 +183,13 @@ func (r *ConfigurationRepository) MaxVersion(ctx context.Context, workspaceID, d
 func (r *ConfigurationRepository) List(ctx context.Context, workspaceID string, f ports.ConfigurationFilter, p ports.Page) ([]*domain.Configuration, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.ConfigurationState
-	for _, st := range r.s.configurations {
-		if st.WorkspaceID != workspaceID || (f.DocumentType != "" && st.DocumentType != f.DocumentType) ||
-			(f.IsActive != nil && st.IsActive != *f.IsActive) {
-			continue
-		}
-		items = append(items, st)
+	keep := func(st domain.ConfigurationState) bool {
+		return st.WorkspaceID == workspaceID && (f.DocumentType == "" || st.DocumentType == f.DocumentType) &&
+			(f.IsActive == nil || st.IsActive == *f.IsActive)
 	}
-	items = page(items, p, func(a, b domain.ConfigurationState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	out := make([]*domain.Configuration, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateConfiguration(st)
-	}
-	return out, nil
+	return query(r.s.configurations, keep, p,
+		func(a, b domain.ConfigurationState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
+		domain.RehydrateConfiguration), nil
 }
 
 // Update changes a configuration through fn, refusing a second active
@@ -264,21 +243,14 @@ func (r *JobRepository) Get(ctx context.Context, workspaceID, id string) (*domai
 func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]*domain.Job, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.JobState
-	for _, st := range r.s.jobs {
-		if st.WorkspaceID != workspaceID || (f.Status != "" && st.Status != f.Status) ||
-			(f.DocumentID != "" && st.InputDocumentID != f.DocumentID) ||
-			(f.ConfigurationID != "" && st.ConfigurationID != f.ConfigurationID) {
-			continue
-		}
-		items = append(items, st)
+	keep := func(st domain.JobState) bool {
+		return st.WorkspaceID == workspaceID && (f.Status == "" || st.Status == f.Status) &&
+			(f.DocumentID == "" || st.InputDocumentID == f.DocumentID) &&
+			(f.ConfigurationID == "" || st.ConfigurationID == f.ConfigurationID)
 	}
-	items = page(items, p, func(a, b domain.JobState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
-	out := make([]*domain.Job, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateJob(st)
-	}
-	return out, nil
+	return query(r.s.jobs, keep, p,
+		func(a, b domain.JobState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
+		domain.RehydrateJob), nil
 }
 
 // Update changes a job through fn. The store's lock makes the read and the
@@ -323,20 +295,10 @@ func (r *TableRepository) CreateMany(ctx context.Context, tables []*domain.Table
 func (r *TableRepository) ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.TableState
-	for _, st := range r.s.tables {
-		if st.WorkspaceID == workspaceID && st.JobID == jobID {
-			items = append(items, st)
-		}
-	}
-	items = page(items, ports.Page{}, func(a, b domain.TableState) int {
+	keep := func(st domain.TableState) bool { return st.WorkspaceID == workspaceID && st.JobID == jobID }
+	return query(r.s.tables, keep, ports.Page{}, func(a, b domain.TableState) int {
 		return cmp.Or(cmp.Compare(a.SequenceIndex, b.SequenceIndex), strings.Compare(a.ID, b.ID))
-	})
-	out := make([]*domain.Table, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateTable(st)
-	}
-	return out, nil
+	}, domain.RehydrateTable), nil
 }
 
 // EventRepository appends and lists events in a Store.
@@ -364,25 +326,16 @@ func (r *EventRepository) Append(ctx context.Context, events ...*domain.Event) e
 func (r *EventRepository) List(ctx context.Context, workspaceID string, f ports.EventFilter, p ports.Page) ([]*domain.Event, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
-	var items []domain.EventState
-	for _, st := range r.s.events {
-		if st.WorkspaceID != workspaceID || (f.EntityType != "" && st.EntityType != f.EntityType) ||
-			(f.EntityID != "" && st.EntityID != f.EntityID) || (f.EventType != "" && st.EventType != f.EventType) ||
-			(f.AfterID != "" && st.ID <= f.AfterID) {
-			continue
-		}
-		items = append(items, st)
+	keep := func(st domain.EventState) bool {
+		return st.WorkspaceID == workspaceID && (f.EntityType == "" || st.EntityType == f.EntityType) &&
+			(f.EntityID == "" || st.EntityID == f.EntityID) && (f.EventType == "" || st.EventType == f.EventType) &&
+			(f.AfterID == "" || st.ID > f.AfterID)
 	}
-	items = page(items, p, func(a, b domain.EventState) int {
+	return query(r.s.events, keep, p, func(a, b domain.EventState) int {
 		c := newestFirst(a.OccurredAt, b.OccurredAt, a.ID, b.ID)
 		if f.Ascending {
 			return -c
 		}
 		return c
-	})
-	out := make([]*domain.Event, len(items))
-	for i, st := range items {
-		out[i] = domain.RehydrateEvent(st)
-	}
-	return out, nil
+	}, domain.RehydrateEvent), nil
 }

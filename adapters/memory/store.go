@@ -134,8 +134,15 @@ func (c collection[T]) put(t *tx, id string, v T) {
 	}
 }
 
-// page sorts items with less-first order and cuts the requested page.
-func page[T any](items []T, p ports.Page, compare func(a, b T) int) []T {
+// query selects the states keep accepts, orders them with compare, cuts
+// the page and rehydrates it.
+func query[T, A any](c collection[T], keep func(T) bool, p ports.Page, compare func(a, b T) int, rehydrate func(T) A) []A {
+	var items []T
+	for _, st := range c {
+		if keep(st) {
+			items = append(items, st)
+		}
+	}
 	slices.SortStableFunc(items, compare)
 	if p.Offset >= len(items) {
 		return nil
@@ -144,7 +151,11 @@ func page[T any](items []T, p ports.Page, compare func(a, b T) int) []T {
 	if p.Limit > 0 && p.Limit < len(items) {
 		items = items[:p.Limit]
 	}
-	return items
+	out := make([]A, len(items))
+	for i, st := range items {
+		out[i] = rehydrate(st)
+	}
+	return out
 }
 
 // newestFirst orders by creation time, then id, descending.
