@@ -13,6 +13,21 @@ var RosterHeader = []string{"First Name", "Last Name", "Email", "Hire Date", "Em
 	"Phone", "Street", "City", "Region", "Postal Code", "Status", "Hours", "Rate", "Gross", "Deductions",
 	"Net", "Notes", "Member ID"}
 
+// RosterPayload returns the tabular configuration the CSV benchmarks run
+// on the roster: four mapped fields with transforms, one validated pattern.
+func RosterPayload() map[string]any {
+	return map[string]any{
+		"extractor": "tabular",
+		"fields": []any{
+			map[string]any{"name": "first_name", "synonyms": []any{"first name"}, "transforms": []any{"trim", "title"}},
+			map[string]any{"name": "last_name", "synonyms": []any{"last name"}, "transforms": []any{"trim", "title"}},
+			map[string]any{"name": "email", "synonyms": []any{"email"}, "transforms": []any{"trim", "lower"},
+				"validate": map[string]any{"pattern": `^[^@\s]+@[^@\s]+\.[^@\s]+$`}},
+			map[string]any{"name": "hired", "synonyms": []any{"hire date"}, "transforms": []any{"date"}},
+		},
+	}
+}
+
 // countingWriter counts what passes through it.
 type countingWriter struct {
 	w io.Writer

@@ -12,18 +12,6 @@ import (
 	"github.com/ade-go/ade/test/benchkit"
 )
 
-// benchPayload is the configuration of test/bench/extract-csv.
-var benchPayload = map[string]any{
-	"extractor": "tabular",
-	"fields": []any{
-		map[string]any{"name": "first_name", "synonyms": []any{"first name"}, "transforms": []any{"trim", "title"}},
-		map[string]any{"name": "last_name", "synonyms": []any{"last name"}, "transforms": []any{"trim", "title"}},
-		map[string]any{"name": "email", "synonyms": []any{"email"}, "transforms": []any{"trim", "lower"},
-			"validate": map[string]any{"pattern": `^[^@\s]+@[^@\s]+\.[^@\s]+$`}},
-		map[string]any{"name": "hired", "synonyms": []any{"hire date"}, "transforms": []any{"date"}},
-	},
-}
-
 // benchCSV builds the member roster of test/bench/extract-csv, about size
 // bytes long.
 func benchCSV(size int) []byte {
@@ -54,7 +42,7 @@ func BenchmarkExtractCSV(b *testing.B) {
 	for b.Loop() {
 		sink := &discardSink{}
 		_, err := tabular.New().Extract(context.Background(), ports.ExtractionRequest{
-			Payload: benchPayload,
+			Payload: benchkit.RosterPayload(),
 			Document: ports.SourceDocument{
 				Filename: "members.csv", Size: int64(len(data)),
 				Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },

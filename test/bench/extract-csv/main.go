@@ -37,17 +37,6 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular"
 )
 
-var payload = map[string]any{
-	"extractor": "tabular",
-	"fields": []any{
-		map[string]any{"name": "first_name", "synonyms": []any{"first name"}, "transforms": []any{"trim", "title"}},
-		map[string]any{"name": "last_name", "synonyms": []any{"last name"}, "transforms": []any{"trim", "title"}},
-		map[string]any{"name": "email", "synonyms": []any{"email"}, "transforms": []any{"trim", "lower"},
-			"validate": map[string]any{"pattern": `^[^@\s]+@[^@\s]+\.[^@\s]+$`}},
-		map[string]any{"name": "hired", "synonyms": []any{"hire date"}, "transforms": []any{"date"}},
-	},
-}
-
 func main() {
 	mb := flag.Int("mb", 100, "size of the generated CSV in MB")
 	child := flag.String("child", "", "internal: extract this file and report")
@@ -145,7 +134,7 @@ func selfCPU() time.Duration {
 func runChild(input, outDir string) int {
 	sink, err := tabular.NewDirSink(outDir)
 	check(err)
-	res, err := tabular.New().ExtractFile(context.Background(), input, payload, sink)
+	res, err := tabular.New().ExtractFile(context.Background(), input, benchkit.RosterPayload(), sink)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
