@@ -245,22 +245,32 @@ func (s *DocumentService) Open(ctx context.Context, workspaceID, id string, offs
 	if err != nil {
 		return nil, nil, err
 	}
+	rc, err := s.OpenBytes(ctx, d, offset, length)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, rc, nil
+}
+
+// OpenBytes is Open for a document the caller has just read with Get (to
+// answer conditional requests first), so it is not read twice.
+func (s *DocumentService) OpenBytes(ctx context.Context, d *domain.Document, offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 || offset > d.ByteSize() {
-		return nil, nil, domain.NewInvalid("invalid range", domain.FieldError{Field: "range", Message: "starts outside the document"})
+		return nil, domain.NewInvalid("invalid range", domain.FieldError{Field: "range", Message: "starts outside the document"})
 	}
 	// Open the bytes first: a download that cannot start is no download.
 	rc, err := s.c.Blobs.Open(ctx, d.BlobKey(), offset, length)
 	if err != nil {
-		return nil, nil, fmt.Errorf("download: %w", err)
+		return nil, fmt.Errorf("download: %w", err)
 	}
 	if err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		return s.c.record(ctx, workspaceID, domain.EventDocumentDownloaded, domain.EntityDocument, id,
+		return s.c.record(ctx, d.WorkspaceID(), domain.EventDocumentDownloaded, domain.EntityDocument, d.ID(),
 			map[string]any{"offset": offset, "length": length})
 	}); err != nil {
 		rc.Close()
-		return nil, nil, fmt.Errorf("download: %w", err)
+		return nil, fmt.Errorf("download: %w", err)
 	}
-	return d, rc, nil
+	return rc, nil
 }
 
 // Delete soft-deletes a document (the record keeps who and why) with its

@@ -511,16 +511,21 @@ func (s *JobService) Results(ctx context.Context, workspaceID, id string) (Resul
 	if err != nil {
 		return Results{}, err
 	}
-	docs := make([]*domain.Document, 0, len(job.State().OutputDocumentIDs))
+	// One query for every output still there (deleted ones drop out),
+	// then the job's own order.
+	produced, err := s.c.Repos.Documents.List(ctx, workspaceID, ports.DocumentFilter{ProducedByJobID: id}, ports.Page{})
+	if err != nil {
+		return Results{}, err
+	}
+	byID := make(map[string]*domain.Document, len(produced))
+	for _, d := range produced {
+		byID[d.ID()] = d
+	}
+	docs := make([]*domain.Document, 0, len(produced))
 	for _, did := range job.State().OutputDocumentIDs {
-		d, err := s.c.Repos.Documents.Get(ctx, workspaceID, did)
-		if errors.Is(err, domain.ErrNotFound) || (err == nil && d.IsDeleted()) {
-			continue // deleted since
+		if d, ok := byID[did]; ok {
+			docs = append(docs, d)
 		}
-		if err != nil {
-			return Results{}, err
-		}
-		docs = append(docs, d)
 	}
 	return Results{Job: job, Tables: tables, OutputDocuments: docs}, nil
 }

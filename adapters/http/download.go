@@ -108,7 +108,7 @@ func (s *server) downloadDocument(c *fiber.Ctx) error {
 		c.Context().Response.Header.SetContentLength(int(downloadLength(rng, size)))
 		return nil
 	}
-	_, body, err := s.app.Documents.Open(ctx, ws.ID(), id, offset, length)
+	body, err := s.app.Documents.OpenBytes(ctx, doc, offset, length)
 	if err != nil {
 		return err
 	}
