@@ -505,7 +505,6 @@ func freshSchema(pgURL string) (string, func(), error) {
 type baseline struct {
 	db     *sql.DB
 	pg     bool
-	stmts  map[string]string
 	tsText bool
 }
 
