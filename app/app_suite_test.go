@@ -11,7 +11,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
@@ -68,7 +68,7 @@ type env struct {
 
 func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
-	bs, err := blob.Open(ctx, "mem://")
+	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	rec := &recordingBlobs{BlobStore: bs}

@@ -6,7 +6,7 @@ import (
 	"log"
 	"strings"
 
-	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
@@ -19,7 +19,7 @@ import (
 func Example() {
 	ctx := context.Background()
 
-	blobs, err := blob.Open(ctx, "mem://")
+	blobs, err := blobstore.Open(ctx, "mem://")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
-	bunadapter "github.com/ade-go/ade/adapters/bun"
-	"github.com/ade-go/ade/app/wiring"
+	"github.com/ade-go/ade/adapters/bunstore"
+	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
 func init() {
@@ -89,7 +89,7 @@ func newMigrateCommand() *cobra.Command {
 				}
 			}
 			ctx := cmd.Context()
-			db, err := bunadapter.Open(ctx, c.DatabaseTarget())
+			db, err := bunstore.Open(ctx, c.DatabaseTarget())
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}

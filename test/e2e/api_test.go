@@ -144,7 +144,7 @@ func describeAPI(b *backend) {
 			Expect(served).To(HaveKey("openapi"))
 			Expect(served).To(HaveKeyWithValue("paths", HaveKey("/api/v1/workspaces/{ws}/jobs")))
 			Expect(served["info"]).To(HaveKeyWithValue("title", contract.doc.Info.Title))
-			Expect(served["paths"]).To(HaveLen(contract.doc.Paths.Len()), "the served document differs from adapters/http/openapi.json")
+			Expect(served["paths"]).To(HaveLen(contract.doc.Paths.Len()), "the served document differs from adapters/httpapi/openapi.json")
 		})
 
 		It("renders /docs offline, without external scripts or styles", func() {

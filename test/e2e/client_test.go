@@ -264,6 +264,6 @@ func (cc *contractChecker) check(req *http.Request, r *reply) {
 	}
 	in.SetBodyBytes(r.Body)
 	err = openapi3filter.ValidateResponse(context.Background(), in)
-	Expect(err).NotTo(HaveOccurred(), "%s -> %d does not match adapters/http/openapi.json (status, headers or body)\nbody: %s",
+	Expect(err).NotTo(HaveOccurred(), "%s -> %d does not match adapters/httpapi/openapi.json (status, headers or body)\nbody: %s",
 		r.what, r.Status, tail(string(r.Body), 2000))
 }

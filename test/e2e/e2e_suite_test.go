@@ -1,7 +1,7 @@
 // Package e2e_test drives the real ade binary over loopback HTTP: it builds
 // cmd/ade once, starts `ade serve` on SQLite + local files and on
 // PostgreSQL + S3 (an in-process gofakes3 server), runs the same specs
-// against both, and checks every response against adapters/http/openapi.json.
+// against both, and checks every response against adapters/httpapi/openapi.json.
 package e2e_test
 
 import (
@@ -44,5 +44,5 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred(), "go build ./cmd/ade failed:\n%s", out)
 	GinkgoWriter.Printf("built %s in %s\n", adeBin, time.Since(start).Round(time.Millisecond))
 
-	contract = loadContract(filepath.Join(repoRoot, "adapters", "http", "openapi.json"))
+	contract = loadContract(filepath.Join(repoRoot, "adapters", "httpapi", "openapi.json"))
 })

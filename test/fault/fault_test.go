@@ -12,7 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
@@ -116,7 +116,7 @@ type world struct {
 func newWorld() *world {
 	w := &world{ctx: context.Background()}
 	w.failOn.Store(func([]*domain.Event) bool { return false })
-	bs, err := blob.Open(w.ctx, "mem://")
+	bs, err := blobstore.Open(w.ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	w.blobs = &trackedBlobs{BlobStore: bs}

@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -51,18 +51,18 @@ func run(size int64, runs int, parent string) error {
 	}
 	defer os.RemoveAll(dir)
 
-	durable, err := blob.Open(ctx, "file://"+filepath.ToSlash(filepath.Join(dir, "durable")))
+	durable, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(filepath.Join(dir, "durable")))
 	if err != nil {
 		return err
 	}
 	defer durable.Close()
-	fast, err := blob.Open(ctx, "file://"+filepath.ToSlash(filepath.Join(dir, "fast")), blob.WithSync(false))
+	fast, err := blobstore.Open(ctx, "file://"+filepath.ToSlash(filepath.Join(dir, "fast")), blobstore.WithSync(false))
 	if err != nil {
 		return err
 	}
 	defer fast.Close()
 
-	put := func(s *blob.Store) func(context.Context, int) (string, error) {
+	put := func(s *blobstore.Store) func(context.Context, int) (string, error) {
 		return func(ctx context.Context, i int) (string, error) {
 			key := "docs/run-" + strconv.Itoa(i)
 			info, err := s.Put(ctx, key, newGen(size), ports.PutOptions{MaxBytes: size, ContentType: "application/octet-stream"})

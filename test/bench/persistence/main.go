@@ -31,7 +31,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	bunstore "github.com/ade-go/ade/adapters/bun"
+	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )

@@ -17,7 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/blob"
+	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/contract/blobcontract"
@@ -26,9 +26,9 @@ import (
 const bucketName = "ade-test"
 
 // openStore opens url and closes the store when the spec ends.
-func openStore(url string, opts ...blob.Option) *blob.Store {
+func openStore(url string, opts ...blobstore.Option) *blobstore.Store {
 	GinkgoHelper()
-	s, err := blob.Open(context.Background(), url, opts...)
+	s, err := blobstore.Open(context.Background(), url, opts...)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(s.Close)
 	return s
@@ -91,12 +91,12 @@ var _ = blobcontract.DescribeBlobStore("s3:// (gofakes3)", func() ports.BlobStor
 	return openStore(u)
 })
 
-var _ = Describe("blob.Open", func() {
+var _ = Describe("blobstore.Open", func() {
 	ctx := context.Background()
 
 	DescribeTable("refuses a URL it cannot open",
 		func(u string) {
-			_, err := blob.Open(ctx, u)
+			_, err := blobstore.Open(ctx, u)
 			Expect(err).To(HaveOccurred())
 		},
 		Entry("unknown scheme", "ftp://host/dir"),
@@ -106,7 +106,7 @@ var _ = Describe("blob.Open", func() {
 	)
 
 	It("names an unknown scheme as invalid input", func() {
-		_, err := blob.Open(ctx, "gopher://x")
+		_, err := blobstore.Open(ctx, "gopher://x")
 		Expect(err).To(MatchError(domain.ErrInvalidInput))
 		Expect(err.Error()).To(ContainSubstring(`"gopher"`))
 	})
@@ -138,7 +138,7 @@ var _ = Describe("file:// store", func() {
 	})
 
 	It("works without fsync too", func() {
-		s := openStore("file://"+dir, blob.WithSync(false))
+		s := openStore("file://"+dir, blobstore.WithSync(false))
 		info, err := s.Put(ctx, "k", strings.NewReader("abc"), ports.PutOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(info.Size).To(Equal(int64(3)))

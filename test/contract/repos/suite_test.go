@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	bunstore "github.com/ade-go/ade/adapters/bun"
+	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/contract/repocontract"

@@ -1,0 +1,208 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+	"github.com/uptrace/bun"
+)
+
+var _ ports.JobRepository = (*JobRepository)(nil)
+
+// JobRepository stores jobs in the jobs table. Status changes are guarded
+// in SQL as well as by the row lock: the UPDATE matches the status it read.
+type JobRepository struct {
+	db *DB
+}
+
+type jobRow struct {
+	bun.BaseModel `bun:"table:jobs"`
+
+	ID                   string  `bun:"id,pk"`
+	WorkspaceID          string  `bun:"workspace_id"`
+	Status               string  `bun:"status"`
+	DocumentType         string  `bun:"document_type"`
+	ConfigurationID      string  `bun:"configuration_id"`
+	ConfigurationVersion int     `bun:"configuration_version"`
+	InputDocumentID      string  `bun:"input_document_id"`
+	CreatedBy            string  `bun:"created_by"`
+	CreatedAt            dbTime  `bun:"created_at"`
+	UpdatedAt            dbTime  `bun:"updated_at"`
+	StartedAt            *dbTime `bun:"started_at"`
+	FinishedAt           *dbTime `bun:"finished_at"`
+	Attempts             int     `bun:"attempts"`
+	Metrics              string  `bun:"metrics"`
+	Logs                 string  `bun:"logs"`
+	ErrorCode            *string `bun:"error_code"`
+	ErrorMessage         *string `bun:"error_message"`
+	OutputDocumentIDs    string  `bun:"output_document_ids"`
+}
+
+func newJobRow(j *domain.Job) (*jobRow, error) {
+	s := j.State()
+	metrics, err := toJSON(s.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := toJSON(s.Logs)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := toJSON(s.OutputDocumentIDs)
+	if err != nil {
+		return nil, err
+	}
+	row := &jobRow{
+		ID: s.ID, WorkspaceID: s.WorkspaceID, Status: string(s.Status), DocumentType: s.DocumentType,
+		ConfigurationID: s.ConfigurationID, ConfigurationVersion: s.ConfigurationVersion,
+		InputDocumentID: s.InputDocumentID, CreatedBy: s.CreatedBy,
+		CreatedAt: newDBTime(s.CreatedAt), UpdatedAt: newDBTime(s.UpdatedAt),
+		StartedAt: newDBTimePtr(s.StartedAt), FinishedAt: newDBTimePtr(s.FinishedAt),
+		Attempts: s.Attempts, Metrics: metrics, Logs: logs, OutputDocumentIDs: outputs,
+	}
+	if s.Error != nil {
+		row.ErrorCode, row.ErrorMessage = &s.Error.Code, &s.Error.Message
+	}
+	return row, nil
+}
+
+func (r *jobRow) domain() (*domain.Job, error) {
+	s := domain.JobState{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Status: domain.JobStatus(r.Status), DocumentType: r.DocumentType,
+		ConfigurationID: r.ConfigurationID, ConfigurationVersion: r.ConfigurationVersion,
+		InputDocumentID: r.InputDocumentID, CreatedBy: r.CreatedBy,
+		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		StartedAt: r.StartedAt.ptr(), FinishedAt: r.FinishedAt.ptr(), Attempts: r.Attempts,
+	}
+	var err error
+	if s.Metrics, err = jsonMap(r.Metrics); err != nil {
+		return nil, err
+	}
+	if err := jsonSlice(r.Logs, &s.Logs); err != nil {
+		return nil, err
+	}
+	if err := jsonSlice(r.OutputDocumentIDs, &s.OutputDocumentIDs); err != nil {
+		return nil, err
+	}
+	if r.ErrorCode != nil {
+		s.Error = &domain.JobError{Code: *r.ErrorCode}
+		if r.ErrorMessage != nil {
+			s.Error.Message = *r.ErrorMessage
+		}
+	}
+	return domain.RehydrateJob(s), nil
+}
+
+// Create stores a new job; a taken id fails with domain.ErrConflict.
+func (r *JobRepository) Create(ctx context.Context, j *domain.Job) error {
+	row, err := newJobRow(j)
+	if err != nil {
+		return errorf("create job", err)
+	}
+	_, err = r.db.conn(ctx).NewInsert().Model(row).Exec(ctx)
+	return translate("create job", err)
+}
+
+// jobColumns are the jobs table's columns in jobRow's field order.
+const jobColumns = `id, workspace_id, status, document_type, configuration_id, configuration_version,
+	input_document_id, created_by, created_at, updated_at, started_at, finished_at, attempts, metrics, logs,
+	error_code, error_message, output_document_ids`
+
+// getJobSQL is Get's statement in each dialect's placeholder syntax.
+var getJobSQL = map[bool]string{
+	true:  "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = $1 AND id = $2",
+	false: "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = ? AND id = ?",
+}
+
+// Get returns a job of the workspace. It is the API's hottest read, so it
+// runs one fixed statement with bound parameters (a prepared statement
+// that each PostgreSQL connection plans once) and scans the columns
+// directly instead of building the query through the model.
+func (r *JobRepository) Get(ctx context.Context, workspaceID, id string) (*domain.Job, error) {
+	pg := r.db.isPostgres()
+	row := new(jobRow)
+	err := r.db.queryRow(ctx, getJobSQL[pg], workspaceID, id).Scan(
+		&row.ID, &row.WorkspaceID, &row.Status, &row.DocumentType, &row.ConfigurationID, &row.ConfigurationVersion,
+		&row.InputDocumentID, &row.CreatedBy, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.FinishedAt,
+		&row.Attempts, &row.Metrics, &row.Logs, &row.ErrorCode, &row.ErrorMessage, &row.OutputDocumentIDs)
+	if err != nil {
+		return nil, translate("get job", err)
+	}
+	j, err := row.domain()
+	return j, errorf("get job", err)
+}
+
+func (r *JobRepository) get(ctx context.Context, q *bun.SelectQuery, workspaceID, id, op string) (*domain.Job, *jobRow, error) {
+	row := new(jobRow)
+	if err := q.Model(row).Where("workspace_id = ? AND id = ?", workspaceID, id).Scan(ctx); err != nil {
+		return nil, nil, translate(op, err)
+	}
+	j, err := row.domain()
+	return j, row, errorf(op, err)
+}
+
+// List returns the workspace's jobs matching f, newest first.
+func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]*domain.Job, error) {
+	var rows []jobRow
+	q := r.db.conn(ctx).NewSelect().Model(&rows).Where("workspace_id = ?", workspaceID)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.DocumentID != "" {
+		q = q.Where("input_document_id = ?", f.DocumentID)
+	}
+	if f.ConfigurationID != "" {
+		q = q.Where("configuration_id = ?", f.ConfigurationID)
+	}
+	q = q.OrderExpr("created_at DESC, id DESC")
+	if err := paginate(q, p).Scan(ctx); err != nil {
+		return nil, translate("list jobs", err)
+	}
+	out := make([]*domain.Job, len(rows))
+	for i := range rows {
+		j, err := rows[i].domain()
+		if err != nil {
+			return nil, errorf("list jobs", err)
+		}
+		out[i] = j
+	}
+	return out, nil
+}
+
+// Update loads the job under a row lock, applies fn and stores the result
+// when fn returns nil. The UPDATE also requires the status it read: when
+// the stored status changed meanwhile nothing is stored and Update fails
+// with domain.ErrConflict.
+func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn func(*domain.Job) error) (*domain.Job, error) {
+	var out *domain.Job
+	err := r.db.withinTx(ctx, func(ctx context.Context) error {
+		q := r.db.lockForUpdate(r.db.conn(ctx).NewSelect())
+		j, before, err := r.get(ctx, q, workspaceID, id, "update job")
+		if err != nil {
+			return err
+		}
+		if err := fn(j); err != nil {
+			return errorf("update job", err)
+		}
+		row, err := newJobRow(j)
+		if err != nil {
+			return errorf("update job", err)
+		}
+		row.ID, row.WorkspaceID = id, workspaceID
+		if !domain.JobStatus(row.Status).Valid() {
+			return fmt.Errorf("update job: %w: unknown status %q", domain.ErrInvalidInput, row.Status)
+		}
+		res, err := r.db.conn(ctx).NewUpdate().Model(row).
+			ExcludeColumn("id", "workspace_id", "created_at").
+			Where("workspace_id = ? AND id = ? AND status = ?", workspaceID, id, before.Status).
+			Exec(ctx)
+		if err := checkUpdated("update job", res, err); err != nil {
+			return err
+		}
+		out, err = row.domain()
+		return errorf("update job", err)
+	})
+	return out, err
+}

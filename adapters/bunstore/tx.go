@@ -1,0 +1,126 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/ade-go/ade/domain"
+
+	"github.com/ade-go/ade/ports"
+	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
+)
+
+var _ ports.Transactor = (*Transactor)(nil)
+
+// txKey carries the open transaction in a context.
+type txKey struct{}
+
+// txState is the transaction in a context and the database it belongs to,
+// so a second DB (another test database, say) never joins it by mistake.
+type txState struct {
+	db *DB
+	tx bun.Tx
+}
+
+// Transactor runs functions in a database transaction carried by the
+// context.
+type Transactor struct {
+	db *DB
+}
+
+// WithinTx runs fn in a transaction, or in the caller's transaction when
+// ctx already carries one of this database. It commits when fn returns nil
+// and rolls back when fn returns an error or panics (the panic continues
+// after the rollback).
+func (t *Transactor) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return t.db.withinTx(ctx, fn)
+}
+
+func (db *DB) withinTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return fn(ctx)
+	}
+	tx, err := db.bun.BeginTx(ctx, nil)
+	if err != nil {
+		return translate("begin transaction", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// Runs on error and on panic; a panic keeps unwinding.
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, &txState{db: db, tx: tx})); err != nil {
+		return err
+	}
+	committed = true
+	if err := tx.Commit(); err != nil {
+		return translate("commit transaction", err)
+	}
+	return nil
+}
+
+// conn returns the transaction ctx carries for this database, or the pool.
+func (db *DB) conn(ctx context.Context) bun.IDB {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx
+	}
+	return db.bun
+}
+
+// queryRow runs a fixed statement written with the dialect's own
+// placeholders ($n or ?) and bound arguments, in the transaction ctx
+// carries or on the pool. Bun's query builder writes arguments into the
+// SQL text, so its statements differ on every call and PostgreSQL parses
+// and plans each one; a fixed text with bound arguments is prepared once
+// per connection through pgx's statement cache, like any database/sql
+// program's. Only for statements whose text never varies: each distinct
+// text takes a slot in the per-connection cache.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.isPostgres() {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	}
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return db.bun.DB.QueryRowContext(ctx, query, args...)
+}
+
+// lockForUpdate adds the row lock of a read-modify-write. This is the one
+// place row locking branches: PostgreSQL locks the row with FOR UPDATE;
+// SQLite has no row locks, and needs none, because every transaction is
+// opened with BEGIN IMMEDIATE (_txlock=immediate) and so holds the
+// database's single write lock from its first statement.
+func (db *DB) lockForUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if db.isPostgres() {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+// errorf wraps err with an operation prefix without translating it.
+func errorf(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// checkUpdated translates an UPDATE's outcome: no row affected means the
+// row changed (or went) between the read and the write.
+func checkUpdated(op string, res sql.Result, err error) error {
+	if err != nil {
+		return translate(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w: the row changed meanwhile", op, domain.ErrConflict)
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ade-go/ade/domain"
+)
+
+// metrics are the adapter's Prometheus collectors.
+type metrics struct {
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	uploadBytes prometheus.Counter
+	jobs        *prometheus.CounterVec
+}
+
+// newMetrics registers the collectors on reg (a new registry with the Go
+// and process collectors when nil). Registering twice on one registry is a
+// wiring error and panics.
+func newMetrics(reg *prometheus.Registry) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ade_http_requests_total",
+			Help: "HTTP requests by method, route template and status code.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ade_http_request_duration_seconds",
+			Help:    "HTTP request latency by method and route template (until the handler returns; streamed bodies continue after).",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"method", "route"}),
+		uploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ade_upload_bytes_total",
+			Help: "Bytes of documents stored through uploads.",
+		}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ade_jobs_total",
+			Help: "Jobs that reached a terminal status through the API, by status.",
+		}, []string{"status"}),
+	}
+	reg.MustRegister(m.requests, m.latency, m.uploadBytes, m.jobs)
+	for _, st := range []domain.JobStatus{domain.JobSucceeded, domain.JobFailed, domain.JobCancelled} {
+		m.jobs.WithLabelValues(string(st))
+	}
+	return m
+}
+
+func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// jobFinished counts a job the API saw reach a terminal status.
+func (m *metrics) jobFinished(st domain.JobStatus) {
+	if st.IsTerminal() {
+		m.jobs.WithLabelValues(string(st)).Inc()
+	}
+}
+
+func (m *metrics) handler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}

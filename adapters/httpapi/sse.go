@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+// Event stream pacing.
+const (
+	// ssePoll is how often a stream asks the event repository for more.
+	ssePoll = 200 * time.Millisecond
+	// sseKeepAlive is how long a quiet stream waits before a comment line,
+	// which also detects clients that went away.
+	sseKeepAlive = 15 * time.Second
+	// sseMaxDuration ends a stream that never sees a terminal event.
+	sseMaxDuration = time.Hour
+	// ssePage is how many events one poll reads at most.
+	ssePage = 200
+)
+
+// streamJobEvents answers a job's events as Server-Sent Events: every event
+// after Last-Event-ID (all of them without it), as they are recorded,
+// closing after the job's terminal event. The job must exist (404 before
+// the stream starts otherwise).
+func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error {
+	ctx := c.UserContext()
+	job, err := s.app.Jobs.Get(ctx, workspaceID, jobID)
+	if err != nil {
+		return err
+	}
+	after := c.Get("Last-Event-ID")
+	if after != "" && !validID(after) {
+		return invalid("Last-Event-ID", "must be an event id")
+	}
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	c.Status(fiber.StatusOK)
+	terminal := job.Status().IsTerminal()
+	// Closed when the server shuts down: a stream must not hold shutdown
+	// up until its client leaves.
+	shutdown := c.Context().Done()
+	// The writer runs after the handler returned, on fasthttp's goroutine:
+	// it must not touch c.
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		s.pumpEvents(ctx, w, shutdown, workspaceID, jobID, after, terminal)
+	})
+	return nil
+}
+
+// pumpEvents writes events until the terminal one, the client leaving
+// (a failed flush), shutdown or sseMaxDuration.
+func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, workspaceID, jobID, after string, terminal bool) {
+	deadline := time.After(sseMaxDuration)
+	tick := time.NewTicker(ssePoll)
+	defer tick.Stop()
+	lastWrite := time.Now()
+	for {
+		page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
+		if err != nil {
+			s.log.ErrorContext(ctx, "event stream", "job_id", jobID, "error", err)
+			return
+		}
+		for _, e := range page.Items {
+			data, err := json.Marshal(renderEvent(e))
+			if err != nil {
+				return
+			}
+			w.WriteString("id: " + e.ID() + "\nevent: " + e.Type() + "\ndata: ")
+			w.Write(data)
+			w.WriteString("\n\n")
+			after = e.ID()
+			if isTerminalEvent(e.Type()) {
+				terminal = true
+			}
+		}
+		if len(page.Items) > 0 {
+			if w.Flush() != nil {
+				return
+			}
+			lastWrite = time.Now()
+		}
+		if page.HasMore {
+			continue
+		}
+		if terminal {
+			return // everything up to the terminal event was sent
+		}
+		if time.Since(lastWrite) >= sseKeepAlive {
+			w.WriteString(": keep-alive\n\n")
+			if w.Flush() != nil {
+				return
+			}
+			lastWrite = time.Now()
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return
+		case <-shutdown:
+			return
+		}
+		// A terminal state whose event was sent before Last-Event-ID ends
+		// the stream as well.
+		if job, err := s.app.Jobs.Get(ctx, workspaceID, jobID); err == nil && job.Status().IsTerminal() {
+			terminal = true
+		}
+	}
+}
+
+func isTerminalEvent(t string) bool {
+	return t == domain.EventJobSucceeded || t == domain.EventJobFailed || t == domain.EventJobCancelled
+}

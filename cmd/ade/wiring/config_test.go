@@ -1,0 +1,64 @@
+package wiring_test
+
+import (
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/cmd/ade/wiring"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+var _ = Describe("ConfigFromEnv", func() {
+	It("applies the documented defaults", func() {
+		c, err := wiring.ConfigFromEnv(env(nil))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.HTTPAddr).To(Equal("127.0.0.1:8000"))
+		Expect(c.DataDir).To(Equal("./var"))
+		Expect(c.MaxUploadBytes).To(Equal(int64(26214400)))
+		Expect(c.DocumentRetention).To(Equal(30 * 24 * time.Hour))
+		Expect(c.JobTimeout).To(Equal(5 * time.Minute))
+		Expect(c.LogFormat).To(Equal("text"))
+		Expect(c.PurgeInterval).To(Equal(time.Minute))
+		Expect(c.DatabaseTarget()).To(Equal("sqlite:var/ade.db"))
+		blobURL, err := c.BlobTarget()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(blobURL).To(HavePrefix("file:///"))
+		Expect(blobURL).To(HaveSuffix("/var/blobs"))
+	})
+
+	It("reads every variable", func() {
+		c, err := wiring.ConfigFromEnv(env(map[string]string{
+			"ADE_HTTP_ADDR": "0.0.0.0:9000", "ADE_DATA_DIR": "/srv/ade",
+			"ADE_DATABASE_URL": "postgres://ade:secret@db:5432/ade", "ADE_BLOB_URL": "mem://",
+			"ADE_MAX_UPLOAD_BYTES": "1024", "ADE_DOCUMENT_RETENTION_DAYS": "7",
+			"ADE_JOB_TIMEOUT": "30s", "ADE_LOG_FORMAT": "json",
+		}))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.HTTPAddr).To(Equal("0.0.0.0:9000"))
+		Expect(c.DatabaseTarget()).To(Equal("postgres://ade:secret@db:5432/ade"))
+		Expect(c.BlobTarget()).To(Equal("mem://"))
+		Expect(c.MaxUploadBytes).To(Equal(int64(1024)))
+		Expect(c.DocumentRetention).To(Equal(7 * 24 * time.Hour))
+		Expect(c.JobTimeout).To(Equal(30 * time.Second))
+		Expect(c.LogFormat).To(Equal("json"))
+	})
+
+	It("reports every bad value at once, without leaking passwords", func() {
+		_, err := wiring.ConfigFromEnv(env(map[string]string{
+			"ADE_HTTP_ADDR": "nope", "ADE_MAX_UPLOAD_BYTES": "-1", "ADE_DOCUMENT_RETENTION_DAYS": "x",
+			"ADE_JOB_TIMEOUT": "soon", "ADE_LOG_FORMAT": "xml", "ADE_PURGE_INTERVAL": "1ms", "ADE_DATABASE_URL": "mysql://u:hunter2@h/db",
+		}))
+		Expect(err).To(HaveOccurred())
+		for _, name := range []string{"ADE_HTTP_ADDR", "ADE_MAX_UPLOAD_BYTES", "ADE_DOCUMENT_RETENTION_DAYS",
+			"ADE_JOB_TIMEOUT", "ADE_LOG_FORMAT", "ADE_DATABASE_URL", "ADE_PURGE_INTERVAL"} {
+			Expect(err.Error()).To(ContainSubstring(name))
+		}
+		Expect(strings.Contains(err.Error(), "hunter2")).To(BeFalse())
+	})
+})
