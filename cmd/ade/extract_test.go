@@ -133,12 +133,12 @@ func TestExtractJSONShape(t *testing.T) {
 		t.Fatalf("unmapped fields must print as null")
 	}
 	for _, k := range []string{"duration_ms", "sheets_scanned", "tables_detected", "rows_extracted", "fields_mapped",
-		"columns_unmapped", "values_invalid", "input_sha256", "configuration_digest"} {
+		"columns_unmapped", "values_invalid", "input_sha256", "configuration_digest", "input_format"} {
 		if _, ok := doc.Metrics[k]; !ok {
 			t.Fatalf("metric %s missing", k)
 		}
 	}
-	if len(doc.Logs) == 0 || doc.Logs[0]["message"] != "table found" {
+	if len(doc.Logs) < 2 || doc.Logs[0]["message"] != "input read as xlsx" || doc.Logs[1]["message"] != "table found" {
 		t.Fatalf("logs: %v", doc.Logs)
 	}
 	for _, tb := range doc.Tables {

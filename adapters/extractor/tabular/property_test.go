@@ -231,7 +231,7 @@ var _ = Describe("Detection properties", func() {
 				return
 			}
 			sink := newMemSink()
-			res, err := run(bytesDoc("g.csv", data), simplePayload(nil), sink)
+			res, err := run(bytesDoc("g.csv", data), simplePayload(map[string]any{"allow_empty": true}), sink)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(res.Tables).To(HaveLen(len(sink.order)))
 			for _, tb := range res.Tables {

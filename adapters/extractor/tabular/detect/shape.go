@@ -1,16 +1,17 @@
-package tabular
+package detect
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 )
 
-// normalizeHeader is the key headers and synonyms are compared by: lower
-// case, letters and digits only ("E-mail", "email" and "E mail" agree).
-func normalizeHeader(s string) string {
+// HeaderKey is the key headers and synonyms are compared by: lower case,
+// letters and digits only ("E-mail", "email" and "E mail" agree).
+func HeaderKey(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -40,13 +41,13 @@ func normalizeHeader(s string) string {
 	return b.String()
 }
 
-// appendNormalized appends normalizeHeader(s) to dst.
-func appendNormalized(dst []byte, s string) []byte {
+// appendKey appends HeaderKey(s) to dst.
+func appendKey(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= utf8.RuneSelf:
-			return append(dst[:0], normalizeHeader(s)...)
+			return append(dst[:0], HeaderKey(s)...)
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 			dst = append(dst, c)
 		case c >= 'A' && c <= 'Z':
@@ -56,18 +57,30 @@ func appendNormalized(dst []byte, s string) []byte {
 	return dst
 }
 
-// isBlank reports whether a cell holds nothing but white space.
-func isBlank(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return strings.TrimSpace(s) == ""
-		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' {
-			return false
+// UniqueName returns name, or name_2, name_3... when a name equal to it
+// ignoring case is already taken, and records the result.
+func UniqueName(name string, seen map[string]int) string {
+	key := strings.ToLower(name)
+	if _, taken := seen[key]; !taken {
+		seen[key] = 1
+		return name
+	}
+	for n := seen[key] + 1; ; n++ {
+		cand := fmt.Sprintf("%s_%d", name, n)
+		if _, taken := seen[strings.ToLower(cand)]; !taken {
+			seen[key] = n
+			seen[strings.ToLower(cand)] = 1
+			return cand
 		}
 	}
-	return true
+}
+
+// cellText is a cell's value with white space trimmed and collapsed.
+func cellText(cells []string, col int) string {
+	if col >= len(cells) {
+		return ""
+	}
+	return strings.Join(strings.Fields(cells[col]), " ")
 }
 
 // cellClass is the coarse shape of a value, used to tell header rows from
@@ -114,14 +127,14 @@ func classify(s string) cellClass {
 		if isNumberLike(s) {
 			return classNumber
 		}
-		if looksLikeDate(s) {
+		if read.LooksLikeDate(s) {
 			return classDate
 		}
 		return classCode
 	}
 	if digits > 0 {
-		if letters <= 9 && len(s) <= 30 && hasMonthName(s) {
-			if _, ok := parseDate(s); ok { // "Jan 2, 2024"
+		if letters <= 9 && len(s) <= 30 && read.HasMonthName(s) {
+			if _, ok := read.ParseDate(s); ok { // "Jan 2, 2024"
 				return classDate
 			}
 		}
@@ -162,103 +175,8 @@ func isNumberLike(s string) bool {
 	return digits > 0
 }
 
-func looksLikeDate(s string) bool {
-	if _, _, _, _, ok := splitNumericDate(s); ok {
-		return true
-	}
-	if strings.IndexByte(s, ':') >= 0 {
-		if m := timeSuffix.FindStringSubmatch(s); m != nil {
-			_, _, _, _, ok := splitNumericDate(m[1])
-			return ok
-		}
-	}
-	return false
-}
-
-// maybeLabel is a cheap over-approximation of isLabel: the value has a
-// letter (or non-ASCII text) and no '@'.
-func maybeLabel(s string) bool {
-	if strings.IndexByte(s, '@') >= 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || isASCIILetter(c) {
-			return true
-		}
-	}
-	return false
-}
-
 // isLabel reports whether a value could be a column header: it has a
 // letter, is not an e-mail or a date, and is short.
 func isLabel(c cellClass, s string) bool {
-	return (c == classWord || c == classCode) && len(s) <= 80 && maybeLabel(s)
-}
-
-// columnLetter returns the A1 letters of a 0-based column index.
-func columnLetter(col int) string {
-	col++
-	var buf [8]byte
-	i := len(buf)
-	for col > 0 {
-		col--
-		i--
-		buf[i] = byte('A' + col%26)
-		col /= 26
-	}
-	return string(buf[i:])
-}
-
-// cellRef returns the A1 reference of a 0-based column and 1-based row.
-func cellRef(col, row int) string {
-	return columnLetter(col) + itoa(row)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// safeName keeps letters, digits, '-', '_' and '.' of s for a filename.
-func safeName(s string) string {
-	var b strings.Builder
-	underscore := false
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' {
-			b.WriteRune(r)
-			underscore = false
-			continue
-		}
-		if !underscore {
-			b.WriteByte('_')
-			underscore = true
-		}
-	}
-	out := strings.Trim(b.String(), "_.")
-	if out == "" {
-		return "table"
-	}
-	return out
+	return (c == classWord || c == classCode) && len(s) <= 80 && read.HasLetters(s)
 }
