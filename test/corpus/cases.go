@@ -207,7 +207,7 @@ func titled() []Case {
 	}
 	stats.end()
 	stats.line("Source: membership ledger.")
-	blankAround := newSheet("Sheet1")
+	blankAround := newSheet("crews")
 	blankAround.blank(2)
 	blankAround.line("Hours by crew")
 	blankAround.blank(1)

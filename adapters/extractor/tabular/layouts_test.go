@@ -324,7 +324,7 @@ var _ = Describe("Table detection", func() {
 })
 
 var _ = Describe("Side-by-side tables of different lengths", func() {
-	It("keeps the longer table going past the shorter one's totals line", func() {
+	It("keeps the longer table going past the shorter one's totals line, which it keeps as data", func() {
 		rows := [][]any{{"Name", "Email", "Hours", "", "Item", "Qty"}}
 		for i := range 8 {
 			r := []any{fmt.Sprintf("N%d", i), fmt.Sprintf("n%d@x.org", i), i + 1, ""}
@@ -337,7 +337,8 @@ var _ = Describe("Side-by-side tables of different lengths", func() {
 			rows = append(rows, r)
 		}
 		res := mustRun(bytesDoc("s.xlsx", buildXLSX(0, sheetSpec{name: "S", rows: rows})), simplePayload(nil), nil)
-		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F4"}))
+		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F5"}))
+		Expect(res.Tables[1].Metadata["total_rows"]).To(Equal([]any{5}))
 	})
 })
 

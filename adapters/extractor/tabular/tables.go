@@ -114,7 +114,7 @@ func (s *sheetSink) finish(tr *tableResult) {
 		"index":          t.Index,
 		"range":          rng,
 		"header_row":     t.HeaderRows[0],
-		"first_data_row": t.FirstDataRow(),
+		"first_data_row": t.FirstDataRow,
 		"last_data_row":  t.LastDataRow,
 		"columns":        columns,
 		"mapping":        mapped,
@@ -130,6 +130,13 @@ func (s *sheetSink) finish(tr *tableResult) {
 	}
 	if t.HiddenRows > 0 {
 		meta["hidden_rows"] = t.HiddenRows
+	}
+	if len(t.TotalRows) > 0 {
+		totals := make([]any, len(t.TotalRows))
+		for i, n := range t.TotalRows {
+			totals[i] = n
+		}
+		meta["total_rows"] = totals
 	}
 	samples := m.Samples
 	if samples == nil {

@@ -151,27 +151,43 @@ func (s *scan) oldestRow() int {
 	return n
 }
 
-// summaryKeys are the header keys of a totals line's first cell.
-var summaryKeys = map[string]bool{
-	"total": true, "totals": true, "subtotal": true, "subtotals": true,
-	"grandtotal": true, "grandtotals": true,
-}
-
 // isSummary reports whether a row's first non-blank cell in the band
-// names a total.
+// names a total: "Total", "Subtotal", "Grand total", "Total, all
+// industries", "Subtotal, durable goods".
 func isSummary(cells []string, bd Band) bool {
 	for c := bd.First; c <= bd.Last && c < len(cells); c++ {
 		if !read.IsBlank(cells[c]) {
 			v := strings.TrimSpace(cells[c])
-			if len(v) >= 40 || len(v) < 3 || (v[0]|0x20 != 't' && v[0]|0x20 != 's' && v[0]|0x20 != 'g') {
+			if len(v) >= 60 || len(v) < 3 || (v[0]|0x20 != 't' && v[0]|0x20 != 's' && v[0]|0x20 != 'g') {
 				return false
 			}
-			var buf [48]byte
-			return summaryKeys[string(appendKey(buf[:0], v))]
+			var buf [64]byte
+			k := appendKey(buf[:0], v)
+			for _, p := range [][]byte{[]byte("grandtotal"), []byte("subtotal"), []byte("total")} {
+				if len(k) >= len(p) && string(k[:len(p)]) == string(p) {
+					// the key word alone, or followed by what it totals
+					return len(k) == len(p) || len(k) == len(p)+1 && k[len(p)] == 's' ||
+						len(v) > len(p) && !isLetterByte(v[firstLetters(v, len(p))])
+				}
+			}
+			return false
 		}
 	}
 	return false
 }
+
+// firstLetters returns the index in v just past its first n letters.
+func firstLetters(v string, n int) int {
+	i := 0
+	for ; i < len(v) && n > 0; i++ {
+		if isLetterByte(v[i]) {
+			n--
+		}
+	}
+	return min(i, len(v)-1)
+}
+
+func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 func (s *scan) process(r *read.Row) error {
 	for i := 0; i < len(s.active); i++ {
@@ -184,18 +200,47 @@ func (s *scan) process(r *read.Row) error {
 			return err
 		}
 	}
-	for _, c := range s.candidates(r, nil) {
+	found := s.candidates(r, nil)
+	for _, c := range found {
 		if err := s.open(c); err != nil {
 			return err
 		}
 	}
+	if len(found) == 0 && len(s.tables) == 0 && labelRow(r) {
+		s.headerLike = r.Num
+	}
 	return nil
+}
+
+// labelRow reports whether a row outside any table reads like a header:
+// two or more distinct labels filling most of the columns they span.
+func labelRow(r *read.Row) bool {
+	first, last := -1, -1
+	for c, v := range r.Cells {
+		if !read.IsBlank(v) {
+			if first < 0 {
+				first = c
+			}
+			last = c
+		}
+	}
+	if first < 0 || first == last {
+		return false
+	}
+	st := stats(r.Cells, Band{first, last})
+	return st.fill*2 >= last-first+1 && headerish(st, 80)
 }
 
 // addData hands a data row of t to the sink.
 func (s *scan) addData(t *Table, r *read.Row) error {
 	t.Rows++
+	if t.Rows == 1 {
+		t.FirstDataRow = r.Num
+	}
 	t.LastDataRow = r.Num
+	if isSummary(r.Cells, t.Band) {
+		t.TotalRows = append(t.TotalRows, r.Num)
+	}
 	if r.Hidden {
 		t.HiddenRows++
 	}
@@ -231,10 +276,7 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 		// blank row a value no open table owns: a title or label of
 		// something else. The table is over.
 		return true, s.end(t, r, "a value outside the table's columns")
-	case n > 0 && isSummary(r.Cells, t.Band):
-		// A totals line closes the table; it is not data.
-		return true, s.end(t, r, "a totals line")
-	case n > 0 && blankGap && len(t.pending) > 0:
+	case n > 0 && blankGap && len(t.pending) > 0 && !allCategories(t.pending, t.Band):
 		// A note set off by a blank row separates tables.
 		return true, s.end(t, r, "a note set off by a blank row")
 	case n == 0:
@@ -244,11 +286,17 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 		}
 		return false, nil
 	case !spill && n*2 >= t.refFill && n >= min(2, t.refFill):
-		if t.headerSignal(r, s.synonym) && s.headerIn(r, t) {
+		// A category row set off by a blank row may title the next table:
+		// the row after it is then looked at as a header too.
+		sectioned := blankGap && len(t.pending) > 0
+		if (sectioned || t.headerSignal(r, s.synonym)) && s.headerIn(r, t) {
 			return true, s.end(t, r, "a new header")
 		}
 		if t.gap > maxGapRows {
 			return true, s.end(t, r, "a gap of blank rows")
+		}
+		if blankGap && keyValue(r.Cells, t.Band) {
+			return true, s.end(t, r, "a note set off by a blank row")
 		}
 		return false, s.flush(t, r)
 	default:
@@ -257,11 +305,53 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 		}
 		t.pending = append(t.pending, r)
 		t.gap++
-		if t.gap > maxGapRows || len(t.pending) > maxGapSparse || blankGap {
+		if t.gap > maxGapRows || len(t.pending) > maxGapSparse || (blankGap && !isCategory(r, t.Band)) {
 			return true, s.end(t, r, "sparse rows")
 		}
 		return false, nil
 	}
+}
+
+// isCategory reports whether a row inside a band is a category or
+// section label: one label (not a note) in the band's first column, or
+// its second when the band is four or more columns wide (a code column
+// first).
+func isCategory(r *read.Row, bd Band) bool {
+	if rowFill(r, bd) != 1 {
+		return false
+	}
+	for c := bd.First; c <= bd.Last && c < len(r.Cells); c++ {
+		v := r.Cells[c]
+		if read.IsBlank(v) {
+			continue
+		}
+		if c > bd.First+1 || c == bd.First+1 && bd.Width() < 4 {
+			return false
+		}
+		v = strings.TrimSpace(v)
+		return read.HasLetters(v) && !isNote(v) && !strings.HasSuffix(v, ":")
+	}
+	return false
+}
+
+func allCategories(rows []*read.Row, bd Band) bool {
+	for _, r := range rows {
+		if !isCategory(r, bd) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyValue reports whether a row's first non-blank cell in the band is a
+// "Key:" label: a line of a form, not a row of data.
+func keyValue(cells []string, bd Band) bool {
+	for c := bd.First; c <= bd.Last && c < len(cells); c++ {
+		if !read.IsBlank(cells[c]) {
+			return strings.HasSuffix(strings.TrimSpace(cells[c]), ":")
+		}
+	}
+	return false
 }
 
 // end closes table t and puts the rows it held back (and the cursor row r,
@@ -313,12 +403,13 @@ func (s *scan) headerIn(r *read.Row, t *Table) bool {
 	return false
 }
 
-// candidate is a confirmed header: its band, header rows and the two
-// data rows that confirmed it.
+// candidate is a confirmed header: its band, header rows and the data
+// rows that confirmed it (two, or one for a one-row table), with the
+// category rows among them.
 type candidate struct {
 	band     Band
 	headers  []*read.Row // one row, or a group row above the leaf row
-	data     [2]*read.Row
+	data     []*read.Row
 	evidence []string
 }
 
@@ -343,22 +434,64 @@ func (s *scan) anyFree(width int, except *Table) bool {
 	return false
 }
 
-// following appends to buf the rows right below r (contiguous, non-blank),
-// at most cap(buf) of them, from the look-ahead queue.
+// following appends to buf the non-blank rows below r, at most cap(buf)
+// of them, from the look-ahead queue, as long as at most maxHeaderGap
+// blank rows separate each from the one before.
 func (s *scan) following(r *read.Row, buf []*read.Row) []*read.Row {
 	out := buf[:0]
-	want := r.Num + 1
+	prev := r.Num
 	for _, q := range s.queue {
-		if q.Num < want {
+		if q.Num <= r.Num {
 			continue
 		}
-		if q.Num != want || len(out) == cap(buf) {
+		if q.Num-prev-1 > maxHeaderGap || len(out) == cap(buf) {
 			break
 		}
 		out = append(out, q)
-		want++
+		prev = q.Num
 	}
 	return out
+}
+
+// dataRows picks the rows that confirm a header with hfill cells from the
+// rows below it: up to two data rows, with at most maxCategories
+// category rows before or between them (which are data too).
+func (s *scan) dataRows(next []*read.Row, bd Band, hfill int, except *Table) []*read.Row {
+	var out []*read.Row
+	data, cats := 0, 0
+	for _, q := range next {
+		switch {
+		case data == 2:
+			return out
+		case s.dataLike(q, bd, hfill, except):
+			data++
+		case isCategory(q, bd) && cats < maxCategories && !s.spills(q.Cells, bd, except):
+			cats++
+		default:
+			return trimCategories(out, bd)
+		}
+		out = append(out, q)
+	}
+	return trimCategories(out, bd)
+}
+
+// trimCategories drops the category rows after the last data row.
+func trimCategories(rows []*read.Row, bd Band) []*read.Row {
+	for len(rows) > 0 && isCategory(rows[len(rows)-1], bd) && rowFill(rows[len(rows)-1], bd) == 1 {
+		rows = rows[:len(rows)-1]
+	}
+	return rows
+}
+
+// dataCount counts the rows of picked data rows that are not categories.
+func dataCount(rows []*read.Row, bd Band) int {
+	n := 0
+	for _, r := range rows {
+		if !isCategory(r, bd) {
+			n++
+		}
+	}
+	return n
 }
 
 // candidates finds the tables whose header starts at row r, in columns no
@@ -366,11 +499,12 @@ func (s *scan) following(r *read.Row, buf []*read.Row) []*read.Row {
 func (s *scan) candidates(r *read.Row, except *Table) []candidate {
 	var buf [lookahead]*read.Row
 	next := s.following(r, buf[:])
-	if len(next) < 2 {
+	if len(next) < 1 {
 		return nil
 	}
+	near := next[:min(2, len(next))]
 	width := len(r.Cells)
-	for _, q := range next[:2] {
+	for _, q := range near {
 		width = max(width, len(q.Cells))
 	}
 	if !s.anyFree(width, except) {
@@ -383,7 +517,7 @@ func (s *scan) candidates(r *read.Row, except *Table) []candidate {
 		if c < len(r.Cells) && !read.IsBlank(r.Cells[c]) {
 			return true
 		}
-		for _, q := range next[:2] {
+		for _, q := range near {
 			if c < len(q.Cells) && !read.IsBlank(q.Cells[c]) {
 				return true
 			}
@@ -429,6 +563,9 @@ func stats(cells []string, bd Band) rowStats {
 		}
 		st.fill++
 		cl := classify(v)
+		if cl == classNumber && isYear(v) {
+			cl = classYear
+		}
 		st.classes[c-bd.First] = cl
 		if isLabel(cl, v) {
 			st.labels++
@@ -496,7 +633,7 @@ func mismatches(h rowStats, d1, d2 rowStats) int {
 	n := 0
 	for i, hc := range h.classes {
 		dc := d1.classes[i]
-		if hc == classEmpty || dc != d2.classes[i] || dc == classEmpty || dc == classWord {
+		if hc == classEmpty || dc != d2.classes[i] || dc == classEmpty || dc == classWord || dc == classMarker {
 			continue
 		}
 		if hc != dc {
@@ -522,58 +659,138 @@ func headerish(st rowStats, minLabelPct int) bool {
 		st.colons*2 < st.fill && st.distinct*2 >= st.fill
 }
 
-// stacked tries r as a group header row above a leaf header row.
+// stacked tries r as a group header row above a leaf header row: a
+// sparser row of group labels over a fuller row of labels, or a row of
+// labels some of which span several columns of the row of labels (often
+// years) under them.
 func (s *scan) stacked(r *read.Row, next []*read.Row, bd Band, except *Table) (candidate, bool) {
-	if len(next) < 3 {
+	if len(next) < 2 || isCategory(next[0], bd) {
 		return candidate{}, false
 	}
-	leaf, d1, d2 := next[0], next[1], next[2]
+	leaf := next[0]
 	g, l := stats(r.Cells, bd), stats(leaf.Cells, bd)
 	w := bd.Width()
-	if g.fill < 2 || g.fill*3 < w || g.fill >= l.fill || l.fill*2 < w ||
-		g.labels != g.fill || g.colons > 0 || !headerish(l, 80) {
-		return candidate{}, false
-	}
-	if !s.dataLike(d1, bd, l.fill, except) || !s.dataLike(d2, bd, l.fill, except) ||
+	if g.fill < 2 || g.labels != g.fill || g.colons > 0 || !headerish(l, 80) ||
 		s.spills(leaf.Cells, bd, except) || s.spills(r.Cells, bd, except) {
 		return candidate{}, false
 	}
-	mis, syn := mismatches(l, stats(d1.Cells, bd), stats(d2.Cells, bd)), s.synonymHits(leaf.Cells, bd)
+	union := 0
+	for i := range w {
+		if g.classes[i] != classEmpty || l.classes[i] != classEmpty {
+			union++
+		}
+	}
+	grouped := g.fill*3 >= w && g.fill < l.fill && l.fill*2 >= w
+	spanned := union*2 >= w && l.fill < w && spans(g, l)
+	if !grouped && !spanned {
+		return candidate{}, false
+	}
+	fill := l.fill
+	if spanned {
+		fill = union
+	}
+	data := s.dataRows(next[1:], bd, fill, except)
+	if dataCount(data, bd) < 2 {
+		return candidate{}, false
+	}
+	mis, syn := mismatches(l, stats(data[0].Cells, bd), stats(data[1].Cells, bd)), s.synonymHits(leaf.Cells, bd)
+	if d := firstData(data, bd); d >= 0 {
+		mis = mismatches(l, stats(data[d].Cells, bd), stats(data[d+1].Cells, bd))
+	}
 	if mis == 0 && syn == 0 {
 		return candidate{}, false
 	}
-	return candidate{band: bd, headers: []*read.Row{r, leaf}, data: [2]*read.Row{d1, d2},
-		evidence: evidence("a group row above a row of labels", mis, syn)}, true
+	what := "a group row above a row of labels"
+	if spanned && !grouped {
+		what = "a row of labels spanning the labels of the row under it"
+	}
+	return candidate{band: bd, headers: []*read.Row{r, leaf}, data: data,
+		evidence: evidence(what, mis, syn, leaf.Num-r.Num-1, data[0].Num-leaf.Num-1)}, true
 }
 
-// single tries r as a one-row header.
+// spans reports whether a group row's labels each stand over leaf labels
+// (a label at or left of each leaf cell), one of them over several: the
+// shape a merged group cell over sub-columns leaves.
+func spans(g, l rowStats) bool {
+	group, under, wide := false, 0, false
+	for i := range l.classes {
+		if g.classes[i] != classEmpty {
+			group, under = true, 0
+		}
+		if l.classes[i] == classEmpty {
+			continue
+		}
+		if !group {
+			return false
+		}
+		under++
+		if under >= 2 {
+			wide = true
+		}
+	}
+	return wide
+}
+
+// firstData is the index of the first of two consecutive data rows (not
+// categories) among the picked rows, or -1.
+func firstData(rows []*read.Row, bd Band) int {
+	for i := 0; i+1 < len(rows); i++ {
+		if !isCategory(rows[i], bd) && !isCategory(rows[i+1], bd) {
+			return i
+		}
+	}
+	return -1
+}
+
+// single tries r as a one-row header over two data rows, or over one data
+// row that ends the table (a one-row table: at least three columns or
+// two headers naming configured fields, labels over a row that is not
+// all labels).
 func (s *scan) single(r *read.Row, next []*read.Row, bd Band, except *Table) (candidate, bool) {
 	h := stats(r.Cells, bd)
 	if h.fill*2 < bd.Width() || !headerish(h, 50) || s.spills(r.Cells, bd, except) {
 		return candidate{}, false
 	}
-	d1, d2 := next[0], next[1]
-	if !s.dataLike(d1, bd, h.fill, except) || !s.dataLike(d2, bd, h.fill, except) {
+	data := s.dataRows(next, bd, h.fill, except)
+	syn := s.synonymHits(r.Cells, bd)
+	switch dataCount(data, bd) {
+	case 0:
 		return candidate{}, false
+	case 1:
+		d := data[len(data)-1]
+		ds := stats(d.Cells, bd)
+		if len(data) != 1 || bd.Width() < 3 && syn < 2 || !headerish(h, 80) || ds.labels == ds.fill && syn < 2 {
+			return candidate{}, false
+		}
+		return candidate{band: bd, headers: []*read.Row{r}, data: data,
+			evidence: append(evidence("a row of labels", 0, syn, 0, d.Num-r.Num-1),
+				"one data row: values that are not labels under it, and nothing like data after it")}, true
 	}
-	s1 := stats(d1.Cells, bd)
+	d := max(firstData(data, bd), 0)
+	s1 := stats(data[d].Cells, bd)
 	// A row right below that reads more like a header than r does means r
 	// is a title or preamble line, not the header.
-	if len(next) >= 3 && headerish(s1, 80) {
-		s2, s3 := stats(d2.Cells, bd), stats(next[2].Cells, bd)
+	if d == 0 && len(data) == 2 && len(next) >= 3 && headerish(s1, 80) {
+		s2, s3 := stats(data[1].Cells, bd), stats(next[2].Cells, bd)
 		if mismatches(s1, s2, s3) > mismatches(h, s1, s2) ||
-			s.synonymHits(d1.Cells, bd) > s.synonymHits(r.Cells, bd) {
+			s.synonymHits(data[0].Cells, bd) > syn {
 			return candidate{}, false
 		}
 	}
-	mis := mismatches(h, s1, stats(d2.Cells, bd))
-	return candidate{band: bd, headers: []*read.Row{r}, data: [2]*read.Row{d1, d2},
-		evidence: evidence("a row of labels", mis, s.synonymHits(r.Cells, bd))}, true
+	mis := mismatches(h, s1, stats(data[d+1].Cells, bd))
+	return candidate{band: bd, headers: []*read.Row{r}, data: data,
+		evidence: evidence("a row of labels", mis, syn, 0, data[0].Num-r.Num-1)}, true
 }
 
 // evidence describes a confirmed header.
-func evidence(what string, mismatched, synonyms int) []string {
-	out := []string{what + " over two data rows"}
+func evidence(what string, mismatched, synonyms, headerGap, dataGap int) []string {
+	out := []string{what + " over data rows"}
+	if headerGap > 0 {
+		out = append(out, itoa(headerGap)+" blank row(s) between the header rows")
+	}
+	if dataGap > 0 {
+		out = append(out, itoa(dataGap)+" blank row(s) between the header and the data")
+	}
 	if mismatched > 0 {
 		out = append(out, itoa(mismatched)+" column(s) whose data differ in shape from their label")
 	}

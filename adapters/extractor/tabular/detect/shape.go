@@ -94,6 +94,8 @@ const (
 	classNumber           // 12, -3.5, $1,309.00, 45%, (12.00)
 	classDate             // 2024-01-31, 1/31/2024, 31.01.2024
 	classEmail            // a@b.c
+	classMarker           // a statistical value marker: (NA), (X), (D), -, Z
+	classYear             // a year (1800-2100) in a header row; data read it as a number
 	classCount
 )
 
@@ -102,6 +104,9 @@ func classify(s string) cellClass {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return classEmpty
+	}
+	if isMarker(s) {
+		return classMarker
 	}
 	var letters, digits, at, dots, seps, other int
 	for _, r := range s {
@@ -176,7 +181,88 @@ func isNumberLike(s string) bool {
 }
 
 // isLabel reports whether a value could be a column header: it has a
-// letter, is not an e-mail or a date, and is short.
+// letter, is not an e-mail or a date, and is short; or it is a year.
 func isLabel(c cellClass, s string) bool {
-	return (c == classWord || c == classCode) && len(s) <= 80 && read.HasLetters(s)
+	return (c == classWord || c == classCode) && len(s) <= 80 && read.HasLetters(s) || c == classYear
+}
+
+// markers are the value markers of published statistical tables: not
+// available, not applicable, withheld, zero or rounds to zero, and the
+// like. They count as values, never as labels.
+var markers = map[string]bool{
+	"(na)": true, "(x)": true, "(d)": true, "(s)": true, "(z)": true, "(b)": true, "(ns)": true, "(nn)": true,
+	"(r)": true, "(p)": true, "(e)": true, "(*)": true, "na": true, "n/a": true, "n.a.": true, "x": true,
+	"z": true, "d": true, "s": true, "-": true, "--": true, "---": true, "\u2013": true, "\u2014": true,
+	".": true, "..": true, "...": true, "\u2026": true, "*": true, "**": true, "(-)": true, "nil": true,
+}
+
+// isMarker reports whether a trimmed value is a value marker.
+func isMarker(s string) bool {
+	if len(s) > 4 {
+		return false
+	}
+	return markers[strings.ToLower(s)]
+}
+
+// isYear reports whether a trimmed value reads as a year from 1800 to
+// 2100 ("1990", "2000.0"), as headers of statistical tables hold them.
+func isYear(s string) bool {
+	s = strings.TrimSuffix(s, ".0")
+	if len(s) != 4 {
+		return false
+	}
+	n := 0
+	for i := 0; i < 4; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n >= 1800 && n <= 2100
+}
+
+// notePrefixes start the lines under (or above) a table that are neither
+// header nor data: notes, sources, footnotes.
+var notePrefixes = []string{"source:", "sources:", "source ", "note:", "notes:", "note ", "notes ",
+	"footnote", "see ", "n.b.", "nb:", "*", "\u2020", "\u2021", "\u00a7"}
+
+// isNote reports whether a cell reads as a note, a source line or a
+// footnote: a known prefix, a footnote marker ("1/", "\1", "(1)"), a
+// value marker explained ("(NA) Not available", "Z Fewer than 10"), or a
+// sentence longer than a label.
+func isNote(v string) bool {
+	t := strings.TrimSpace(v)
+	if len(t) > 60 {
+		return true
+	}
+	lower := strings.ToLower(t)
+	for _, p := range notePrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	first, rest, ok := strings.Cut(t, " ")
+	if !ok || strings.TrimSpace(rest) == "" {
+		return false
+	}
+	switch {
+	case isMarker(first):
+		return true
+	case strings.HasPrefix(first, "\\") && len(first) > 1 && first[1] >= '0' && first[1] <= '9':
+		return true
+	case strings.HasSuffix(first, "/") && allDigits(strings.TrimSuffix(first, "/")):
+		return true
+	case strings.HasPrefix(first, "(") && strings.HasSuffix(first, ")") && allDigits(first[1:len(first)-1]):
+		return true
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

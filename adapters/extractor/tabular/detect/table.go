@@ -40,10 +40,14 @@ type Table struct {
 	HeaderRows []int
 	// Columns are the header's columns, one per column of the band.
 	Columns []Column
-	// Rows counts the data rows; LastDataRow is the last one's number.
-	Rows, LastDataRow int
+	// Rows counts the data rows; FirstDataRow and LastDataRow are the
+	// first and last one's numbers.
+	Rows, FirstDataRow, LastDataRow int
 	// HiddenRows counts the data rows that were hidden.
 	HiddenRows int
+	// TotalRows are the data rows whose first cell names a total
+	// ("Total", "Subtotal", "Grand total"...).
+	TotalRows []int
 	// Evidence says why the header was taken for one.
 	Evidence []string
 	// EndReason says why the table ended, EndRow at which row (0 for the
@@ -68,9 +72,17 @@ type Table struct {
 // Detection constants. They are fixed (never tuned per file) and
 // documented in docs/configuration.md.
 const (
-	// lookahead is how many rows after the cursor a header needs to be
-	// confirmed: a leaf header row and two data rows.
-	lookahead = 3
+	// lookahead is how many non-blank rows after the cursor a header may
+	// look at to be confirmed: a leaf header row, two category rows and
+	// two data rows.
+	lookahead = 5
+	// maxHeaderGap is the most blank rows between the rows that confirm a
+	// header: between stacked header rows, between the header and the
+	// data, and between the first two data rows.
+	maxHeaderGap = 2
+	// maxCategories is the most category rows (a label alone in the first
+	// columns) before or between the two rows that confirm a header.
+	maxCategories = 2
 	// maxGapRows is the most rows (blank or sparse) a table may hold between
 	// two full data rows; a longer gap ends the table.
 	maxGapRows = 3
@@ -93,8 +105,10 @@ func newTable(index int, c candidate) *Table {
 		t.HeaderRows = append(t.HeaderRows, h.Num)
 	}
 	t.lastSeen = c.headers[len(c.headers)-1].Num
-	t.confirmed = c.data[1].Num
-	t.refFill = max(rowFill(c.data[0], c.band), rowFill(c.data[1], c.band))
+	for _, d := range c.data {
+		t.confirmed = d.Num
+		t.refFill = max(t.refFill, rowFill(d, c.band))
+	}
 	leafRow := c.headers[len(c.headers)-1]
 	var groupRow *read.Row
 	if len(c.headers) > 1 {
@@ -133,9 +147,6 @@ func newTable(index int, c candidate) *Table {
 	return t
 }
 
-// FirstDataRow is the number of the row after the header.
-func (t *Table) FirstDataRow() int { return t.HeaderRows[len(t.HeaderRows)-1] + 1 }
-
 // fill counts the table's non-blank cells in a row and reports whether the
 // row spills into the columns right outside the band.
 func (t *Table) fill(r *read.Row) (int, bool) {
@@ -156,6 +167,9 @@ func (t *Table) dominant(i int) cellClass {
 	var total, best int32
 	bestClass := classEmpty
 	for cl := classWord; cl < classCount; cl++ {
+		if cl == classMarker {
+			continue // a marker fits any column
+		}
 		n := t.profile[i][cl]
 		total += n
 		if n > best {
@@ -196,7 +210,7 @@ func (t *Table) headerSignal(r *read.Row, synonym func(string) bool) bool {
 		if isLabel(cl, v) {
 			labels++
 		}
-		if d := t.dominant(i); d != classEmpty {
+		if d := t.dominant(i); d != classEmpty && cl != classMarker {
 			k++
 			if cl != d {
 				m++
