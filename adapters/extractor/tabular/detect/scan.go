@@ -306,7 +306,11 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 		t.pending = append(t.pending, r)
 		t.gap++
 		if t.gap > maxGapRows || len(t.pending) > maxGapSparse || (blankGap && !isCategory(r, t.Band)) {
-			return true, s.end(t, r, "sparse rows")
+			why := "rows too sparse to be data"
+			if noteRow(r, t.Band) {
+				why = "a note, source or footnote line"
+			}
+			return true, s.end(t, r, why)
 		}
 		return false, nil
 	}
@@ -341,6 +345,16 @@ func allCategories(rows []*read.Row, bd Band) bool {
 		}
 	}
 	return true
+}
+
+// noteRow reports whether a row's first non-blank cell reads as a note.
+func noteRow(r *read.Row, bd Band) bool {
+	for c := bd.First; c <= bd.Last && c < len(r.Cells); c++ {
+		if !read.IsBlank(r.Cells[c]) {
+			return isNote(r.Cells[c])
+		}
+	}
+	return false
 }
 
 // keyValue reports whether a row's first non-blank cell in the band is a
