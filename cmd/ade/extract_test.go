@@ -50,6 +50,7 @@ func TestExtractExitCodes(t *testing.T) {
 	notJSON := writeFile(t, dir, "x.json", `{"fields":`)
 	empty := writeFile(t, dir, "empty.csv", "")
 	ole := writeFile(t, dir, "locked.xlsx", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"+string(make([]byte, 600)))
+	prose := writeFile(t, dir, "notes.csv", "How to fill in this form\n\nOne member per row.\n")
 
 	cases := []struct {
 		name string
@@ -65,6 +66,7 @@ func TestExtractExitCodes(t *testing.T) {
 		{"missing input", []string{"--config", cfg, filepath.Join(dir, "nope.csv")}, 1, "no such file"},
 		{"empty input", []string{"--config", cfg, empty}, 1, "empty"},
 		{"encrypted workbook", []string{"--config", cfg, ole}, 1, "OLE"},
+		{"no table", []string{"--config", cfg, prose}, 1, `no table was found in the document: sheet "notes": prose only`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
