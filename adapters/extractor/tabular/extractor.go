@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"path"
 	"slices"
 	"strings"
 
@@ -375,13 +374,4 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 
 // baseName is the input's filename without its extension, made safe for
 // output filenames.
-func baseName(filename string) string {
-	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
-	if ext := path.Ext(name); ext != "" && ext != name {
-		name = strings.TrimSuffix(name, ext)
-	}
-	if name == "." || name == "/" || strings.TrimSpace(name) == "" {
-		return "document"
-	}
-	return output.SafeName(name)
-}
+func baseName(filename string) string { return output.SafeName(read.SheetName(filename)) }

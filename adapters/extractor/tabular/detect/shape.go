@@ -250,19 +250,10 @@ func isNote(v string) bool {
 		return true
 	case strings.HasPrefix(first, "\\") && len(first) > 1 && first[1] >= '0' && first[1] <= '9':
 		return true
-	case strings.HasSuffix(first, "/") && allDigits(strings.TrimSuffix(first, "/")):
+	case strings.HasSuffix(first, "/") && read.AllDigits(strings.TrimSuffix(first, "/")):
 		return true
-	case strings.HasPrefix(first, "(") && strings.HasSuffix(first, ")") && allDigits(first[1:len(first)-1]):
+	case strings.HasPrefix(first, "(") && strings.HasSuffix(first, ")") && read.AllDigits(first[1:len(first)-1]):
 		return true
 	}
 	return false
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -34,7 +34,7 @@ func ParseDate(v string) (string, bool) {
 	if s == "" {
 		return "", false
 	}
-	if allDigits(s) && len(s) == 8 {
+	if AllDigits(s) && len(s) == 8 {
 		if t, err := time.Parse("20060102", s); err == nil {
 			return t.Format(time.DateOnly), true
 		}
@@ -87,7 +87,8 @@ func LooksLikeDate(s string) bool {
 	return false
 }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s is a non-empty run of ASCII digits.
+func AllDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -99,7 +100,7 @@ func allDigits(s string) bool {
 // isSerial matches up to 7 digits with an optional decimal part.
 func isSerial(s string) bool {
 	intPart, frac, dot := strings.Cut(s, ".")
-	return len(intPart) >= 1 && len(intPart) <= 7 && allDigits(intPart) && (!dot || allDigits(frac))
+	return len(intPart) >= 1 && len(intPart) <= 7 && AllDigits(intPart) && (!dot || AllDigits(frac))
 }
 
 // SplitNumericDate splits "a<sep>b<sep>c" (digits, one separator among
@@ -116,7 +117,7 @@ func SplitNumericDate(s string) (string, byte, string, string, bool) {
 		return "", 0, "", "", false
 	}
 	b, c := rest[:j], rest[j+1:]
-	if !allDigits(a) || len(a) > 4 || !allDigits(b) || len(b) > 2 || !allDigits(c) || len(c) > 4 {
+	if !AllDigits(a) || len(a) > 4 || !AllDigits(b) || len(b) > 2 || !AllDigits(c) || len(c) > 4 {
 		return "", 0, "", "", false
 	}
 	return a, sep, b, c, true

@@ -133,7 +133,7 @@ func Open(br *bufio.Reader, opts Options) (*Document, error) {
 	doc := &Document{Format: FormatCSV, Encoding: enc, Delimiter: delim, fallback: fb}
 	name := opts.CSVSheet
 	if name == "" {
-		name = sheetName(opts.Filename)
+		name = SheetName(opts.Filename)
 	}
 	doc.Book = &csvBook{name: name, r: r, delim: delim}
 	return doc, nil
@@ -150,9 +150,9 @@ func mostlyText(b []byte) bool {
 	return ctl*50 <= len(b)
 }
 
-// sheetName is a CSV document's sheet name: its filename without the
-// extension ("document" when there is none).
-func sheetName(filename string) string {
+// SheetName is a CSV document's sheet name: its filename without the
+// directory and extension ("document" when nothing is left).
+func SheetName(filename string) string {
 	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
 	if ext := path.Ext(name); ext != "" && ext != name {
 		name = strings.TrimSuffix(name, ext)
