@@ -85,7 +85,7 @@ var _ = Describe("Failures", func() {
 		Entry("an unterminated quote swallowing the rest of a large file", func() []byte {
 			head := "First Name,Email\nAvery,avery@example.com\nQuinn,quinn@example.com\nLee,\"never closed\n"
 			return append([]byte(head), bytes.Repeat([]byte("more text, still inside the quote\n"), (17<<20)/34)...)
-		}, "corrupt_input"),
+		}, "input_too_large"),
 		Entry("a workbook whose shared strings unpack past the bound (zip bomb)", func() []byte {
 			return declaredZip(map[string]uint64{"xl/workbook.xml": 64, "xl/sharedStrings.xml": 300 << 20})
 		}, "input_too_large"),

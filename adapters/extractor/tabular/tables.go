@@ -34,6 +34,9 @@ type tableResult struct {
 func (s *sheetSink) title(t *detect.Table) string { return fmt.Sprintf("%s %d", s.sheet, t.Index) }
 
 func (s *sheetSink) Begin(t *detect.Table) error {
+	if s.x.found++; s.x.found > s.x.lim.Tables {
+		return read.TooLarge(LimitTables, int64(s.x.lim.Tables), fmt.Sprintf("sheet %q", s.sheet), "")
+	}
 	tr := &tableResult{layout: t}
 	tr.m = s.x.schema.NewTable(t, func([]string) (mapping.Writer, string, error) {
 		w, name, err := s.x.outs.Open(s.sheet, t.Index, s.title(t))

@@ -92,6 +92,8 @@ type Options struct {
 	// CSVSheet names a CSV document's one sheet; "" means the filename
 	// without its extension.
 	CSVSheet string
+	// Limits bound the reading; zero fields take their defaults.
+	Limits Limits
 }
 
 // headSize is how much of a document is looked at to decide its format,
@@ -135,7 +137,7 @@ func Open(br *bufio.Reader, opts Options) (*Document, error) {
 	if name == "" {
 		name = SheetName(opts.Filename)
 	}
-	doc.Book = &csvBook{name: name, r: r, delim: delim}
+	doc.Book = &csvBook{name: name, r: r, delim: delim, lim: opts.Limits}
 	return doc, nil
 }
 
@@ -187,6 +189,7 @@ type csvBook struct {
 	name  string
 	r     io.Reader
 	delim rune
+	lim   Limits
 	rows  *csvRows
 }
 
@@ -198,7 +201,7 @@ func (b *csvBook) Rows(name string) (Rows, error) {
 	if name != b.name || b.rows != nil {
 		return nil, fmt.Errorf("sheet %q cannot be read", name)
 	}
-	b.rows = newCSVRows(b.r, b.delim)
+	b.rows = newCSVRows(b.r, b.delim, b.lim)
 	return b.rows, nil
 }
 
