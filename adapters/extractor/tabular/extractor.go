@@ -162,8 +162,10 @@ type extraction struct {
 	empty []sheetReason
 
 	sheets, rowsOut, mapped, unmapped, invalid int
-	// found counts the tables begun, against Limits.Tables.
-	found int
+	// found counts the tables begun, against Limits.Tables; kept is the
+	// estimated memory of the table records and logs, against
+	// Limits.ResultBytes.
+	found, kept int
 }
 
 // sheetReason is why a sheet holds no table.
@@ -226,6 +228,15 @@ func (x *extraction) run() error {
 		if n := x.doc.NonUTF8Bytes(); n > 0 {
 			x.log("warn", "bytes that are not UTF-8 read as Windows-1252", map[string]any{"bytes": n})
 		}
+	}
+	return nil
+}
+
+// keep counts n more bytes of table records and logs.
+func (x *extraction) keep(n int, sheet string) error {
+	if x.kept += n; int64(x.kept) > x.lim.ResultBytes {
+		return read.TooLarge(LimitResultBytes, x.lim.ResultBytes, fmt.Sprintf("sheet %q", sheet),
+			"the tables' columns and logs would take more memory than that")
 	}
 	return nil
 }

@@ -34,18 +34,33 @@ type Limits struct {
 	// OutputBytes bounds the bytes of the output files together ("output
 	// bytes"; an XLSX output's worksheets counted before compression).
 	OutputBytes int64
+	// ResultBytes bounds the table records and logs the extraction
+	// returns, as estimated while they are built: each column of each
+	// table, its headers and its metadata, and each log line ("result
+	// bytes"). Sample rows have a fixed budget of their own
+	// (mapping.SampleBytes).
+	ResultBytes int64
 }
 
 // Defaults of the limits the read stage does not own.
 const (
 	DefaultTables      = 1000
 	DefaultOutputBytes = output.DefaultMaxBytes
+	DefaultResultBytes = 64 << 20
 )
 
 // Names of those limits, as messages and metrics give them.
 const (
 	LimitTables      = "tables per document"
 	LimitOutputBytes = output.LimitBytes
+	LimitResultBytes = "result bytes"
+)
+
+// Estimated memory of a table record's column (its headers apart) and of
+// a log line (its text apart), for Limits.ResultBytes.
+const (
+	columnCost = 512
+	logCost    = 256
 )
 
 // WithDefaults returns the limits with every zero (or negative) field set
@@ -59,6 +74,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.OutputBytes <= 0 {
 		l.OutputBytes = DefaultOutputBytes
+	}
+	if l.ResultBytes <= 0 {
+		l.ResultBytes = DefaultResultBytes
 	}
 	return l
 }
