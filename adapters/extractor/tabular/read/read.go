@@ -117,7 +117,8 @@ func Open(br *bufio.Reader, opts Options) (*Document, error) {
 	}
 	switch {
 	case bytes.HasPrefix(head, zipMagic), bytes.HasPrefix(head, zipEmpty):
-		return spool(br, opts, openXLSX)
+		lim := opts.Limits.WithDefaults()
+		return spool(br, opts, func(f *os.File, size int64) (*Document, error) { return openXLSX(f, size, lim) })
 	case bytes.HasPrefix(head, oleMagic):
 		return spool(br, opts, openOLE)
 	}

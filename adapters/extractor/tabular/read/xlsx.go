@@ -21,18 +21,12 @@ type xlsxBook struct {
 	parts map[string]string // sheet name -> part path in the zip
 	zr    *zip.Reader
 	file  *os.File
+	lim   Limits
+	cells int64
 }
 
-// Bounds on what a workbook may unpack to. Worksheets larger than 16 MiB
-// are streamed from temporary files, but excelize holds the shared-strings
-// table in memory, so it gets its own, tighter bound.
-const (
-	MaxUnpackedBytes      = 4 << 30
-	MaxSharedStringsBytes = 256 << 20
-)
-
 // openXLSX opens the spooled zip as a workbook.
-func openXLSX(file *os.File, size int64) (doc *Document, err error) {
+func openXLSX(file *os.File, size int64, lim Limits) (doc *Document, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			doc, err = nil, Fail(CodeCorruptInput, "the XLSX workbook is damaged", fmt.Errorf("%v", p))
@@ -42,14 +36,14 @@ func openXLSX(file *os.File, size int64) (doc *Document, err error) {
 	if err != nil {
 		return nil, Fail(CodeCorruptInput, "the XLSX workbook is not a readable zip archive", err)
 	}
-	if err := checkUnpackedSize(zr); err != nil {
+	if err := checkUnpackedSize(zr, lim); err != nil {
 		return nil, err
 	}
 	parts, macro, err := sheetParts(zr)
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenFile(file.Name(), excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: MaxUnpackedBytes})
+	f, err := excelize.OpenFile(file.Name(), excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: lim.UnpackedBytes})
 	if err != nil {
 		if f != nil {
 			_ = f.Close()
@@ -60,24 +54,22 @@ func openXLSX(file *os.File, size int64) (doc *Document, err error) {
 	if macro {
 		format = FormatXLSM
 	}
-	return &Document{Format: format, Book: &xlsxBook{f: f, parts: parts, zr: zr, file: file}}, nil
+	return &Document{Format: format, Book: &xlsxBook{f: f, parts: parts, zr: zr, file: file, lim: lim}}, nil
 }
 
 // checkUnpackedSize refuses a workbook whose parts, as the zip directory
 // declares them, unpack past the bounds (zip.Reader also stops a part that
 // unpacks to more than it declared).
-func checkUnpackedSize(zr *zip.Reader) error {
+func checkUnpackedSize(zr *zip.Reader, lim Limits) error {
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
-		if zipPartName(f.Name) == "xl/sharedstrings.xml" && f.UncompressedSize64 > MaxSharedStringsBytes {
-			return Fail(CodeInputTooLarge,
-				fmt.Sprintf("the workbook's shared strings unpack to more than %d MiB", MaxSharedStringsBytes>>20), nil)
+		if zipPartName(f.Name) == "xl/sharedstrings.xml" && f.UncompressedSize64 > uint64(lim.SharedStringsBytes) {
+			return TooLarge(LimitSharedStringsBytes, lim.SharedStringsBytes, "", "as the zip directory declares them")
 		}
 	}
-	if total > MaxUnpackedBytes {
-		return Fail(CodeInputTooLarge,
-			fmt.Sprintf("the workbook unpacks to more than %d GiB", MaxUnpackedBytes>>30), nil)
+	if total > uint64(lim.UnpackedBytes) {
+		return TooLarge(LimitUnpackedBytes, lim.UnpackedBytes, "", "as the zip directory declares them")
 	}
 	return nil
 }
@@ -243,6 +235,7 @@ func (w *xlsxBook) Sheet(sheet string) Sheet {
 
 // xlsxRows streams one worksheet through excelize's row iterator.
 type xlsxRows struct {
+	book *xlsxBook
 	rows *excelize.Rows
 	num  int
 }
@@ -252,7 +245,7 @@ func (w *xlsxBook) Rows(sheet string) (Rows, error) {
 	if err != nil {
 		return nil, Fail(CodeCorruptInput, fmt.Sprintf("sheet %q cannot be read", sheet), err)
 	}
-	return &xlsxRows{rows: rows}, nil
+	return &xlsxRows{book: w, rows: rows}, nil
 }
 
 func (x *xlsxRows) Next() (r *Row, err error) {
@@ -272,7 +265,35 @@ func (x *xlsxRows) Next() (r *Row, err error) {
 	if err != nil {
 		return nil, Fail(CodeCorruptInput, "the worksheet is damaged", err)
 	}
+	if err := x.book.check(cells, x.num); err != nil {
+		return nil, err
+	}
 	return &Row{Num: x.num, Cells: cells, Hidden: x.rows.GetRowOpts().Hidden}, nil
 }
 
 func (x *xlsxRows) Close() error { return x.rows.Close() }
+
+// check applies the cell limits to a row read whole.
+func (w *xlsxBook) check(cells []string, num int) error {
+	where := "row " + itoa(num)
+	last, size := -1, 0
+	for c, v := range cells {
+		if len(v) > w.lim.CellBytes {
+			return TooLarge(LimitCellBytes, int64(w.lim.CellBytes), where, "")
+		}
+		if v != "" {
+			last = c
+		}
+		size += len(v)
+	}
+	switch {
+	case size > w.lim.RowBytes:
+		return TooLarge(LimitRowBytes, int64(w.lim.RowBytes), where, "")
+	case last >= w.lim.CellsPerRow:
+		return TooLarge(LimitCellsPerRow, int64(w.lim.CellsPerRow), where, "")
+	}
+	if w.cells += int64(len(cells)); w.cells > w.lim.Cells {
+		return TooLarge(LimitCells, w.lim.Cells, where, "")
+	}
+	return nil
+}
