@@ -21,7 +21,9 @@ import "github.com/cockroachdb/apd/v3"
 // of them once, unambiguously (it is the decimal separator).
 //
 // Within a value, without the column's resolution, an ambiguous separator
-// is read in the English way: "1,234" is 1234 and "1.234" is 1.234.
+// is read in the English way: "1,234" is 1234 and "1.234" is 1.234. A
+// single separator before an exponent is always decimal ("1,234E+3" is
+// 1234): nobody groups the digits of a mantissa.
 func ResolveDecimal(samples []string) string {
 	point, comma := 0, 0
 	for _, s := range samples {
@@ -50,7 +52,7 @@ func decimalEvidence(s string) byte {
 	if err != nil || sp.body == "" {
 		return evidenceNone
 	}
-	sep, proven := decideSeparator(sp.body[:mantissaEnd(sp.body)])
+	sep, proven := decideSeparator(sp.body)
 	if !proven {
 		return evidenceNone
 	}

@@ -74,7 +74,7 @@ var symbols = map[string]marker{
 	"₫": {code: "VND"}, "₱": {code: "PHP"}, "₦": {code: "NGN"}, "₴": {code: "UAH"},
 	"₸": {code: "KZT"}, "₡": {code: "CRC"}, "₲": {code: "PYG"}, "฿": {code: "THB"},
 	"₭": {code: "LAK"}, "₮": {code: "MNT"}, "₵": {code: "GHS"}, "₼": {code: "AZN"},
-	"₾": {code: "GEL"},
+	"₾":  {code: "GEL"},
 	"kr": {family: kronaFamily}, "Kr": {family: kronaFamily},
 	"zł": {code: "PLN"}, "Kč": {code: "CZK"}, "Ft": {code: "HUF"}, "lei": {code: "RON"},
 	"Fr": {code: "CHF"},

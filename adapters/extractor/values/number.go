@@ -302,10 +302,11 @@ const (
 	evidenceComma = ',' // only "," can be its decimal separator
 )
 
-// decideSeparator applies the auto rule to a mantissa (see
-// ResolveDecimal). It returns the decimal separator to read it with and
+// decideSeparator applies the auto rule to a body (see ResolveDecimal). It returns the decimal separator to read it with and
 // whether the value itself proved it (false: ambiguous, or no separator).
-func decideSeparator(m string) (sep byte, proven bool) {
+func decideSeparator(b string) (sep byte, proven bool) {
+	m := b[:mantissaEnd(b)]
+	exponent := len(m) < len(b)
 	nDot, nComma, lastDot, lastComma, other := 0, 0, -1, -1, false
 	for i := 0; i < len(m); i++ {
 		switch c := m[i]; {
@@ -340,7 +341,8 @@ func decideSeparator(m string) (sep byte, proven bool) {
 		return '.', true
 	case other: // grouped by spaces or apostrophes: k is the decimal mark
 		return k, true
-	case ambiguous(m, last):
+	case !exponent && ambiguous(m, last):
+		// A mantissa is never grouped: with an exponent, k is decimal.
 		return '.', false
 	}
 	return k, true
@@ -578,7 +580,7 @@ func (p *Parser) parseNumeric(s string) (Value, error) {
 	}
 	sep := p.dec
 	if sep == 0 {
-		sep, _ = decideSeparator(sp.body[:mantissaEnd(sp.body)])
+		sep, _ = decideSeparator(sp.body)
 	}
 	r, err := readBody(sp.body, sep, &v.dec)
 	if err != nil {
