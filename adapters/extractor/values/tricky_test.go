@@ -10,7 +10,7 @@ import (
 // invalid marks a case whose value must not parse, with the reason.
 type invalid struct{ err error }
 
-func parser(t values.Type, o values.Options) *values.Parser {
+func newParser(t values.Type, o values.Options) *values.Parser {
 	GinkgoHelper()
 	p, err := values.NewParser(t, o)
 	Expect(err).NotTo(HaveOccurred())
@@ -24,7 +24,7 @@ var _ = Describe("reading values", func() {
 
 	DescribeTable("tricky cases",
 		func(t values.Type, o values.Options, in string, want any) {
-			p := parser(t, o)
+			p := newParser(t, o)
 			out, ok := p.Canonical(in)
 			switch w := want.(type) {
 			case string:
