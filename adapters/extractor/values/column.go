@@ -1,7 +1,5 @@
 package values
 
-import "github.com/cockroachdb/apd/v3"
-
 // ResolveDecimal decides the decimal separator of a column from its values
 // (or a sample of them), for Decimal "auto":
 //
@@ -48,16 +46,16 @@ func decimalEvidence(s string) byte {
 	if i == j || j-i > maxInput {
 		return evidenceNone
 	}
-	sp, err := splitNumeric(s[i:j])
-	if err != nil || sp.body == "" {
+	var sp split
+	if err := splitNumeric(&sp, s[i:j]); err != nil || sp.body == "" {
 		return evidenceNone
 	}
-	sep, proven := decideSeparator(sp.body)
+	sep, proven := decideSeparator(sp.body, &sp.info)
 	if !proven {
 		return evidenceNone
 	}
-	var d apd.Decimal
-	if _, err := readBody(sp.body, sep, &d); err != nil {
+	var v Value
+	if _, err := readBody(sp.body, sp.info.mant, sep, &v); err != nil {
 		return evidenceNone
 	}
 	return sep

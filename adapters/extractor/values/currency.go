@@ -1,5 +1,7 @@
 package values
 
+import "slices"
+
 // minorUnits maps every active ISO 4217 currency code to its number of
 // minor-unit digits (2 for cents, 0 for yen, 3 for fils). Precious metals,
 // testing and special drawing codes (XAU, XDR, XTS, XXX, ...) have no minor
@@ -35,130 +37,167 @@ func CurrencyMinorUnits(code string) (int, bool) {
 	return int(m), ok
 }
 
+// currency is an index into currencies; 0 is none. Parsing works on
+// indexes: a 3-letter code is found by array indexing, not by hashing.
+type currency uint16
+
+type currencyInfo struct {
+	code  string
+	minor int8
+}
+
+// currencies holds every code of minorUnits, sorted, after a zero entry;
+// codeIndex maps a code's three letters (base 26) to its currency.
+var currencies, codeIndex = indexCurrencies()
+
+func indexCurrencies() ([]currencyInfo, *[26 * 26 * 26]currency) {
+	codes := make([]string, 0, len(minorUnits))
+	for k := range minorUnits {
+		codes = append(codes, k)
+	}
+	slices.Sort(codes)
+	list := make([]currencyInfo, 1, len(codes)+1)
+	index := new([26 * 26 * 26]currency)
+	for _, k := range codes {
+		index[letterKey(k[0], k[1], k[2])] = currency(len(list))
+		list = append(list, currencyInfo{code: k, minor: minorUnits[k]})
+	}
+	return list, index
+}
+
+func letterKey(a, b, c byte) int { return (int(a-'A')*26+int(b-'A'))*26 + int(c-'A') }
+
+// codeOf finds a currency by its code in any letter case (0 if unknown).
+func codeOf(tok string) currency {
+	if len(tok) != 3 {
+		return 0
+	}
+	var up [3]byte
+	for i := 0; i < 3; i++ {
+		c := tok[i] &^ 0x20 // upper case, for letters
+		if c < 'A' || c > 'Z' {
+			return 0
+		}
+		up[i] = c
+	}
+	return codeIndex[letterKey(up[0], up[1], up[2])]
+}
+
+func mustCode(code string) currency {
+	c := codeOf(code)
+	if c == 0 {
+		panic("unknown currency " + code)
+	}
+	return c
+}
+
+// family is a group of currencies sharing a symbol ("$" is written for the
+// US, Canadian, Australian dollar and more), with the one it means when the
+// column's default currency is not in the group (primary; 0 when the
+// symbol alone is too ambiguous).
+type family struct {
+	members []currency
+	primary currency
+}
+
+func newFamily(primary string, codes ...string) *family {
+	f := &family{}
+	if primary != "" {
+		f.primary = mustCode(primary)
+	}
+	for _, c := range codes {
+		f.members = append(f.members, mustCode(c))
+	}
+	return f
+}
+
+func (f *family) has(c currency) bool { return slices.Contains(f.members, c) }
+
 // marker is what a currency symbol or code written beside an amount says:
-// either one currency (code) or a family of currencies sharing a symbol
-// ("$" is written for the US, Canadian, Australian dollar and more), with
-// the one it means when the column's default currency is not in the family
-// (primary; "" when the symbol alone is too ambiguous).
+// one currency, or a family.
 type marker struct {
-	code    string
-	family  []string
-	primary string
+	cur currency
+	fam *family
 }
 
 var (
-	dollarFamily = []string{"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "ARS", "CLP",
+	dollars = newFamily("USD", "USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "ARS", "CLP",
 		"COP", "CUP", "DOP", "FJD", "JMD", "LRD", "NAD", "SBD", "SRD", "TTD", "XCD", "BBD",
-		"BSD", "BZD", "BMD", "KYD", "GYD", "BND", "UYU"}
-	yenFamily   = []string{"JPY", "CNY"}
-	poundFamily = []string{"GBP", "EGP", "GIP", "FKP", "SHP", "SYP", "LBP", "SDG", "SSP"}
-	kronaFamily = []string{"SEK", "NOK", "DKK", "ISK"}
-	rupeeFamily = []string{"INR", "PKR", "LKR", "NPR", "MUR", "SCR"}
+		"BSD", "BZD", "BMD", "KYD", "GYD", "BND", "UYU")
+	yens    = newFamily("JPY", "JPY", "CNY")
+	pounds  = newFamily("GBP", "GBP", "EGP", "GIP", "FKP", "SHP", "SYP", "LBP", "SDG", "SSP")
+	kronas  = newFamily("", "SEK", "NOK", "DKK", "ISK")
+	rupees  = newFamily("", "INR", "PKR", "LKR", "NPR", "MUR", "SCR")
+	euro    = mustCode("EUR")
+	usd     = mustCode("USD")
+	symbols = map[string]marker{
+		"US$": {cur: usd}, "U$S": {cur: usd},
+		"C$": {cur: mustCode("CAD")}, "CA$": {cur: mustCode("CAD")}, "Can$": {cur: mustCode("CAD")},
+		"A$": {cur: mustCode("AUD")}, "AU$": {cur: mustCode("AUD")},
+		"NZ$": {cur: mustCode("NZD")}, "HK$": {cur: mustCode("HKD")},
+		"S$": {cur: mustCode("SGD")}, "SG$": {cur: mustCode("SGD")},
+		"MX$": {cur: mustCode("MXN")}, "Mex$": {cur: mustCode("MXN")},
+		"NT$": {cur: mustCode("TWD")}, "R$": {cur: mustCode("BRL")},
+		"£": {fam: pounds}, "¥": {fam: yens}, "￥": {fam: yens},
+		"₹": {cur: mustCode("INR")}, "Rs": {fam: rupees},
+		"₩": {cur: mustCode("KRW")}, "₽": {cur: mustCode("RUB")}, "₺": {cur: mustCode("TRY")},
+		"₪": {cur: mustCode("ILS")}, "₫": {cur: mustCode("VND")}, "₱": {cur: mustCode("PHP")},
+		"₦": {cur: mustCode("NGN")}, "₴": {cur: mustCode("UAH")}, "₸": {cur: mustCode("KZT")},
+		"₡": {cur: mustCode("CRC")}, "₲": {cur: mustCode("PYG")}, "฿": {cur: mustCode("THB")},
+		"₭": {cur: mustCode("LAK")}, "₮": {cur: mustCode("MNT")}, "₵": {cur: mustCode("GHS")},
+		"₼": {cur: mustCode("AZN")}, "₾": {cur: mustCode("GEL")},
+		"kr": {fam: kronas}, "Kr": {fam: kronas},
+		"zł": {cur: mustCode("PLN")}, "Kč": {cur: mustCode("CZK")}, "Ft": {cur: mustCode("HUF")},
+		"lei": {cur: mustCode("RON")}, "Fr": {cur: mustCode("CHF")},
+	}
 )
 
-// symbols are the currency symbols understood beside an amount, besides
-// the ISO codes themselves. Letters are matched case-sensitively here; ISO
-// codes case-insensitively.
-var symbols = map[string]marker{
-	"$":   {family: dollarFamily, primary: "USD"},
-	"US$": {code: "USD"}, "U$S": {code: "USD"},
-	"C$": {code: "CAD"}, "CA$": {code: "CAD"}, "Can$": {code: "CAD"},
-	"A$": {code: "AUD"}, "AU$": {code: "AUD"},
-	"NZ$": {code: "NZD"}, "HK$": {code: "HKD"}, "S$": {code: "SGD"}, "SG$": {code: "SGD"},
-	"MX$": {code: "MXN"}, "Mex$": {code: "MXN"}, "NT$": {code: "TWD"}, "R$": {code: "BRL"},
-	"€": {code: "EUR"},
-	"£": {family: poundFamily, primary: "GBP"},
-	"¥": {family: yenFamily, primary: "JPY"}, "￥": {family: yenFamily, primary: "JPY"},
-	"₹": {code: "INR"}, "Rs": {family: rupeeFamily},
-	"₩": {code: "KRW"}, "₽": {code: "RUB"}, "₺": {code: "TRY"}, "₪": {code: "ILS"},
-	"₫": {code: "VND"}, "₱": {code: "PHP"}, "₦": {code: "NGN"}, "₴": {code: "UAH"},
-	"₸": {code: "KZT"}, "₡": {code: "CRC"}, "₲": {code: "PYG"}, "฿": {code: "THB"},
-	"₭": {code: "LAK"}, "₮": {code: "MNT"}, "₵": {code: "GHS"}, "₼": {code: "AZN"},
-	"₾":  {code: "GEL"},
-	"kr": {family: kronaFamily}, "Kr": {family: kronaFamily},
-	"zł": {code: "PLN"}, "Kč": {code: "CZK"}, "Ft": {code: "HUF"}, "lei": {code: "RON"},
-	"Fr": {code: "CHF"},
-}
-
-// lookupMarker finds the marker a token names: a symbol, or an ISO code in
-// any letter case.
+// lookupMarker finds the marker a token names: an ISO code in any letter
+// case, or a symbol. The common ones are found without hashing.
 func lookupMarker(tok string) (marker, bool) {
-	if m, ok := symbols[tok]; ok {
-		return m, true
+	switch tok {
+	case "$":
+		return marker{fam: dollars}, true
+	case "€":
+		return marker{cur: euro}, true
 	}
-	if len(tok) == 3 {
-		var up [3]byte
-		for i := 0; i < 3; i++ {
-			c := tok[i]
-			switch {
-			case c >= 'a' && c <= 'z':
-				c -= 'a' - 'A'
-			case c < 'A' || c > 'Z':
-				return marker{}, false
-			}
-			up[i] = c
-		}
-		// The map's own key is returned, so a parsed value never holds a
-		// fresh allocation for its currency.
-		if m, ok := codeMarkers[string(up[:])]; ok {
-			return m, true
-		}
+	if c := codeOf(tok); c != 0 {
+		return marker{cur: c}, true
 	}
-	return marker{}, false
+	m, ok := symbols[tok]
+	return m, ok
 }
-
-// codeMarkers holds one marker per ISO code.
-var codeMarkers = func() map[string]marker {
-	m := make(map[string]marker, len(minorUnits))
-	for k := range minorUnits {
-		m[k] = marker{code: k}
-	}
-	return m
-}()
 
 // resolveCurrency combines the markers written beside an amount (at most
 // one before and one after it) with the column's default currency.
-func resolveCurrency(a, b *marker, def string) (string, error) {
-	code := ""
-	for _, m := range [2]*marker{a, b} {
-		if m != nil && m.code != "" {
-			if code != "" && code != m.code {
-				return "", ErrCurrencyConflict
-			}
-			code = m.code
+func resolveCurrency(a, b marker, def currency) (currency, error) {
+	code := a.cur
+	if b.cur != 0 {
+		if code != 0 && code != b.cur {
+			return 0, ErrCurrencyConflict
 		}
+		code = b.cur
 	}
-	for _, m := range [2]*marker{a, b} {
-		if m == nil || m.code != "" {
-			continue
-		}
+	for _, f := range [2]*family{a.fam, b.fam} {
 		switch {
-		case code != "":
-			if !contains(m.family, code) {
-				return "", ErrCurrencyConflict
+		case f == nil:
+		case code != 0:
+			if !f.has(code) {
+				return 0, ErrCurrencyConflict
 			}
-		case def != "" && contains(m.family, def):
+		case def != 0 && f.has(def):
 			code = def
-		case m.primary != "":
-			code = m.primary
+		case f.primary != 0:
+			code = f.primary
 		default:
-			return "", ErrNoCurrency
+			return 0, ErrNoCurrency
 		}
 	}
-	if code == "" {
-		if def == "" {
-			return "", ErrNoCurrency
+	if code == 0 {
+		if def == 0 {
+			return 0, ErrNoCurrency
 		}
 		code = def
 	}
 	return code, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

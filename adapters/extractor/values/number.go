@@ -24,11 +24,20 @@ const maxExponent = 1_000_000_000
 // split is a numeric value cut into its decoration and its body.
 type split struct {
 	body      string // digits, separators and exponent
+	info      bodyInfo
 	neg       bool   // -, trailing -, U+2212 or parentheses
 	pct       bool   // a percent sign
 	pre, post marker // currency markers before and after the body
-	hasPre    bool
-	hasPost   bool
+	marked    bool   // a marker on either side
+}
+
+// bodyInfo is what the scan of a body saw: where its mantissa ends, and
+// its separators.
+type bodyInfo struct {
+	mant               int // where the exponent starts (len(body) for none)
+	nDot, nComma       int
+	lastDot, lastComma int
+	other              bool // spaces or apostrophes between digits
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -122,6 +131,9 @@ func tokenLen(s string, i int) int {
 // trim returns the bounds of s without surrounding white space.
 func trim(s string) (int, int) {
 	i, j := 0, len(s)
+	if j > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf && s[j-1] > ' ' && s[j-1] < utf8.RuneSelf {
+		return 0, j // nothing to trim: the common case
+	}
 	for i < j {
 		n := spaceLen(s, i)
 		if n == 0 {
@@ -153,8 +165,7 @@ func trim(s string) (int, int) {
 // markers, percent sign and body. It checks the decoration: at most one
 // sign (leading "-" or "+", trailing "-", or parentheses around the rest),
 // at most one marker on each side, at most one percent sign after.
-func splitNumeric(s string) (split, error) {
-	var sp split
+func splitNumeric(sp *split, s string) error {
 	var sign byte
 	i := 0
 	for i < len(s) {
@@ -165,7 +176,7 @@ func splitNumeric(s string) (split, error) {
 		switch c {
 		case '(', '-', '+':
 			if sign != 0 {
-				return sp, ErrSyntax
+				return ErrSyntax
 			}
 			sign = c
 			i++
@@ -177,47 +188,48 @@ func splitNumeric(s string) (split, error) {
 		}
 		if n := minusLen(s, i); n > 0 {
 			if sign != 0 {
-				return sp, ErrSyntax
+				return ErrSyntax
 			}
 			sign = '-'
 			i += n
 			continue
 		}
 		n := tokenLen(s, i)
-		if n == 0 || sp.hasPre {
-			return sp, ErrSyntax
+		if n == 0 || sp.marked {
+			return ErrSyntax
 		}
 		m, ok := lookupMarker(s[i : i+n])
 		if !ok {
-			return sp, ErrSyntax
+			return ErrSyntax
 		}
-		sp.pre, sp.hasPre = m, true
+		sp.pre, sp.marked = m, true
 		i += n
 	}
 	start := i
-	i = bodyEnd(s, i)
+	i = bodyEnd(s, i, &sp.info)
 	sp.body = s[start:i]
+	post := false
 	closed := false
 	for i < len(s) {
 		c := s[i]
 		switch c {
 		case ')':
 			if sign != '(' || closed {
-				return sp, ErrSyntax
+				return ErrSyntax
 			}
 			closed = true
 			i++
 			continue
 		case '-':
 			if sign != 0 {
-				return sp, ErrSyntax
+				return ErrSyntax
 			}
 			sign = '-'
 			i++
 			continue
 		case '%':
-			if sp.pct || sp.hasPost {
-				return sp, ErrSyntax
+			if sp.pct || post {
+				return ErrSyntax
 			}
 			sp.pct = true
 			i++
@@ -229,41 +241,54 @@ func splitNumeric(s string) (split, error) {
 		}
 		if n := minusLen(s, i); n > 0 {
 			if sign != 0 {
-				return sp, ErrSyntax
+				return ErrSyntax
 			}
 			sign = '-'
 			i += n
 			continue
 		}
 		n := tokenLen(s, i)
-		if n == 0 || sp.hasPost {
-			return sp, ErrSyntax
+		if n == 0 || post {
+			return ErrSyntax
 		}
 		m, ok := lookupMarker(s[i : i+n])
 		if !ok {
-			return sp, ErrSyntax
+			return ErrSyntax
 		}
-		sp.post, sp.hasPost = m, true
+		sp.post, sp.marked, post = m, true, true
 		i += n
 	}
 	if sign == '(' && !closed {
-		return sp, ErrSyntax
+		return ErrSyntax
 	}
 	sp.neg = sign == '(' || sign == '-'
-	return sp, nil
+	return nil
 }
 
-// bodyEnd returns where the numeric body starting at s[i] ends: digits,
+// bodyEnd returns where the numeric body starting at s[i] ends (digits,
 // "." and ",", grouping spaces and apostrophes followed by a digit, and an
-// exponent (e or E, an optional sign, digits).
-func bodyEnd(s string, i int) int {
+// exponent: e or E, an optional sign, digits), and what it holds.
+func bodyEnd(s string, i int, info *bodyInfo) int {
+	start := i
+	info.lastDot, info.lastComma = -1, -1
 	for i < len(s) {
 		c := s[i]
-		if isDigit(c) || c == '.' || c == ',' {
+		switch {
+		case isDigit(c):
 			i++
 			continue
-		}
-		if c == 'e' || c == 'E' {
+		case c == '.':
+			info.nDot++
+			info.lastDot = i - start
+			i++
+			continue
+		case c == ',':
+			info.nComma++
+			info.lastComma = i - start
+			i++
+			continue
+		case c == 'e' || c == 'E':
+			info.mant = i - start
 			j := i + 1
 			if j < len(s) && (s[j] == '+' || s[j] == '-') {
 				j++
@@ -277,22 +302,14 @@ func bodyEnd(s string, i int) int {
 			return i
 		}
 		if n := groupLen(s, i); n > 0 && i+n < len(s) && isDigit(s[i+n]) {
+			info.other = true
 			i += n
 			continue
 		}
-		return i
+		break
 	}
+	info.mant = i - start
 	return i
-}
-
-// mantissaEnd is where the exponent of a body starts (len(b) for none).
-func mantissaEnd(b string) int {
-	for i := 0; i < len(b); i++ {
-		if b[i] == 'e' || b[i] == 'E' {
-			return i
-		}
-	}
-	return len(b)
 }
 
 // Evidence of a value about its column's decimal separator.
@@ -302,36 +319,22 @@ const (
 	evidenceComma = ',' // only "," can be its decimal separator
 )
 
-// decideSeparator applies the auto rule to a body (see ResolveDecimal). It returns the decimal separator to read it with and
-// whether the value itself proved it (false: ambiguous, or no separator).
-func decideSeparator(b string) (sep byte, proven bool) {
-	m := b[:mantissaEnd(b)]
-	exponent := len(m) < len(b)
-	nDot, nComma, lastDot, lastComma, other := 0, 0, -1, -1, false
-	for i := 0; i < len(m); i++ {
-		switch c := m[i]; {
-		case c == '.':
-			nDot++
-			lastDot = i
-		case c == ',':
-			nComma++
-			lastComma = i
-		case !isDigit(c):
-			other = true
-		}
-	}
+// decideSeparator applies the auto rule to a body (see ResolveDecimal).
+// It returns the decimal separator to read it with and whether the value
+// itself proved it (false: ambiguous, or no separator).
+func decideSeparator(b string, info *bodyInfo) (sep byte, proven bool) {
 	switch {
-	case nDot > 0 && nComma > 0:
-		if lastDot > lastComma {
+	case info.nDot > 0 && info.nComma > 0:
+		if info.lastDot > info.lastComma {
 			return '.', true
 		}
 		return ',', true
-	case nDot+nComma == 0:
+	case info.nDot+info.nComma == 0:
 		return '.', false
 	}
-	k, n, last := byte('.'), nDot, lastDot
-	if nComma > 0 {
-		k, n, last = ',', nComma, lastComma
+	k, n, last := byte('.'), info.nDot, info.lastDot
+	if info.nComma > 0 {
+		k, n, last = ',', info.nComma, info.lastComma
 	}
 	switch {
 	case n >= 2: // repeated: a grouping mark
@@ -339,10 +342,10 @@ func decideSeparator(b string) (sep byte, proven bool) {
 			return ',', true
 		}
 		return '.', true
-	case other: // grouped by spaces or apostrophes: k is the decimal mark
+	case info.other: // grouped by spaces or apostrophes: k is the decimal mark
 		return k, true
-	case !exponent && ambiguous(m, last):
-		// A mantissa is never grouped: with an exponent, k is decimal.
+	case info.mant == len(b) && ambiguous(b, last):
+		// (A mantissa is never grouped: with an exponent, k is decimal.)
 		return '.', false
 	}
 	return k, true
@@ -405,16 +408,16 @@ func (a *accumulator) flush() {
 	a.acc, a.nacc = 0, 0
 }
 
-// into stores the digits collected as d's coefficient.
-func (a *accumulator) into(d *apd.Decimal) {
+// into stores the digits collected as v's coefficient.
+func (a *accumulator) into(v *Value) {
 	if !a.long {
-		d.Coeff.SetUint64(a.acc)
+		v.coef, v.small = a.acc, true
 		return
 	}
 	if a.nacc > 0 {
 		a.flush()
 	}
-	d.Coeff.Set(&a.big)
+	v.dec.Coeff.Set(&a.big)
 }
 
 // parsed is a body read into digits: coefficient (without trailing zeros),
@@ -425,11 +428,10 @@ type parsed struct {
 	zero   bool
 }
 
-// readBody reads a body with the decimal separator sep into d's
-// coefficient, and checks its grouping.
-func readBody(b string, sep byte, d *apd.Decimal) (parsed, error) {
+// readBody reads a body (whose exponent starts at m) with the decimal
+// separator sep into d's coefficient, and checks its grouping.
+func readBody(b string, m int, sep byte, v *Value) (parsed, error) {
 	var r parsed
-	m := mantissaEnd(b)
 	var a accumulator
 	sig, pending, frac := 0, 0, 0
 	inFrac, grouped, seen, leadZero := false, false, false, false
@@ -514,7 +516,7 @@ func readBody(b string, sep byte, d *apd.Decimal) (parsed, error) {
 			exp = -exp
 		}
 	}
-	a.into(d)
+	a.into(v)
 	r.digits = sig - pending
 	r.zero = r.digits == 0
 	r.exp = exp - int64(frac) + int64(pending)
@@ -531,85 +533,89 @@ func canonicalDigits(n, e int64) int64 {
 	return max(n-f, 1) + f
 }
 
-// parseNumeric reads number, integer, money and percent values.
-func (p *Parser) parseNumeric(s string) (Value, error) {
-	v := Value{typ: p.typ}
+// parseNumeric reads number, integer, money and percent values into v.
+func (p *Parser) parseNumeric(v *Value, s string) error {
+	v.typ = p.typ
 	i, j := trim(s)
 	if i == j {
 		v.empty = true
-		return v, nil
+		return nil
 	}
 	if j-i > maxInput {
-		return Value{}, ErrOutOfRange
+		return ErrOutOfRange
 	}
-	sp, err := splitNumeric(s[i:j])
-	if err != nil {
-		return Value{}, err
+	var sp split
+	if err := splitNumeric(&sp, s[i:j]); err != nil {
+		return err
 	}
+	var cur currency
+	var err error
 	switch p.typ {
 	case TypeMoney:
 		if sp.pct {
-			return Value{}, ErrUnexpectedMark
+			return ErrUnexpectedMark
 		}
-		var a, b *marker
-		if sp.hasPre {
-			a = &sp.pre
+		if cur, err = resolveCurrency(sp.pre, sp.post, p.currency); err != nil {
+			return err
 		}
-		if sp.hasPost {
-			b = &sp.post
-		}
-		if v.currency, err = resolveCurrency(a, b, p.currency); err != nil {
-			return Value{}, err
-		}
+		v.currency = currencies[cur].code
 	case TypePercent:
-		if sp.hasPre || sp.hasPost {
-			return Value{}, ErrUnexpectedMark
+		if sp.marked {
+			return ErrUnexpectedMark
 		}
 	default:
-		if sp.hasPre || sp.hasPost || sp.pct {
-			return Value{}, ErrUnexpectedMark
+		if sp.marked || sp.pct {
+			return ErrUnexpectedMark
 		}
+	}
+	scale := int64(0) // the fewest fraction digits of the canonical form
+	if p.typ == TypeMoney {
+		scale = int64(currencies[cur].minor)
 	}
 	if sp.body == "" {
 		// "-" alone (or "$ -") is how accounting formats write zero.
 		if p.typ == TypeMoney && sp.neg {
-			v.dec.Exponent = -int32(minorUnits[v.currency])
-			return v, nil
+			v.small = true
+			v.dec.Exponent = int32(-scale)
+			return nil
 		}
-		return Value{}, ErrSyntax
+		return ErrSyntax
 	}
 	sep := p.dec
 	if sep == 0 {
-		sep, _ = decideSeparator(sp.body)
+		sep, _ = decideSeparator(sp.body, &sp.info)
 	}
-	r, err := readBody(sp.body, sep, &v.dec)
+	r, err := readBody(sp.body, sp.info.mant, sep, v)
 	if err != nil {
-		return Value{}, err
+		return err
 	}
 	if sp.pct && !p.points {
 		r.exp -= 2
 	}
-	scale := int64(0) // the fewest fraction digits of the canonical form
-	if p.typ == TypeMoney {
-		scale = int64(minorUnits[v.currency])
-	}
 	if r.zero {
 		v.dec.Exponent = int32(-scale)
-		return v, nil
+		return nil
 	}
 	fe, nd := r.exp, int64(r.digits)
 	if fe > -scale && p.typ == TypeMoney {
 		nd, fe = nd+fe+scale, -scale
 	}
 	if canonicalDigits(nd, fe) > MaxDigits {
-		return Value{}, ErrOutOfRange
+		return ErrOutOfRange
 	}
 	if p.typ == TypeInteger && r.exp < 0 {
-		return Value{}, ErrFraction
+		return ErrFraction
 	}
 	if r.exp > -scale && p.typ == TypeMoney {
 		// Pad to the currency's minor units: 12 USD is 12.00 USD.
 		pad := r.exp + scale
+		if v.small && pad < 19 && v.coef <= (1<<64-1)/pow10[pad] {
+			v.coef *= pow10[pad]
+			pad = 0
+		}
+		if pad > 0 {
+			v.materialize()
+		}
 		for pad > 0 {
 			k := min(pad, 19)
 			v.dec.Coeff.Mul(&v.dec.Coeff, &bigPow10[k])
@@ -619,5 +625,5 @@ func (p *Parser) parseNumeric(s string) (Value, error) {
 	}
 	v.dec.Exponent = int32(r.exp)
 	v.dec.Negative = sp.neg
-	return v, nil
+	return nil
 }

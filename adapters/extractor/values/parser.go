@@ -89,9 +89,8 @@ type Options struct {
 type Parser struct {
 	typ      Type
 	opts     Options
-	dec      byte // 0 (auto), '.' or ','
-	currency string
-	minor    int8
+	dec      byte     // 0 (auto), '.' or ','
+	currency currency // the default, 0 for none
 	points   bool
 }
 
@@ -122,13 +121,11 @@ func NewParser(t Type, o Options) (*Parser, error) {
 		if t != TypeMoney {
 			return nil, &OptionError{Key: "currency", Message: "applies to money only"}
 		}
-		code := strings.ToUpper(o.Currency)
-		m, ok := codeMarkers[code]
-		if !ok {
+		p.currency = codeOf(o.Currency)
+		if p.currency == 0 {
 			return nil, &OptionError{Key: "currency", Message: "must be an active ISO 4217 currency code"}
 		}
-		p.currency, p.opts.Currency = m.code, m.code
-		p.minor = minorUnits[m.code]
+		p.opts.Currency = currencies[p.currency].code
 	}
 	if o.Region != "" {
 		if t != TypePhone {
@@ -196,7 +193,11 @@ func (p *Parser) ForColumn(samples []string) *Parser {
 func (p *Parser) Parse(s string) (Value, error) {
 	switch p.typ {
 	case TypeNumber, TypeInteger, TypeMoney, TypePercent:
-		return p.parseNumeric(s)
+		var v Value
+		if err := p.parseNumeric(&v, s); err != nil {
+			return Value{}, err
+		}
+		return v, nil
 	case TypeBoolean:
 		return p.parseBoolean(s)
 	case TypePhone:
@@ -232,6 +233,13 @@ func (p *Parser) Canonical(s string) (out string, ok bool) {
 func (p *Parser) AppendCanonical(dst []byte, s string) ([]byte, bool) {
 	if p.typ == TypeString {
 		return append(dst, s...), true
+	}
+	if p.typ.numeric() {
+		var v Value
+		if p.parseNumeric(&v, s) != nil {
+			return dst, false
+		}
+		return v.AppendText(dst), true
 	}
 	v, err := p.Parse(s)
 	if err != nil {

@@ -48,12 +48,12 @@ func (p *Parser) SheetCell(canonical string) SheetCell {
 		}
 		switch p.typ {
 		case TypeMoney:
-			return SheetCell{Kind: CellNumber, Value: string(appendDecimal(nil, &v.dec)), Format: moneyFormat(v.currency)}
+			return SheetCell{Kind: CellNumber, Value: string(v.appendDecimal(nil)), Format: moneyFormat(v.currency)}
 		case TypePercent:
 			if p.points {
 				v.dec.Exponent -= 2
 			}
-			return SheetCell{Kind: CellNumber, Value: string(appendDecimal(nil, &v.dec)), Format: "0.00%"}
+			return SheetCell{Kind: CellNumber, Value: string(v.appendDecimal(nil)), Format: "0.00%"}
 		}
 		return SheetCell{Kind: CellNumber, Value: canonical}
 	case TypeBoolean:
@@ -74,7 +74,7 @@ func (p *Parser) SheetCell(canonical string) SheetCell {
 // moneyFormat shows the currency's minor units and its code.
 func moneyFormat(code string) string {
 	f := "#,##0"
-	if n := minorUnits[code]; n > 0 {
+	if n := currencies[codeOf(code)].minor; n > 0 {
 		f += "."
 		for range n {
 			f += "0"

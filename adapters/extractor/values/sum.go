@@ -64,7 +64,7 @@ func (s *Sum) AddValue(v Value) error {
 	}
 	// Precision 0 never rounds; MaxDigits keeps exponents far inside
 	// apd's range, so no condition can arise.
-	if _, err := apd.BaseContext.Add(&s.total, &s.total, &v.dec); err != nil {
+	if _, err := apd.BaseContext.Add(&s.total, &s.total, v.materialize()); err != nil {
 		s.skipped++
 		return fmt.Errorf("sum: %w", err)
 	}
@@ -92,7 +92,7 @@ func (s *Sum) Value() Value {
 		v.dec.Exponent = 0
 	}
 	if s.typ == TypeMoney {
-		scale := int32(minorUnits[s.currency])
+		scale := int32(currencies[codeOf(s.currency)].minor)
 		if v.dec.Exponent > -scale {
 			pad := v.dec.Exponent + scale
 			for pad > 0 {
@@ -131,11 +131,11 @@ func (s *Sum) Check(stated string) (Check, error) {
 	c := Check{Stated: v.String(), Computed: sum.String(), Count: s.count, Skipped: s.skipped}
 	switch {
 	case s.typ == TypeMoney && s.count == 0:
-		c.Match = v.dec.IsZero()
+		c.Match = v.materialize().IsZero()
 	case s.typ == TypeMoney && v.currency != sum.currency:
 		c.Match = false
 	default:
-		c.Match = v.dec.Cmp(&sum.dec) == 0
+		c.Match = v.materialize().Cmp(&sum.dec) == 0
 	}
 	return c, nil
 }

@@ -13,6 +13,8 @@ type Value struct {
 	empty    bool
 	boolean  bool
 	dec      apd.Decimal // number, integer, money (amount), percent
+	small    bool        // the coefficient is coef, not dec.Coeff
+	coef     uint64
 	currency string      // money
 	text     string      // string, date (ISO 8601), phone (E.164)
 	ext      string      // phone extension
@@ -37,7 +39,20 @@ func (v *Value) Decimal(d *apd.Decimal) *apd.Decimal {
 	if !v.typ.numeric() || v.empty {
 		return d.SetInt64(0)
 	}
-	return d.Set(&v.dec)
+	d.Set(&v.dec)
+	if v.small {
+		d.Coeff.SetUint64(v.coef)
+	}
+	return d
+}
+
+// materialize moves a small coefficient into dec, for apd arithmetic.
+func (v *Value) materialize() *apd.Decimal {
+	if v.small {
+		v.dec.Coeff.SetUint64(v.coef)
+		v.small = false
+	}
+	return &v.dec
 }
 
 // Currency is the ISO 4217 code of a money value ("" otherwise).
@@ -81,9 +96,9 @@ func (v *Value) AppendText(dst []byte) []byte {
 	}
 	switch v.typ {
 	case TypeNumber, TypeInteger, TypePercent:
-		return appendDecimal(dst, &v.dec)
+		return v.appendDecimal(dst)
 	case TypeMoney:
-		dst = appendDecimal(dst, &v.dec)
+		dst = v.appendDecimal(dst)
 		dst = append(dst, ' ')
 		return append(dst, v.currency...)
 	case TypeBoolean:
@@ -99,23 +114,58 @@ func (v *Value) AppendText(dst []byte) []byte {
 	return append(dst, v.text...)
 }
 
-// appendDecimal writes d (finite, normalised by the parser) as a plain
-// decimal.
-func appendDecimal(dst []byte, d *apd.Decimal) []byte {
-	var digits [MaxDigits + 24]byte
-	var ds []byte
-	if d.Coeff.IsUint64() {
-		ds = strconv.AppendUint(digits[:0], d.Coeff.Uint64(), 10)
-	} else {
-		ds = d.Coeff.Append(digits[:0], 10)
+// appendDecimal writes the value's number (normalised by the parser) as a
+// plain decimal.
+func (v *Value) appendDecimal(dst []byte) []byte {
+	if v.small {
+		if e := int(v.dec.Exponent); e <= 0 && e >= -20 {
+			return appendSmall(dst, v.dec.Negative, v.coef, -e)
+		}
+		var digits [20]byte
+		return appendPlain(dst, v.dec.Negative, strconv.AppendUint(digits[:0], v.coef, 10), int(v.dec.Exponent))
 	}
-	if d.Negative && !(len(ds) == 1 && ds[0] == '0') {
+	var digits [MaxDigits + 24]byte
+	return appendPlain(dst, v.dec.Negative, v.dec.Coeff.Append(digits[:0], 10), int(v.dec.Exponent))
+}
+
+// appendSmall writes c / 10^frac (frac <= 20) in one pass, from the last
+// digit back.
+func appendSmall(dst []byte, neg bool, c uint64, frac int) []byte {
+	var buf [44]byte
+	i := len(buf)
+	if frac > 0 {
+		for range frac {
+			i--
+			buf[i] = byte('0' + c%10)
+			c /= 10
+		}
+		i--
+		buf[i] = '.'
+	}
+	for {
+		i--
+		buf[i] = byte('0' + c%10)
+		c /= 10
+		if c == 0 {
+			break
+		}
+	}
+	if neg && !(i == len(buf)-1 && buf[i] == '0') {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
+}
+
+// appendPlain writes the coefficient ds (decimal digits) times 10^e.
+func appendPlain(dst []byte, neg bool, ds []byte, e int) []byte {
+	zero := len(ds) == 1 && ds[0] == '0'
+	if neg && !zero {
 		dst = append(dst, '-')
 	}
-	e := int(d.Exponent)
 	if e >= 0 {
 		dst = append(dst, ds...)
-		if !(len(ds) == 1 && ds[0] == '0') {
+		if !zero {
 			for ; e > 0; e-- {
 				dst = append(dst, '0')
 			}
