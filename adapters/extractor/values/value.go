@@ -15,9 +15,9 @@ type Value struct {
 	dec      apd.Decimal // number, integer, money (amount), percent
 	small    bool        // the coefficient is coef, not dec.Coeff
 	coef     uint64
-	currency string      // money
-	text     string      // string, date (ISO 8601), phone (E.164)
-	ext      string      // phone extension
+	currency string // money
+	text     string // string, date (ISO 8601), phone (E.164)
+	ext      string // phone extension
 }
 
 // Type is the value's type.

@@ -144,8 +144,12 @@ var forms = []func(neg bool, a, g, e, nb, nn string) (string, string){
 	func(neg bool, a, g, _, _, _ string) (string, string) { return paren(neg, g), "USD" },
 	func(neg bool, a, _, _, _, _ string) (string, string) { return a + sign(neg, "-"), "USD" },
 	func(neg bool, _, _, e, _, _ string) (string, string) { return sign(neg, "-") + e + " €", "EUR" },
-	func(neg bool, _, _, _, nb, _ string) (string, string) { return sign(neg, "-") + nb + "\u00a0€", "EUR" },
-	func(neg bool, _, _, _, _, nn string) (string, string) { return sign(neg, "-") + nn + "\u202f€", "EUR" },
+	func(neg bool, _, _, _, nb, _ string) (string, string) {
+		return sign(neg, "-") + nb + "\u00a0€", "EUR"
+	},
+	func(neg bool, _, _, _, _, nn string) (string, string) {
+		return sign(neg, "-") + nn + "\u202f€", "EUR"
+	},
 	func(neg bool, a, _, _, _, _ string) (string, string) { return "USD " + sign(neg, "-") + a, "USD" },
 	func(neg bool, a, _, _, _, _ string) (string, string) { return sign(neg, "-") + a + " USD", "USD" },
 	func(neg bool, a, _, _, _, _ string) (string, string) { return sign(neg, "-") + "€" + a, "EUR" },
