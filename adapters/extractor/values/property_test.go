@@ -40,6 +40,9 @@ func genWritten(t *rapid.T, money, percent bool) written {
 	if len(digits) > nd {
 		digits = digits[:nd]
 	}
+	if rapid.IntRange(0, 9).Draw(t, "zero") == 0 {
+		digits = []byte(strings.Repeat("0", nd))
+	}
 	scale := rapid.IntRange(0, len(digits)+3).Draw(t, "scale")
 	neg := rapid.Bool().Draw(t, "negative")
 	intPart, frac := string(digits), ""
