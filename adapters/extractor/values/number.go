@@ -167,6 +167,7 @@ func trim(s string) (int, int) {
 // at most one marker on each side, at most one percent sign after.
 func splitNumeric(sp *split, s string) error {
 	var sign byte
+	var pre, post bool // a marker was read before, after the body
 	i := 0
 	for i < len(s) {
 		c := s[i]
@@ -182,37 +183,18 @@ func splitNumeric(sp *split, s string) error {
 			i++
 			continue
 		}
-		if n := spaceLen(s, i); n > 0 {
-			i += n
-			continue
+		n, err := decoration(s, i, &sign, &sp.pre, &pre)
+		if err != nil {
+			return err
 		}
-		if n := minusLen(s, i); n > 0 {
-			if sign != 0 {
-				return ErrSyntax
-			}
-			sign = '-'
-			i += n
-			continue
-		}
-		n := tokenLen(s, i)
-		if n == 0 || sp.marked {
-			return ErrSyntax
-		}
-		m, ok := lookupMarker(s[i : i+n])
-		if !ok {
-			return ErrSyntax
-		}
-		sp.pre, sp.marked = m, true
 		i += n
 	}
 	start := i
 	i = bodyEnd(s, i, &sp.info)
 	sp.body = s[start:i]
-	post := false
 	closed := false
 	for i < len(s) {
-		c := s[i]
-		switch c {
+		switch s[i] {
 		case ')':
 			if sign != '(' || closed {
 				return ErrSyntax
@@ -235,34 +217,44 @@ func splitNumeric(sp *split, s string) error {
 			i++
 			continue
 		}
-		if n := spaceLen(s, i); n > 0 {
-			i += n
-			continue
+		n, err := decoration(s, i, &sign, &sp.post, &post)
+		if err != nil {
+			return err
 		}
-		if n := minusLen(s, i); n > 0 {
-			if sign != 0 {
-				return ErrSyntax
-			}
-			sign = '-'
-			i += n
-			continue
-		}
-		n := tokenLen(s, i)
-		if n == 0 || post {
-			return ErrSyntax
-		}
-		m, ok := lookupMarker(s[i : i+n])
-		if !ok {
-			return ErrSyntax
-		}
-		sp.post, sp.marked, post = m, true, true
 		i += n
 	}
 	if sign == '(' && !closed {
 		return ErrSyntax
 	}
 	sp.neg = sign == '(' || sign == '-'
+	sp.marked = pre || post
 	return nil
+}
+
+// decoration reads the white space, U+2212 minus sign or currency marker at
+// s[i] and returns its length; a minus sets *sign, a marker *m and *have
+// (a second marker on the same side is refused).
+func decoration(s string, i int, sign *byte, m *marker, have *bool) (int, error) {
+	if n := spaceLen(s, i); n > 0 {
+		return n, nil
+	}
+	if n := minusLen(s, i); n > 0 {
+		if *sign != 0 {
+			return 0, ErrSyntax
+		}
+		*sign = '-'
+		return n, nil
+	}
+	n := tokenLen(s, i)
+	if n == 0 || *have {
+		return 0, ErrSyntax
+	}
+	mk, ok := lookupMarker(s[i : i+n])
+	if !ok {
+		return 0, ErrSyntax
+	}
+	*m, *have = mk, true
+	return n, nil
 }
 
 // bodyEnd returns where the numeric body starting at s[i] ends (digits,

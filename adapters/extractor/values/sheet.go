@@ -1,6 +1,9 @@
 package values
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // CellKind is how a spreadsheet writer stores a cell.
 type CellKind uint8
@@ -83,60 +86,20 @@ func moneyFormat(code string) string {
 	return f + ` "` + code + `"`
 }
 
+// excelEpoch is day 0 of Excel's 1900 date system, as Unix seconds.
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Unix()
+
 // excelSerial is the serial day number of an ISO date (2006-01-02) in
 // Excel's 1900 date system, which counts a 29 February 1900 that never
 // was; ok is false for other text and for dates before 1900.
 func excelSerial(iso string) (int, bool) {
-	if len(iso) != 10 || iso[4] != '-' || iso[7] != '-' {
+	t, err := time.Parse(time.DateOnly, iso)
+	if err != nil || t.Year() < 1900 {
 		return 0, false
 	}
-	y, ok1 := digits(iso[0:4])
-	m, ok2 := digits(iso[5:7])
-	d, ok3 := digits(iso[8:10])
-	if !ok1 || !ok2 || !ok3 || y < 1900 || m < 1 || m > 12 || d < 1 || d > monthDays(y, m) {
-		return 0, false
-	}
-	n := daysFromCivil(y, m, d) - daysFromCivil(1899, 12, 30)
+	n := int((t.Unix() - excelEpoch) / 86400)
 	if n < 61 { // before 1 March 1900
 		n--
 	}
 	return n, true
-}
-
-func digits(s string) (int, bool) {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
-}
-
-func monthDays(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days from 1970-01-01 to a proleptic Gregorian date
-// (H. Hinnant's algorithm), in integers.
-func daysFromCivil(y, m, d int) int {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
 }
