@@ -412,8 +412,8 @@ func (a *accumulator) into(v *Value) {
 	v.dec.Coeff.Set(&a.big)
 }
 
-// parsed is a body read into digits: coefficient (without trailing zeros),
-// exponent and number of coefficient digits.
+// parsed is what readBody found besides the coefficient: the exponent, the
+// number of coefficient digits, and whether the value is zero.
 type parsed struct {
 	exp    int64
 	digits int
@@ -421,7 +421,9 @@ type parsed struct {
 }
 
 // readBody reads a body (whose exponent starts at m) with the decimal
-// separator sep into d's coefficient, and checks its grouping.
+// separator sep into v's coefficient, and checks its grouping. Zeros after
+// the last non-zero digit are left out of the coefficient (the exponent
+// counts them), so it never has trailing zeros.
 func readBody(b string, m int, sep byte, v *Value) (parsed, error) {
 	var r parsed
 	var a accumulator
@@ -447,12 +449,12 @@ func readBody(b string, m int, sep byte, v *Value) (parsed, error) {
 				pending++
 				sig++
 			default:
-				for ; pending > 0; pending-- {
-					a.push(0)
-				}
 				sig++
 				if sig > MaxDigits {
 					return r, ErrOutOfRange
+				}
+				for ; pending > 0; pending-- {
+					a.push(0)
 				}
 				a.push(c - '0')
 			}

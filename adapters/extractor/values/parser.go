@@ -78,7 +78,8 @@ type Options struct {
 	// PercentScale is PercentFraction (the default) or PercentPoints.
 	PercentScale string `json:"percent_scale,omitempty"`
 	// Checkbox makes a boolean column a column of check marks: "x", "X",
-	// "✓", "✔", "☑" and "☒" are true, and an empty cell (or "☐") is false.
+	// "☑" and "☒" are true as well (besides the words, "✓" and "✔" any
+	// boolean column reads), and an empty cell (or "☐") is false.
 	Checkbox bool `json:"checkbox,omitempty"`
 	// Date reads dates for TypeDate and for inference.
 	Date DateFunc `json:"-"`
