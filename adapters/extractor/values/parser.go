@@ -59,7 +59,8 @@ const (
 
 // DateFunc reads a date and returns it as ISO 8601 (2006-01-02); ok is
 // false when it does not understand the value. The caller supplies it (the
-// tabular extractor's date transform), so date reading lives in one place.
+// tabular extractor passes its reader's ParseDate, which its date transform
+// uses), so date reading lives in one place.
 type DateFunc func(s string) (iso string, ok bool)
 
 // Options are a field's type options. The JSON names are the payload keys;
