@@ -30,7 +30,8 @@ func newExtractCommand() *cobra.Command {
 			"on stdout; with --out also writes the normalized files to DIR.\n" +
 			"The ADE_MAX_* variables set the extraction limits, as for the server; temporary\n" +
 			"files go to a directory of this process's own under $TMPDIR/ade-extract.\n" +
-			"Exit status: 0 success, 1 extraction failed, 2 bad usage or invalid configuration.",
+			"Exit status: 0 success, 1 extraction failed (stderr: \"ade: extract: <code>: <message>\"),\n" +
+			"2 bad usage or invalid configuration.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if configPath == "" {
@@ -73,6 +74,11 @@ func newExtractCommand() *cobra.Command {
 				var ve *domain.ValidationError
 				if errors.As(err, &ve) {
 					return &exitError{2, fmt.Errorf("extract: %w", err)}
+				}
+				// The stable code first, as a job's error.code has it.
+				var ee *ports.ExtractionError
+				if errors.As(err, &ee) && ee.Code != "" {
+					return &exitError{1, fmt.Errorf("extract: %s: %w", ee.Code, err)}
 				}
 				return &exitError{1, fmt.Errorf("extract: %w", err)}
 			}
