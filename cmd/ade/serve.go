@@ -28,7 +28,15 @@ Configuration comes from the environment:
   ADE_JOB_TIMEOUT              extraction time limit (default 5m)
   ADE_LOG_FORMAT               text or json (default text)
   ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)`
+  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)
+  ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
+                               (otherwise a first start prints a generated one)
+  ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
+                               again: the revocation delay (default 5s)
+  ADE_RATE_LIMIT               requests per second per key (default 50)
+  ADE_RATE_BURST               requests per key at once (default 100)
+  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
@@ -49,7 +57,7 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			app := fx.New(wiring.Server(c, os.Stderr))
+			app := fx.New(wiring.Server(c, os.Stdout, os.Stderr))
 			if err := app.Err(); err != nil {
 				return &exitError{code: 1, err: err}
 			}
