@@ -1,0 +1,378 @@
+// Command http-auth measures what authentication costs per request: GET
+// /jobs/{id} with a valid API key on the HTTP adapter as `ade serve` builds
+// it, against the same adapter built without authentication
+// (httpapi.Options.InsecureWithoutAuth: the same handlers, no guard but
+// the workspace lookup), over the same database rows, in the same run.
+// Each server runs alone in a child process of this program while
+// concurrent keep-alive clients load it over loopback; the two alternate
+// for several rounds and the medians are compared. Both receive the same
+// request bytes, the key included.
+//
+// The authenticated path does what every request does: read the key from
+// the header, hash it, find it in the key cache (a database read once per
+// ADE_AUTH_CACHE_TTL), charge the key's token bucket, ask the permission
+// table, record the use (sampled) and set the actor. The key is a viewer
+// key of the workspace, so the workspace check runs too.
+//
+// The baseline is built here, not in the ade binary, which has no way to
+// turn authentication off (test/arch checks that only code under test/
+// builds such a server). It prints requests/s, p50 and p99 of both, and
+// the cost of authentication as a share of throughput; it asserts nothing.
+//
+//	go run ./test/bench/http-auth                    # 32 clients, 3 rounds of 5 s
+//	go run ./test/bench/http-auth -rounds 1 -duration 2s -sqlite=false
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ade-go/ade/adapters/blobstore"
+	"github.com/ade-go/ade/adapters/bunstore"
+	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/test/benchkit"
+)
+
+// targetCost is the most authentication may cost, as a share of the
+// throughput without it.
+const targetCost = 0.10
+
+// jobsToRead is how many jobs the load cycles through.
+const jobsToRead = 200
+
+func main() {
+	var o benchkit.LoadOptions
+	db := flag.String("db", os.Getenv("ADE_TEST_DATABASE_URL"), "PostgreSQL URL (a fresh schema is created in it); default $ADE_TEST_DATABASE_URL")
+	withSQLite := flag.Bool("sqlite", true, "also run on the embedded SQLite")
+	rounds := flag.Int("rounds", 3, "rounds; each measures both servers, in alternating order")
+	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
+	flag.DurationVar(&o.Duration, "duration", 5*time.Second, "measured time of each phase")
+	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
+	flag.Int64Var(&o.MaxRequests, "max-requests", 2_000_000, "bound on the requests of one phase")
+	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
+	child := flag.String("serve", "", "internal: run a server on this address")
+	childAuth := flag.Bool("auth", true, "internal: whether the server authenticates")
+	childDB := flag.String("serve-db", "", "internal: the server's database")
+	flag.Parse()
+	log.SetFlags(0)
+
+	if *child != "" {
+		if err := serve(*child, *childDB, *childAuth); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(o, *db, *withSQLite, *rounds, *dir); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// fixtures are the rows every server reads.
+type fixtures struct {
+	ws   string
+	key  string
+	jobs []string
+}
+
+// figures are the phases on one database.
+type figures struct {
+	name       string
+	auth, none []measured
+}
+
+// measured is one phase and the server's processor time per request.
+type measured struct {
+	benchkit.Phase
+	cpuPerRequest time.Duration
+}
+
+func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, parent string) error {
+	work, err := os.MkdirTemp(parent, "ade-http-auth-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	var all []figures
+	if pgURL == "" {
+		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
+	} else {
+		schemaURL, drop, err := benchkit.FreshSchema(pgURL)
+		if err != nil {
+			return err
+		}
+		f, err := runBackend(o, rounds, "PostgreSQL", schemaURL)
+		drop()
+		if err != nil {
+			return err
+		}
+		all = append(all, f)
+	}
+	if withSQLite {
+		f, err := runBackend(o, rounds, "SQLite", "sqlite:"+filepath.Join(work, "ade.db"))
+		if err != nil {
+			return err
+		}
+		all = append(all, f)
+	}
+
+	fmt.Printf("\nhttp-auth: GET /jobs/{id}, %d clients, %d rounds of %s per server (after %s warm-up), loopback, keep-alive\n",
+		o.Clients, rounds, o.Duration, o.Warmup)
+	for _, f := range all {
+		a, n := median(f.auth, rate), median(f.none, rate)
+		cost := 1 - a.PerSec/n.PerSec
+		ca, cn := median(f.auth, cpu).cpuPerRequest, median(f.none, cpu).cpuPerRequest
+		fmt.Printf("  %s\n", f.name)
+		fmt.Printf("    with a viewer key      %s  server CPU %s/request\n", a.Phase, ca)
+		fmt.Printf("    without authentication %s  server CPU %s/request\n", n.Phase, cn)
+		fmt.Printf("    authentication costs %.1f%% of throughput (medians; target <= %.0f%%) %s\n",
+			100*cost, 100*targetCost, benchkit.Verdict(cost <= targetCost))
+		fmt.Printf("    and %.1f%% more server CPU per request (%s; the steadier figure on a busy machine)\n",
+			100*(float64(ca)/float64(cn)-1), ca-cn)
+		for i := range f.auth {
+			fmt.Printf("      round %d: %6.0f /s, %s/request with a key; %6.0f /s, %s/request without\n", i+1,
+				f.auth[i].PerSec, f.auth[i].cpuPerRequest, f.none[i].PerSec, f.none[i].cpuPerRequest)
+		}
+	}
+	fmt.Println("  baseline: the same HTTP adapter and handlers built with InsecureWithoutAuth (workspace lookup only), same database and rows.")
+	return nil
+}
+
+func rate(m measured) float64 { return m.PerSec }
+func cpu(m measured) float64   { return float64(m.cpuPerRequest) }
+
+// median returns the phase whose figure by is the median.
+func median(ms []measured, by func(measured) float64) measured {
+	vals := make([]float64, len(ms))
+	for i, m := range ms {
+		vals[i] = by(m)
+	}
+	mid := benchkit.Median(vals)
+	best := ms[0]
+	for _, m := range ms {
+		if abs(by(m)-mid) < abs(by(best)-mid) {
+			best = m
+		}
+	}
+	return best
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// runBackend prepares the rows on databaseURL, then measures both servers
+// round after round.
+func runBackend(o benchkit.LoadOptions, rounds int, name, databaseURL string) (figures, error) {
+	f := figures{name: name}
+	fx, err := prepare(databaseURL)
+	if err != nil {
+		return f, fmt.Errorf("%s: prepare: %w", name, err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return f, err
+	}
+	for r := range rounds {
+		order := []bool{true, false}
+		if r%2 == 1 {
+			order = []bool{false, true}
+		}
+		for _, auth := range order {
+			label := "without authentication"
+			if auth {
+				label = "with a key"
+			}
+			fmt.Printf("%s: round %d, GET /jobs/{id} %s ...\n", name, r+1, label)
+			p, err := measure(o, self, databaseURL, auth, fx)
+			if err != nil {
+				return f, fmt.Errorf("%s: %w", name, err)
+			}
+			if p.Failed > 0 {
+				return f, fmt.Errorf("%s %s: %d requests failed: %s", name, label, p.Failed, p.FirstError)
+			}
+			if auth {
+				f.auth = append(f.auth, p)
+			} else {
+				f.none = append(f.none, p)
+			}
+		}
+	}
+	return f, nil
+}
+
+// measure starts one server and loads it: a warm-up, then the measured
+// phase, with the server's processor time taken around it.
+func measure(o benchkit.LoadOptions, self, databaseURL string, auth bool, fx fixtures) (measured, error) {
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return measured{}, err
+	}
+	cmd := exec.Command(self, "-serve", addr, "-serve-db", databaseURL, fmt.Sprintf("-auth=%t", auth))
+	cmd.Env = benchkit.CleanEnv()
+	srv, err := benchkit.StartServer(cmd, addr)
+	if err != nil {
+		return measured{}, err
+	}
+	client := &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
+	}
+	prefix := "http://" + addr + "/api/v1/workspaces/" + fx.ws + "/jobs/"
+	get := func(i int64) error {
+		req, _ := http.NewRequest(http.MethodGet, prefix+fx.jobs[i%int64(len(fx.jobs))], nil)
+		// Both servers get the same bytes; the baseline ignores the key.
+		req.Header.Set("Authorization", "Bearer "+fx.key)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
+		}
+		return nil
+	}
+	warm := o
+	warm.Duration, warm.Warmup = o.Warmup, 0
+	benchkit.Load(warm, get)
+	o.Warmup = 0
+	before := srv.CPUTime()
+	p := benchkit.Load(o, get)
+	m := measured{Phase: p}
+	if p.OK > 0 {
+		m.cpuPerRequest = (srv.CPUTime() - before) / time.Duration(p.OK)
+	}
+	client.CloseIdleConnections()
+	if err := srv.Stop(); err != nil {
+		return m, fmt.Errorf("stop the server: %w\n%s", err, srv.Stderr())
+	}
+	return m, nil
+}
+
+// prepare migrates the database and stores a workspace, a viewer key and
+// jobsToRead finished jobs through the use cases.
+func prepare(databaseURL string) (fixtures, error) {
+	ctx := context.Background()
+	a, closeAll, err := open(ctx, databaseURL, true)
+	if err != nil {
+		return fixtures{}, err
+	}
+	defer closeAll()
+	ws, err := a.Workspaces.EnsureDefault(ctx)
+	if err != nil {
+		return fixtures{}, err
+	}
+	k, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{WorkspaceID: ws.ID(), Role: domain.RoleViewer, Label: "bench"})
+	if err != nil {
+		return fixtures{}, err
+	}
+	doc, err := a.Documents.Upload(ctx, app.UploadRequest{WorkspaceID: ws.ID(), Filename: "roster.csv",
+		Body: strings.NewReader("Given Name,Surname\nAvery,Smith\nQuinn,Lee\n")})
+	if err != nil {
+		return fixtures{}, err
+	}
+	cfg, err := a.Configurations.Create(ctx, app.CreateConfigurationRequest{WorkspaceID: ws.ID(), DocumentType: "member_roster",
+		Title: "Roster", Payload: map[string]any{"extractor": "stub"}})
+	if err != nil {
+		return fixtures{}, err
+	}
+	fx := fixtures{ws: ws.ID(), key: k.Text}
+	for range jobsToRead {
+		j, err := a.Jobs.Submit(ctx, app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		if err != nil {
+			return fixtures{}, err
+		}
+		fx.jobs = append(fx.jobs, j.ID())
+	}
+	return fx, nil
+}
+
+// open builds the use cases over databaseURL (blobs in memory: reading
+// jobs touches none).
+func open(ctx context.Context, databaseURL string, migrate bool) (*app.App, func(), error) {
+	db, err := bunstore.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if migrate {
+		if err := db.Migrate(ctx); err != nil {
+			_ = db.Close()
+			return nil, nil, err
+		}
+	}
+	blobs, err := blobstore.Open(ctx, "mem://")
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	closeAll := func() { _ = blobs.Close(); _ = db.Close() }
+	exs, err := app.NewExtractors(stub.Extractor{})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	a, err := app.New(app.Deps{Repos: db.Repositories(), Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return a, closeAll, nil
+}
+
+// serve runs one server (the child process) until SIGTERM: the HTTP
+// adapter as `ade serve` builds it, or the same without authentication.
+func serve(addr, databaseURL string, auth bool) error {
+	ctx := context.Background()
+	a, closeAll, err := open(ctx, databaseURL, false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	f := httpapi.New(httpapi.Options{
+		App: a, Logger: slog.New(slog.DiscardHandler),
+		// Limits no load here reaches: the limiter still runs.
+		Limits:              httpapi.Limits{Rate: 1e9, Burst: 1e9, Uploads: 1000, Jobs: 1000},
+		InsecureWithoutAuth: !auth,
+		Checks:              map[string]func(context.Context) error{"ready": func(context.Context) error { return nil }},
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		_ = f.ShutdownWithTimeout(10 * time.Second)
+	}()
+	if err := f.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
