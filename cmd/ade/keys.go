@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ade-go/ade/adapters/blobstore"
-	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -45,28 +43,13 @@ func newKeysCommand() *cobra.Command {
 // withKeys opens the configured database (migrating it), builds the use
 // cases over it and runs fn.
 func withKeys(cmd *cobra.Command, fn func(ctx context.Context, a *app.App) error) error {
-	c, err := loadConfig()
+	ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+	defer cancel()
+	db, err := openMigrated(ctx, "an in-memory database holds no keys another process could use")
 	if err != nil {
 		return err
 	}
-	if c.IsMemoryDatabase() {
-		return &exitError{code: 2, err: errors.New("an in-memory database holds no keys another process could use")}
-	}
-	if c.DatabaseURL == "" {
-		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-			return &exitError{code: 1, err: err}
-		}
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-	defer cancel()
-	db, err := bunstore.Open(ctx, c.DatabaseTarget())
-	if err != nil {
-		return &exitError{code: 1, err: err}
-	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
-	}
 	// Key commands touch no blobs: an in-memory store satisfies the use
 	// cases without opening the server's.
 	blobs, err := blobstore.Open(ctx, "mem://")

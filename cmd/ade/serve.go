@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -84,29 +85,40 @@ func newMigrateCommand() *cobra.Command {
 		Long:  "Apply the schema migrations to the configured database and exit. Safe to run while servers start." + envHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig()
+			db, err := openMigrated(cmd.Context(), "an in-memory database has nothing to migrate")
 			if err != nil {
 				return err
 			}
-			if c.IsMemoryDatabase() {
-				return &exitError{code: 2, err: fmt.Errorf("an in-memory database has nothing to migrate")}
-			}
-			if c.DatabaseURL == "" {
-				if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-					return &exitError{code: 1, err: err}
-				}
-			}
-			ctx := cmd.Context()
-			db, err := bunstore.Open(ctx, c.DatabaseTarget())
-			if err != nil {
-				return &exitError{code: 1, err: err}
-			}
 			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
-			}
 			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", db.Dialect())
 			return nil
 		},
 	}
+}
+
+// openMigrated opens the configured database and brings its schema up to
+// date, for the commands that work on it beside (or without) a server. An
+// in-memory database is refused with why: no other process can see it.
+func openMigrated(ctx context.Context, why string) (*bunstore.DB, error) {
+	c, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if c.IsMemoryDatabase() {
+		return nil, &exitError{code: 2, err: errors.New(why)}
+	}
+	if c.DatabaseURL == "" {
+		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+			return nil, &exitError{code: 1, err: err}
+		}
+	}
+	db, err := bunstore.Open(ctx, c.DatabaseTarget())
+	if err != nil {
+		return nil, &exitError{code: 1, err: err}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
+	}
+	return db, nil
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -216,4 +218,59 @@ func (p *Process) CPUTime() time.Duration {
 	}
 	const clockTicks = 100 // USER_HZ on Linux
 	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// NewClient is a keep-alive client for up to 64 concurrent requests to
+// one server.
+func NewClient() *http.Client {
+	return &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
+	}
+}
+
+// Fetch sends req with the benchmark's admin key (unless the request
+// names another), reads the whole response and fails unless its status is
+// want.
+func Fetch(c *http.Client, req *http.Request, want int) ([]byte, error) {
+	if req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+AdminKey)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != want {
+		return b, fmt.Errorf("%s %s: status %d: %.200s", req.Method, req.URL.Path, res.StatusCode, b)
+	}
+	return b, nil
+}
+
+// LoadFlags registers the flags of LoadOptions on the command line, with
+// duration as the default measured time of a phase.
+func LoadFlags(o *LoadOptions, duration time.Duration) {
+	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
+	flag.DurationVar(&o.Duration, "duration", duration, "measured time of each phase")
+	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
+	flag.Int64Var(&o.MaxRequests, "max-requests", 2_000_000, "bound on the requests of one phase")
+}
+
+// OnPostgres runs fn on a fresh schema of pgURL and drops it afterwards;
+// with no URL it says the PostgreSQL figures are skipped and runs nothing.
+func OnPostgres(pgURL string, fn func(schemaURL string) error) error {
+	if pgURL == "" {
+		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
+		return nil
+	}
+	schemaURL, drop, err := FreshSchema(pgURL)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	return fn(schemaURL)
 }

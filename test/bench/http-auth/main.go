@@ -28,7 +28,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -63,10 +62,7 @@ func main() {
 	db := flag.String("db", os.Getenv("ADE_TEST_DATABASE_URL"), "PostgreSQL URL (a fresh schema is created in it); default $ADE_TEST_DATABASE_URL")
 	withSQLite := flag.Bool("sqlite", true, "also run on the embedded SQLite")
 	rounds := flag.Int("rounds", 3, "rounds; each measures both servers, in alternating order")
-	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
-	flag.DurationVar(&o.Duration, "duration", 5*time.Second, "measured time of each phase")
-	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
-	flag.Int64Var(&o.MaxRequests, "max-requests", 2_000_000, "bound on the requests of one phase")
+	benchkit.LoadFlags(&o, 5*time.Second)
 	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
 	child := flag.String("serve", "", "internal: run a server on this address")
 	childAuth := flag.Bool("auth", true, "internal: whether the server authenticates")
@@ -112,19 +108,13 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, pare
 	defer os.RemoveAll(work)
 
 	var all []figures
-	if pgURL == "" {
-		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
-	} else {
-		schemaURL, drop, err := benchkit.FreshSchema(pgURL)
-		if err != nil {
-			return err
-		}
+	err = benchkit.OnPostgres(pgURL, func(schemaURL string) error {
 		f, err := runBackend(o, rounds, "PostgreSQL", schemaURL)
-		drop()
-		if err != nil {
-			return err
-		}
 		all = append(all, f)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if withSQLite {
 		f, err := runBackend(o, rounds, "SQLite", "sqlite:"+filepath.Join(work, "ade.db"))
@@ -157,7 +147,7 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, pare
 }
 
 func rate(m measured) float64 { return m.PerSec }
-func cpu(m measured) float64   { return float64(m.cpuPerRequest) }
+func cpu(m measured) float64  { return float64(m.cpuPerRequest) }
 
 // median returns the phase whose figure by is the median.
 func median(ms []measured, by func(measured) float64) measured {
@@ -235,28 +225,14 @@ func measure(o benchkit.LoadOptions, self, databaseURL string, auth bool, fx fix
 	if err != nil {
 		return measured{}, err
 	}
-	client := &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
-	}
+	client := benchkit.NewClient()
 	prefix := "http://" + addr + "/api/v1/workspaces/" + fx.ws + "/jobs/"
 	get := func(i int64) error {
 		req, _ := http.NewRequest(http.MethodGet, prefix+fx.jobs[i%int64(len(fx.jobs))], nil)
 		// Both servers get the same bytes; the baseline ignores the key.
 		req.Header.Set("Authorization", "Bearer "+fx.key)
-		res, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
-		}
-		return nil
+		_, err := benchkit.Fetch(client, req, http.StatusOK)
+		return err
 	}
 	warm := o
 	warm.Duration, warm.Warmup = o.Warmup, 0

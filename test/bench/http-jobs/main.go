@@ -51,10 +51,7 @@ func main() {
 	var o benchkit.LoadOptions
 	db := flag.String("db", os.Getenv("ADE_TEST_DATABASE_URL"), "PostgreSQL URL (a fresh schema is created in it); default $ADE_TEST_DATABASE_URL")
 	withSQLite := flag.Bool("sqlite", true, "also run on the embedded SQLite")
-	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
-	flag.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time of each phase")
-	flag.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
-	flag.Int64Var(&o.MaxRequests, "max-requests", 2_000_000, "bound on the requests of one phase")
+	benchkit.LoadFlags(&o, 10*time.Second)
 	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
 	child := flag.String("serve-baseline", "", "internal: run the baseline server on this address")
 	childDriver := flag.String("baseline-driver", "", "internal: pgx or sqlite")
@@ -91,19 +88,13 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, parent string) e
 	}
 
 	var figures []backendFigures
-	if pgURL == "" {
-		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
-	} else {
-		schemaURL, drop, err := benchkit.FreshSchema(pgURL)
-		if err != nil {
-			return err
-		}
+	err = benchkit.OnPostgres(pgURL, func(schemaURL string) error {
 		f, err := runBackend(o, bin, work, "PostgreSQL", schemaURL, "pgx", schemaURL)
-		drop()
-		if err != nil {
-			return err
-		}
 		figures = append(figures, f)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if withSQLite {
 		dataDir := filepath.Join(work, "sqlite")
@@ -158,7 +149,7 @@ func runBackend(o benchkit.LoadOptions, bin, dataDir, name, adeDB, driver, dsn s
 		_ = srv.Stop()
 		return f, fmt.Errorf("%w\n%s", err, srv.Stderr())
 	}
-	client := newClient()
+	client := benchkit.NewClient()
 	fmt.Printf("%s: ade POST /jobs ...\n", name)
 	var jobIDs []string
 	f.adeSubmit, jobIDs = submitPhase(o, client, base, ws, doc, cfg)
@@ -195,17 +186,10 @@ func runBackend(o benchkit.LoadOptions, bin, dataDir, name, adeDB, driver, dsn s
 	return f, nil
 }
 
-func newClient() *http.Client {
-	return &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
-	}
-}
-
 // setup uploads a small document and creates a stub configuration through
 // ade's API; it returns the workspace id, document id and configuration id.
 func setup(base string) (ws, doc, cfg string, err error) {
-	c := newClient()
+	c := benchkit.NewClient()
 	defer c.CloseIdleConnections()
 	var w struct {
 		Items []struct {
@@ -253,15 +237,9 @@ func call(c *http.Client, method, u, ct string, body []byte, want int, out any) 
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	req.Header.Set("Authorization", "Bearer "+benchkit.AdminKey)
-	res, err := c.Do(req)
+	b, err := benchkit.Fetch(c, req, want)
 	if err != nil {
 		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, u, res.StatusCode, b)
 	}
 	return json.Unmarshal(b, out)
 }
@@ -276,18 +254,9 @@ func submitPhase(o benchkit.LoadOptions, c *http.Client, base, ws, doc, cfg stri
 	p := benchkit.Load(o, func(i int64) error {
 		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+benchkit.AdminKey) // the baseline ignores it
-		res, err := c.Do(req)
+		b, err := benchkit.Fetch(c, req, http.StatusCreated) // the baseline ignores the key
 		if err != nil {
 			return err
-		}
-		b, err := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusCreated {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
 		}
 		var j struct {
 			ID     string `json:"job_id"`
@@ -317,20 +286,8 @@ func getPhase(o benchkit.LoadOptions, c *http.Client, base, ws string, ids []str
 	prefix := base + "/api/v1/workspaces/" + ws + "/jobs/"
 	return benchkit.Load(o, func(i int64) error {
 		req, _ := http.NewRequest(http.MethodGet, prefix+ids[i%int64(len(ids))], nil)
-		req.Header.Set("Authorization", "Bearer "+benchkit.AdminKey) // the baseline ignores it
-		res, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
-		}
-		return nil
+		_, err := benchkit.Fetch(c, req, http.StatusOK) // the baseline ignores the key
+		return err
 	})
 }
 
