@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -74,9 +75,14 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 	for {
 		if time.Since(lastCheck) >= sseRecheck {
 			if err := s.recheck(ctx, key); err != nil {
-				// A revoked key (or a database that cannot say) reads no
-				// further; the client's reconnection meets the guard.
-				s.log.InfoContext(ctx, "event stream ended: its key is no longer accepted", "job_id", jobID, "api_key_id", key.ID())
+				// A revoked key (or a database that cannot say whether it
+				// is) reads no further; the client's reconnection meets
+				// the guard.
+				why := "its key is no longer accepted"
+				if !errors.Is(err, domain.ErrUnauthenticated) {
+					why = "its key could not be checked"
+				}
+				s.log.InfoContext(ctx, "event stream ended: "+why, "job_id", jobID, "api_key_id", key.ID())
 				return
 			}
 			lastCheck = time.Now()
