@@ -14,6 +14,11 @@
 // table, record the use (sampled) and set the actor. The key is a viewer
 // key of the workspace, so the workspace check runs too.
 //
+// A third figure removes the network, the database and the machine's
+// noise: both servers' handlers called in this process over the memory
+// store, one request at a time (testing.Benchmark), so the difference is
+// the CPU authentication adds to one request.
+//
 // The baseline is built here, not in the ade binary, which has no way to
 // turn authentication off (test/arch checks that only code under test/
 // builds such a server). It prints requests/s, p50 and p99 of both, and
@@ -30,6 +35,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -38,12 +44,16 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -142,8 +152,85 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, pare
 				f.auth[i].PerSec, f.auth[i].cpuPerRequest, f.none[i].PerSec, f.none[i].cpuPerRequest)
 		}
 	}
+	in, err := inProcess()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  in process, memory store, one request at a time (best of %d)\n", inProcessRuns)
+	fmt.Printf("    with a viewer key      %8.0f ns/request\n", in.auth)
+	fmt.Printf("    without authentication %8.0f ns/request\n", in.none)
+	fmt.Printf("    authentication adds %.0f ns (%.2f µs) of CPU to a request\n", in.auth-in.none, (in.auth-in.none)/1000)
 	fmt.Println("  baseline: the same HTTP adapter and handlers built with InsecureWithoutAuth (workspace lookup only), same database and rows.")
 	return nil
+}
+
+// inProcessRuns is how many times each server's handler is timed; the
+// best run counts (the least disturbed by other work on the machine).
+const inProcessRuns = 5
+
+type inProcessFigures struct{ auth, none float64 }
+
+// inProcess times GET /jobs/{id} through each server's Fiber handler,
+// without a network or a database.
+func inProcess() (inProcessFigures, error) {
+	ctx := context.Background()
+	blobs, err := blobstore.Open(ctx, "mem://")
+	if err != nil {
+		return inProcessFigures{}, err
+	}
+	defer blobs.Close()
+	exs, err := app.NewExtractors(stub.Extractor{})
+	if err != nil {
+		return inProcessFigures{}, err
+	}
+	a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	if err != nil {
+		return inProcessFigures{}, err
+	}
+	fx, err := seed(ctx, a, 1)
+	if err != nil {
+		return inProcessFigures{}, err
+	}
+	uri := "/api/v1/workspaces/" + fx.ws + "/jobs/" + fx.jobs[0]
+	timeHandler := func(auth bool) (float64, error) {
+		h := httpapi.New(httpapi.Options{
+			App: a, Logger: slog.New(slog.DiscardHandler),
+			Limits:              httpapi.Limits{Rate: 1e9, Burst: 1e9, Uploads: 1000, Jobs: 1000},
+			InsecureWithoutAuth: !auth,
+		}).Handler()
+		addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+		var failed error
+		r := testing.Benchmark(func(b *testing.B) {
+			var req fasthttp.Request
+			var rc fasthttp.RequestCtx
+			for b.Loop() {
+				req.Reset()
+				req.SetRequestURI(uri)
+				req.Header.Set("Authorization", "Bearer "+fx.key)
+				rc.Init(&req, addr, nil)
+				h(&rc)
+				if rc.Response.StatusCode() != http.StatusOK && failed == nil {
+					failed = fmt.Errorf("in process: status %d: %.200s", rc.Response.StatusCode(), rc.Response.Body())
+				}
+			}
+		})
+		return float64(r.NsPerOp()), failed
+	}
+	best := inProcessFigures{auth: math.Inf(1), none: math.Inf(1)}
+	for range inProcessRuns {
+		for _, auth := range []bool{true, false} {
+			ns, err := timeHandler(auth)
+			if err != nil {
+				return best, err
+			}
+			if auth {
+				best.auth = min(best.auth, ns)
+			} else {
+				best.none = min(best.none, ns)
+			}
+		}
+	}
+	return best, nil
 }
 
 func rate(m measured) float64 { return m.PerSec }
@@ -251,8 +338,7 @@ func measure(o benchkit.LoadOptions, self, databaseURL string, auth bool, fx fix
 	return m, nil
 }
 
-// prepare migrates the database and stores a workspace, a viewer key and
-// jobsToRead finished jobs through the use cases.
+// prepare migrates the database and seeds it with jobsToRead jobs.
 func prepare(databaseURL string) (fixtures, error) {
 	ctx := context.Background()
 	a, closeAll, err := open(ctx, databaseURL, true)
@@ -260,6 +346,12 @@ func prepare(databaseURL string) (fixtures, error) {
 		return fixtures{}, err
 	}
 	defer closeAll()
+	return seed(ctx, a, jobsToRead)
+}
+
+// seed stores a workspace, a viewer key, a document, a configuration and
+// n finished jobs through the use cases.
+func seed(ctx context.Context, a *app.App, n int) (fixtures, error) {
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	if err != nil {
 		return fixtures{}, err
@@ -279,7 +371,7 @@ func prepare(databaseURL string) (fixtures, error) {
 		return fixtures{}, err
 	}
 	fx := fixtures{ws: ws.ID(), key: k.Text}
-	for range jobsToRead {
+	for range n {
 		j, err := a.Jobs.Submit(ctx, app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		if err != nil {
 			return fixtures{}, err
