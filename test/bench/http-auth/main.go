@@ -22,10 +22,10 @@
 // gives the throughput cost (1 - cpu without / cpu with), paired round by
 // round.
 //
-// A third figure removes the network, the database and the machine's
-// noise: both servers' handlers called in this process over the memory
-// store, one request at a time (testing.Benchmark), so the difference is
-// the CPU authentication adds to one request.
+// A third figure removes the network and the database: both servers'
+// handlers called in this process over the memory store, one request at a
+// time, in alternating chunks, so the difference is the time
+// authentication adds to one request.
 //
 // The baseline is built here, not in the ade binary, which has no way to
 // turn authentication off (test/arch checks that only code under test/
@@ -43,7 +43,6 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"os"
@@ -52,7 +51,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -189,22 +187,26 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, pare
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  in process, memory store, one request at a time (best of %d)\n", inProcessRuns)
+	fmt.Printf("  in process, memory store, one request at a time (medians of %d alternating chunks of %d requests)\n", inProcessChunks, inProcessChunkLen)
 	fmt.Printf("    with a viewer key      %8.0f ns/request\n", in.auth)
 	fmt.Printf("    without authentication %8.0f ns/request\n", in.none)
-	fmt.Printf("    authentication adds %.0f ns (%.2f µs) of CPU to a request\n", in.auth-in.none, (in.auth-in.none)/1000)
+	fmt.Printf("    authentication adds %.0f ns (%.2f µs) to a request\n", in.diff, in.diff/1000)
 	fmt.Println("  baseline: the same HTTP adapter and handlers built with InsecureWithoutAuth (workspace lookup only), same database and rows.")
 	return nil
 }
 
-// inProcessRuns is how many times each server's handler is timed; the
-// best run counts (the least disturbed by other work on the machine).
-const inProcessRuns = 5
+// In-process pacing: chunks of requests, each server's chunk timed right
+// after the other's, so that whatever else the machine does falls on both
+// alike; the medians of the chunks count.
+const (
+	inProcessChunks   = 200
+	inProcessChunkLen = 500
+)
 
-type inProcessFigures struct{ auth, none float64 }
+type inProcessFigures struct{ auth, none, diff float64 }
 
 // inProcess times GET /jobs/{id} through each server's Fiber handler,
-// without a network or a database.
+// without a network or a database, in alternating chunks.
 func inProcess() (inProcessFigures, error) {
 	ctx := context.Background()
 	blobs, err := blobstore.Open(ctx, "mem://")
@@ -225,45 +227,53 @@ func inProcess() (inProcessFigures, error) {
 		return inProcessFigures{}, err
 	}
 	uri := "/api/v1/workspaces/" + fx.ws + "/jobs/" + fx.jobs[0]
-	timeHandler := func(auth bool) (float64, error) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+	// chunk returns a function timing n requests through a server's
+	// handler, in nanoseconds per request.
+	chunk := func(auth bool) func(n int) (float64, error) {
 		h := httpapi.New(httpapi.Options{
 			App: a, Logger: slog.New(slog.DiscardHandler),
 			Limits:              httpapi.Limits{Rate: 1e9, Burst: 1e9, Uploads: 1000, Jobs: 1000},
 			InsecureWithoutAuth: !auth,
 		}).Handler()
-		addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
-		var failed error
-		r := testing.Benchmark(func(b *testing.B) {
-			var req fasthttp.Request
-			var rc fasthttp.RequestCtx
-			for b.Loop() {
+		var req fasthttp.Request
+		var rc fasthttp.RequestCtx
+		return func(n int) (float64, error) {
+			start := time.Now()
+			for range n {
 				req.Reset()
 				req.SetRequestURI(uri)
 				req.Header.Set("Authorization", "Bearer "+fx.key)
 				rc.Init(&req, addr, nil)
 				h(&rc)
-				if rc.Response.StatusCode() != http.StatusOK && failed == nil {
-					failed = fmt.Errorf("in process: status %d: %.200s", rc.Response.StatusCode(), rc.Response.Body())
+				if rc.Response.StatusCode() != http.StatusOK {
+					return 0, fmt.Errorf("in process: status %d: %.200s", rc.Response.StatusCode(), rc.Response.Body())
 				}
 			}
-		})
-		return float64(r.NsPerOp()), failed
-	}
-	best := inProcessFigures{auth: math.Inf(1), none: math.Inf(1)}
-	for range inProcessRuns {
-		for _, auth := range []bool{true, false} {
-			ns, err := timeHandler(auth)
-			if err != nil {
-				return best, err
-			}
-			if auth {
-				best.auth = min(best.auth, ns)
-			} else {
-				best.none = min(best.none, ns)
-			}
+			return float64(time.Since(start).Nanoseconds()) / float64(n), nil
 		}
 	}
-	return best, nil
+	withKey, without := chunk(true), chunk(false)
+	// Warm both up (caches, pools, the key cache).
+	if _, err := withKey(inProcessChunkLen * 4); err != nil {
+		return inProcessFigures{}, err
+	}
+	if _, err := without(inProcessChunkLen * 4); err != nil {
+		return inProcessFigures{}, err
+	}
+	var as, ns, ds []float64
+	for range inProcessChunks {
+		x, err := withKey(inProcessChunkLen)
+		if err != nil {
+			return inProcessFigures{}, err
+		}
+		y, err := without(inProcessChunkLen)
+		if err != nil {
+			return inProcessFigures{}, err
+		}
+		as, ns, ds = append(as, x), append(ns, y), append(ds, x-y)
+	}
+	return inProcessFigures{auth: benchkit.Median(as), none: benchkit.Median(ns), diff: benchkit.Median(ds)}, nil
 }
 
 func rate(m measured) float64 { return m.PerSec }
