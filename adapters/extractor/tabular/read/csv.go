@@ -227,7 +227,7 @@ func (c *csvParser) readLine(held int) ([]byte, error) {
 		}
 		line = c.long
 	}
-	if held+len(line) > c.lim.RowBytes {
+	if held+len(line) > c.lim.RowBytes && (held > 0 || !blankLine(line)) {
 		return nil, c.tooLarge(LimitRowBytes, int64(c.lim.RowBytes), hint)
 	}
 	if n := len(line); n > 0 {
@@ -252,6 +252,12 @@ func (c *csvParser) rowNum() int { return c.num + max(c.start-c.lastEnd-1, 0) + 
 // tooLarge is the failure of the row being read past a limit.
 func (c *csvParser) tooLarge(limit string, value int64, hint string) error {
 	return TooLarge(limit, value, "row "+itoa(c.rowNum()), hint)
+}
+
+// blankLine reports whether a line read is blank: no record, whatever the
+// limits.
+func blankLine(b []byte) bool {
+	return len(b) == 0 || string(b) == "\n" || string(b) == "\r\n" || string(b) == "\r"
 }
 
 func lengthNL(b []byte) int {
@@ -279,10 +285,17 @@ func (c *csvParser) next(r *Row) error {
 		// a blank line: counted, not a record
 	}
 	c.fields, c.bytes, c.rowFirst = 0, 0, len(c.slab)
-	if body := line[:len(line)-lengthNL(line)]; bytes.IndexByte(body, '"') < 0 {
+	body := line[:len(line)-lengthNL(line)]
+	switch {
+	case bytes.IndexByte(body, '"') < 0:
 		err = c.split(string(body))
-	} else {
-		err = c.quoted(line)
+	default:
+		var done bool
+		if done, err = c.quotedLine(string(body)); err == nil && !done {
+			// A quoted field goes on past the line.
+			c.slab, c.fields, c.bytes = c.slab[:c.rowFirst], 0, 0
+			err = c.quoted(line)
+		}
 	}
 	if err != nil {
 		return err
@@ -343,6 +356,64 @@ func (c *csvParser) split(s string) error {
 			return err
 		}
 		s = s[i+1:]
+	}
+}
+
+// quotedLine reads a line with quotes whose quoted fields all end on it,
+// as quoted would, cutting the fields out of one string (a quoted field
+// is copied only when it holds a doubled or stray quote). It reports
+// false, having kept nothing for sure, when a quoted field goes on past
+// the line.
+func (c *csvParser) quotedLine(s string) (bool, error) {
+	for {
+		if s == "" || s[0] != '"' {
+			i := strings.IndexByte(s, c.delim)
+			if i < 0 {
+				return true, c.keep(s)
+			}
+			if err := c.keep(s[:i]); err != nil {
+				return true, err
+			}
+			s = s[i+1:]
+			continue
+		}
+		s = s[1:]
+		var b []byte // the field, once it differs from a substring of s
+		start := 0
+		for {
+			i := strings.IndexByte(s[start:], '"')
+			if i < 0 {
+				return false, nil
+			}
+			i += start
+			next := byte(0)
+			if i+1 < len(s) {
+				next = s[i+1]
+			}
+			if i+1 < len(s) && next != c.delim && next != '"' {
+				// A stray quote, kept: the field goes on.
+				b = append(append(b, s[start:i]...), '"')
+				start = i + 1
+				continue
+			}
+			if next == '"' {
+				b = append(append(b, s[start:i]...), '"') // "" is a quote
+				start = i + 2
+				continue
+			}
+			field := s[:i]
+			if b != nil {
+				field = string(append(b, s[start:i]...))
+			}
+			if err := c.keep(field); err != nil {
+				return true, err
+			}
+			if i+1 >= len(s) {
+				return true, nil
+			}
+			s = s[i+2:]
+			break
+		}
 	}
 }
 
