@@ -2,7 +2,6 @@ package repos_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/contract/repocontract"
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 func TestRepositories(t *testing.T) {
@@ -21,8 +21,12 @@ func TestRepositories(t *testing.T) {
 	RunSpecs(t, "Repository contract suite")
 }
 
-// postgresURL is the database the PostgreSQL specs use; see pgFactory.
-var postgresURL = os.Getenv("ADE_TEST_DATABASE_URL")
+// pgSchema is this run's own schema on the server at ADE_TEST_DATABASE_URL:
+// migrated from empty by the first spec, emptied before every spec, dropped
+// after the suite.
+var pgSchema = pgtest.NewSchema("contract")
+
+var _ = AfterSuite(pgSchema.Drop)
 
 // pgTables are emptied before every PostgreSQL spec, children first.
 var pgTables = []string{"idempotency_keys", "events", "extracted_tables", "jobs", "configurations", "documents", "api_keys", "workspaces"}
@@ -41,16 +45,8 @@ var _ = repocontract.DescribeRepositories("SQLite", func() ports.Repositories {
 })
 
 var _ = repocontract.DescribeRepositories("PostgreSQL", func() ports.Repositories {
-	if postgresURL == "" {
-		if os.Getenv("CI") == "true" {
-			Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the PostgreSQL contract specs must run in CI " +
-				"(start a server with `export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)`)")
-		}
-		Skip("ADE_TEST_DATABASE_URL is not set: skipping the PostgreSQL contract specs " +
-			"(run `export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)` to include them)")
-	}
 	ctx := context.Background()
-	db, err := bunstore.Open(ctx, postgresURL)
+	db, err := bunstore.Open(ctx, pgSchema.URL())
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(db.Close)
 	Expect(db.Migrate(ctx)).To(Succeed())
