@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,11 +13,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/adapters/blobstore"
+	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 func TestApp(t *testing.T) {
@@ -56,17 +59,23 @@ func (r *recordingBlobs) putKeys() []string {
 	return append([]string(nil), r.keys...)
 }
 
-// env is one fully wired application over in-memory adapters.
+// env is one fully wired application over one storage backend.
 type env struct {
 	app   *app.App
-	store *memory.Store
+	repos ports.Repositories
 	blobs *recordingBlobs
 	clock *stepClock
 	ws    string
 	ctx   context.Context
 }
 
+// newEnv wires the application over the in-memory store.
 func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
+	return newEnvOn(inMemory, cfg, extra...)
+}
+
+// newEnvOn wires the application over the repositories b opens.
+func newEnvOn(b backend, cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
@@ -74,14 +83,43 @@ func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
-	store := memory.New()
+	repos := b.open()
 	clock := &stepClock{}
 	a, err := app.New(app.Deps{
-		Repos: store.Repositories(), Blobs: rec, Extractors: exs,
+		Repos: repos, Blobs: rec, Extractors: exs,
 		Clock: clock, IDs: system.NewULIDs(), Config: cfg,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &env{app: a, store: store, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+	return &env{app: a, repos: repos, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+}
+
+// backend is a storage backend the use cases run on. The in-memory store
+// serialises every transaction, so concurrency specs also run on SQLite
+// and PostgreSQL, where transactions really overlap.
+type backend struct {
+	name string
+	open func() ports.Repositories
+}
+
+var (
+	inMemory = backend{"memory", func() ports.Repositories { return memory.New().Repositories() }}
+	onSQLite = backend{"SQLite", func() ports.Repositories {
+		return openBun("sqlite:" + filepath.Join(GinkgoT().TempDir(), "ade.db"))
+	}}
+	onPostgres = backend{"PostgreSQL", func() ports.Repositories { return openBun(pgtest.FreshSchema("app")) }}
+	// backends are every backend, for specs that must hold on each.
+	backends = []backend{inMemory, onSQLite, onPostgres}
+)
+
+// openBun opens and migrates a database, closed after the spec.
+func openBun(url string) ports.Repositories {
+	GinkgoHelper()
+	ctx := context.Background()
+	db, err := bunstore.Open(ctx, url)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(db.Close)
+	Expect(db.Migrate(ctx)).To(Succeed())
+	return db.Repositories()
 }

@@ -82,6 +82,13 @@ type ConfigurationRepository interface {
 	GetActive(ctx context.Context, workspaceID, documentType string) (*domain.Configuration, error)
 	// MaxVersion MUST return the highest version of a document type, or 0.
 	MaxVersion(ctx context.Context, workspaceID, documentType string) (int, error)
+	// LockDocumentType MUST be called in a transaction (it fails
+	// otherwise) and MUST make every other transaction that locks the same
+	// (workspace, document type) wait until this one ends; reads made after
+	// it MUST see what the transactions it waited for committed. Version
+	// allocation and activation take it, so concurrent ones serialise
+	// instead of colliding.
+	LockDocumentType(ctx context.Context, workspaceID, documentType string) error
 	// List MUST return the workspace's configurations matching f, newest
 	// first.
 	List(ctx context.Context, workspaceID string, f ConfigurationFilter, p Page) ([]*domain.Configuration, error)

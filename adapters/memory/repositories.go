@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/ade-go/ade/domain"
@@ -177,6 +178,16 @@ func (r *ConfigurationRepository) MaxVersion(ctx context.Context, workspaceID, d
 		}
 	}
 	return v, nil
+}
+
+// LockDocumentType needs no lock of its own: a transaction holds the
+// store's one lock from start to end. Outside a transaction it fails, as
+// the port requires.
+func (r *ConfigurationRepository) LockDocumentType(ctx context.Context, _, _ string) error {
+	if t, ok := ctx.Value(txKey{}).(*tx); !ok || t.store != r.s {
+		return errors.New("lock document type: not in a transaction")
+	}
+	return nil
 }
 
 // List returns the workspace's configurations matching f, newest first.

@@ -279,6 +279,36 @@ func describeConfigurations(get func() *world) {
 			Expect(w.repos.Configurations.MaxVersion(w.ctx, w.other.ID(), "invoice")).To(Equal(1))
 		})
 
+		It("serialises the transactions that lock one document type, so read-then-insert versions never collide", func() {
+			var wg sync.WaitGroup
+			errs := make(chan error, 12)
+			for range 12 {
+				wg.Go(func() {
+					defer GinkgoRecover()
+					errs <- w.repos.Tx.WithinTx(w.ctx, func(ctx context.Context) error {
+						if err := w.repos.Configurations.LockDocumentType(ctx, w.ws.ID(), "receipt"); err != nil {
+							return err
+						}
+						v, err := w.repos.Configurations.MaxVersion(ctx, w.ws.ID(), "receipt")
+						if err != nil {
+							return err
+						}
+						return w.repos.Configurations.Create(ctx, w.newConfiguration(w.ws.ID(), "receipt", v+1))
+					})
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				Expect(err).NotTo(HaveOccurred())
+			}
+			Expect(w.repos.Configurations.MaxVersion(w.ctx, w.ws.ID(), "receipt")).To(Equal(12))
+		})
+
+		It("refuses to lock a document type outside a transaction", func() {
+			Expect(w.repos.Configurations.LockDocumentType(w.ctx, w.ws.ID(), "receipt")).NotTo(Succeed())
+		})
+
 		It("refuses a duplicate id or version with ErrConflict", func() {
 			Expect(w.repos.Configurations.Create(w.ctx, w.config)).To(MatchError(domain.ErrConflict))
 			dup := w.newConfiguration(w.ws.ID(), "invoice", 1)
