@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,19 +12,20 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/adapters/blobstore"
-	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
-	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
-	"github.com/ade-go/ade/test/pgtest"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestApp(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Use Case Suite")
 }
+
+// Drops the PostgreSQL schema the specs on every store share.
+var _ = AfterSuite(storetest.Cleanup)
 
 // stepClock starts at a fixed time and moves one millisecond per reading,
 // so timestamps are deterministic and strictly increasing.
@@ -71,11 +71,11 @@ type env struct {
 
 // newEnv wires the application over the in-memory store.
 func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
-	return newEnvOn(inMemory, cfg, extra...)
+	return newEnvOn(storetest.Memory, cfg, extra...)
 }
 
-// newEnvOn wires the application over the repositories b opens.
-func newEnvOn(b backend, cfg app.Config, extra ...ports.Extractor) *env {
+// newEnvOn wires the application over a fresh store of backend b.
+func newEnvOn(b storetest.Backend, cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
@@ -83,7 +83,7 @@ func newEnvOn(b backend, cfg app.Config, extra ...ports.Extractor) *env {
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
-	repos := b.open()
+	repos := b.Open().Repos
 	clock := &stepClock{}
 	a, err := app.New(app.Deps{
 		Repos: repos, Blobs: rec, Extractors: exs,
@@ -93,33 +93,4 @@ func newEnvOn(b backend, cfg app.Config, extra ...ports.Extractor) *env {
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	return &env{app: a, repos: repos, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
-}
-
-// backend is a storage backend the use cases run on. The in-memory store
-// serialises every transaction, so concurrency specs also run on SQLite
-// and PostgreSQL, where transactions really overlap.
-type backend struct {
-	name string
-	open func() ports.Repositories
-}
-
-var (
-	inMemory = backend{"memory", func() ports.Repositories { return memory.New().Repositories() }}
-	onSQLite = backend{"SQLite", func() ports.Repositories {
-		return openBun("sqlite:" + filepath.Join(GinkgoT().TempDir(), "ade.db"))
-	}}
-	onPostgres = backend{"PostgreSQL", func() ports.Repositories { return openBun(pgtest.FreshSchema("app")) }}
-	// backends are every backend, for specs that must hold on each.
-	backends = []backend{inMemory, onSQLite, onPostgres}
-)
-
-// openBun opens and migrates a database, closed after the spec.
-func openBun(url string) ports.Repositories {
-	GinkgoHelper()
-	ctx := context.Background()
-	db, err := bunstore.Open(ctx, url)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(db.Close)
-	Expect(db.Migrate(ctx)).To(Succeed())
-	return db.Repositories()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 // concurrently runs f n times at once and returns the errors, in no order.
@@ -57,8 +58,8 @@ func failures(errs []error) string {
 // The same use-case specs on every backend: the in-memory store serialises
 // every transaction, so only SQLite and PostgreSQL show real races.
 var _ = Describe("Concurrent use cases", func() {
-	for _, b := range backends {
-		Context("on "+b.name, func() {
+	for _, b := range storetest.All() {
+		Context("on "+b.Name, func() {
 			var e *env
 			BeforeEach(func() { e = newEnvOn(b, app.Config{}) })
 

@@ -33,12 +33,16 @@ import (
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestHTTP(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "HTTP Adapter Suite")
 }
+
+// Drops the PostgreSQL schema the specs on every store share.
+var _ = AfterSuite(storetest.Cleanup)
 
 // The OpenAPI document every request and response is checked against.
 var (
@@ -118,6 +122,8 @@ func (e *env) logText() string {
 
 type envOptions struct {
 	failEvents bool
+	// backend is the store under the app; nil means the in-memory one.
+	backend *storetest.Backend
 }
 
 func newEnv(o envOptions) *env {
@@ -129,6 +135,9 @@ func newEnv(o envOptions) *env {
 	exs, err := app.NewExtractors(stub.Extractor{})
 	Expect(err).NotTo(HaveOccurred())
 	repos := memory.New().Repositories()
+	if o.backend != nil {
+		repos = o.backend.Open().Repos
+	}
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}
