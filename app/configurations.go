@@ -26,6 +26,17 @@ type CreateConfigurationRequest struct {
 // version is read and taken, so concurrent creations get consecutive
 // versions instead of colliding.
 func (s *ConfigurationService) Create(ctx context.Context, req CreateConfigurationRequest) (*domain.Configuration, error) {
+	if err := domain.ValidateDocumentType(req.DocumentType); err != nil {
+		return nil, domain.NewInvalid("invalid configuration", domain.FieldError{Field: "document_type", Message: err.Error()})
+	}
+	if req.Payload != nil {
+		// What no store can hold is refused before the extractor reads it.
+		payload, err := domain.ValidatePayload(req.Payload)
+		if err != nil {
+			return nil, err
+		}
+		req.Payload = payload
+	}
 	if err := s.validatePayload(req.Payload); err != nil {
 		return nil, err
 	}
@@ -92,6 +103,9 @@ func (s *ConfigurationService) Get(ctx context.Context, workspaceID, id string) 
 
 // List returns the workspace's configurations matching f, newest first.
 func (s *ConfigurationService) List(ctx context.Context, workspaceID string, f ports.ConfigurationFilter, p PageRequest) (Page[*domain.Configuration], error) {
+	if err := checkLines("invalid filter", "document_type", f.DocumentType); err != nil {
+		return Page[*domain.Configuration]{}, err
+	}
 	return list(p, func(pp ports.Page) ([]*domain.Configuration, error) {
 		return s.c.Repos.Configurations.List(ctx, workspaceID, f, pp)
 	})

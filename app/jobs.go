@@ -71,6 +71,10 @@ func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.
 // job.created event; with start, the job is started before it is stored
 // and its job.status.running event is written in the same transaction.
 func (s *JobService) create(ctx context.Context, req SubmitJobRequest, start bool) (*domain.Job, *inputs, error) {
+	if err := checkLines("invalid job", "document_id", req.DocumentID, "configuration_id", req.ConfigurationID,
+		"document_type", req.DocumentType); err != nil {
+		return nil, nil, err
+	}
 	var fields []domain.FieldError
 	doc, err := s.c.Repos.Documents.Get(ctx, req.WorkspaceID, req.DocumentID)
 	switch {
@@ -476,6 +480,10 @@ func (s *JobService) Get(ctx context.Context, workspaceID, id string) (*domain.J
 
 // List returns the workspace's jobs matching f, newest first.
 func (s *JobService) List(ctx context.Context, workspaceID string, f ports.JobFilter, p PageRequest) (Page[*domain.Job], error) {
+	if err := checkLines("invalid filter", "status", string(f.Status), "document_id", f.DocumentID,
+		"configuration_id", f.ConfigurationID); err != nil {
+		return Page[*domain.Job]{}, err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return Page[*domain.Job]{}, domain.NewInvalid("invalid filter", domain.FieldError{Field: "status", Message: "must be one of pending, running, succeeded, failed, cancelled"})
 	}

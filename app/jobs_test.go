@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"io"
 	"strings"
 	"time"
@@ -134,10 +135,10 @@ var _ = Describe("Jobs", func() {
 		Expect(st.StartedAt).NotTo(BeNil())
 		Expect(st.FinishedAt).NotTo(BeNil())
 		Expect(st.Metrics).To(HaveKey("duration_ms"))
-		Expect(st.Metrics).To(HaveKeyWithValue("tables_detected", float64(1)))
-		Expect(st.Metrics).To(HaveKeyWithValue("rows_extracted", float64(3)))
+		Expect(st.Metrics).To(HaveKeyWithValue("tables_detected", json.Number("1")))
+		Expect(st.Metrics).To(HaveKeyWithValue("rows_extracted", json.Number("3")))
 		Expect(st.Metrics).To(HaveKeyWithValue("document_type", "roster"))
-		Expect(st.Metrics).To(HaveKeyWithValue("pages_processed", float64(1)))
+		Expect(st.Metrics).To(HaveKeyWithValue("pages_processed", json.Number("1")))
 		Expect(st.Logs).To(HaveLen(1))
 		Expect(st.Logs[0].At).NotTo(BeZero())
 

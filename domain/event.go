@@ -63,7 +63,7 @@ func NewEvent(s EventState) (*Event, error) {
 	}
 	payload, err := ValidateJSONObject(s.Payload, MaxPayloadBytes)
 	if err != nil {
-		fields = append(fields, FieldError{"payload", err.Error()})
+		fields = append(fields, jsonFieldError("payload", err))
 	}
 	if len(fields) > 0 {
 		return nil, NewInvalid("invalid event", fields...)

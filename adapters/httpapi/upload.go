@@ -169,8 +169,10 @@ func multipartBoundary(ct string) (string, error) {
 	return b, nil
 }
 
-// partError keeps size and domain errors and turns parser and read errors
-// (a malformed body, a client that went away) into invalid requests.
+// partError keeps size and domain errors and turns what the multipart
+// parser and the body reads report (a malformed part header, a truncated
+// body, a client that went away) into invalid requests: every such error
+// is the request's, whatever its wording.
 func partError(err error) error {
 	var tl *domain.TooLargeError
 	switch {
@@ -179,10 +181,8 @@ func partError(err error) error {
 	case errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrInvalidInput),
 		errors.Is(err, domain.ErrUnavailable):
 		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
-		return invalidf("the multipart body is malformed or incomplete")
 	}
-	return err
+	return invalidf("the multipart body is malformed or incomplete")
 }
 
 // readSmall reads a non-file part of at most max bytes; ok is false when it
@@ -210,6 +210,7 @@ func (f *uploadForm) readMetadata(part *multipart.Part) error {
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: "must be a JSON object"})
 		return nil
@@ -219,8 +220,16 @@ func (f *uploadForm) readMetadata(part *multipart.Part) error {
 		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: "must be a JSON object"})
 		return nil
 	}
-	if _, err := domain.ValidateMetadata(m); err != nil {
-		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: err.Error()})
+	if err := checkJSONKeys(raw, "metadata"); err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
+			f.fields = append(f.fields, ve.Fields...)
+		}
+		return nil
+	}
+	m, err = domain.ValidateMetadata(m)
+	if err != nil {
+		f.fields = append(f.fields, domain.MetadataFieldError(err))
 		return nil
 	}
 	f.details.Metadata = m
@@ -240,14 +249,17 @@ func (f *uploadForm) readExpiresAt(part *multipart.Part) error {
 		return nil
 	}
 	t, perr := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(raw)))
-	switch {
-	case perr != nil:
+	if perr != nil {
 		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: "must be an RFC 3339 time"})
-	case !t.After(time.Now()):
-		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: "must be in the future"})
-	default:
-		t = t.UTC()
-		f.details.ExpiresAt = &t
+		return nil
 	}
+	// Checked here too, so a refused upload stores nothing; Commit checks
+	// again with the application's clock.
+	if err := domain.ValidateExpiry(t, time.Now()); err != nil {
+		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: err.Error()})
+		return nil
+	}
+	t = t.UTC()
+	f.details.ExpiresAt = &t
 	return nil
 }

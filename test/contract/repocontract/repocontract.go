@@ -6,6 +6,7 @@ package repocontract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -107,6 +108,17 @@ func describeDocuments(get func() *world) {
 			Expect(got.State()).To(Equal(d.State()))
 			Expect(got.State().DeletedAt).To(BeNil())
 			Expect(got.State().ExpiresAt.Location()).To(Equal(time.UTC))
+		})
+
+		It("returns every number with the digits the domain wrote, the database's own notation included", func() {
+			meta := map[string]any{"big": json.Number("12345678901234567890123"), "max_safe_plus_one": json.Number("9007199254740993"),
+				"scale": json.Number("1.50"), "exp": json.Number("1.5e3"), "tiny": json.Number("1.0e-7"), "neg_zero": json.Number("-0.0"),
+				"float": 0.1, "list": []any{json.Number("1e2"), json.Number("-2.5e-3")}}
+			d := w.createDocument(w.ws.ID(), meta)
+			Expect(d.State().Metadata).To(HaveKeyWithValue("exp", json.Number("1500")))
+			got, err := w.repos.Documents.Get(w.ctx, w.ws.ID(), d.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.State().Metadata).To(Equal(d.State().Metadata))
 		})
 
 		It("keeps empty metadata an empty object", func() {
@@ -430,7 +442,7 @@ func describeJobs(get func() *world) {
 			Expect(s.FinishedAt.Location()).To(Equal(time.UTC))
 			Expect(s.Error).To(Equal(&domain.JobError{Code: "bad_sheet", Message: "sheet 2 is empty"}))
 			Expect(s.Logs).To(HaveLen(2))
-			Expect(s.Logs[1].Details).To(Equal(map[string]any{"sheet": "2", "rows": 0.0}))
+			Expect(s.Logs[1].Details).To(Equal(map[string]any{"sheet": "2", "rows": json.Number("0")}), "numbers come back as json.Number")
 			Expect(s.Logs[0].Details).To(BeNil())
 		})
 
@@ -584,6 +596,21 @@ func describeTables(get func() *world) {
 			Expect(ids(got)).To(Equal([]string{t0.ID(), t1.ID(), t2.ID()}))
 			Expect(got[0].State()).To(Equal(t0.State()))
 			Expect(got[0].State().CreatedAt.Location()).To(Equal(time.UTC))
+		})
+
+		It("stores extracted text with NUL and numbers with every digit", func() {
+			j := w.createJob()
+			t, err := domain.NewTable(domain.TableState{ID: newID(), WorkspaceID: w.ws.ID(), JobID: j.ID(), DocumentID: w.doc.ID(),
+				Title: "Sheet\x00 1", Sheet: "S\x00", Columns: []string{"na\x00me"}, RowCount: 1,
+				SampleRows: []map[string]any{{"na\x00me": "A\x00B", "n": json.Number("123456789012345678901")}},
+				Metadata:   map[string]any{"cell": "\x00"}, CreatedAt: w.clock.Next()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{t})).To(Succeed())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(HaveLen(1))
+			Expect(got[0].State()).To(Equal(t.State()))
+			Expect(got[0].State().SampleRows[0]).To(HaveKeyWithValue("na\uFFFDme", "A\uFFFDB"))
 		})
 
 		It("keeps empty columns and sample rows empty, not nil", func() {
