@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
@@ -62,11 +64,13 @@ func (r *recordingBlobs) putKeys() []string {
 // env is one fully wired application over one storage backend.
 type env struct {
 	app   *app.App
+	store storetest.Store
 	repos ports.Repositories
 	blobs *recordingBlobs
 	clock *stepClock
 	ws    string
 	ctx   context.Context
+	logs  *gbytes.Buffer
 }
 
 // newEnv wires the application over the in-memory store.
@@ -83,14 +87,16 @@ func newEnvOn(b storetest.Backend, cfg app.Config, extra ...ports.Extractor) *en
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
-	repos := b.Open().Repos
+	store := b.Open()
 	clock := &stepClock{}
+	logs := gbytes.NewBuffer()
 	a, err := app.New(app.Deps{
-		Repos: repos, Blobs: rec, Extractors: exs,
+		Repos: store.Repos, Blobs: rec, Extractors: exs,
 		Clock: clock, IDs: system.NewULIDs(), Config: cfg,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &env{app: a, repos: repos, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+	return &env{app: a, store: store, repos: store.Repos, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx, logs: logs}
 }

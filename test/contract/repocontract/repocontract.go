@@ -176,10 +176,12 @@ func describeDocuments(get func() *world) {
 			d3 := w.createDocument(w.ws.ID(), nil)
 			all, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50}, all)
 			Expect(ids(all)).To(Equal([]string{d3.ID(), d2.ID(), w.doc.ID()}))
 
 			page, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 2, Offset: 1})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 2, Offset: 1}, page)
 			Expect(ids(page)).To(Equal([]string{d2.ID(), w.doc.ID()}))
 		})
 
@@ -196,14 +198,17 @@ func describeDocuments(get func() *world) {
 
 			live, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50}, live)
 			Expect(ids(live)).To(Equal([]string{produced.ID()}))
 
 			all, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{IncludeDeleted: true}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{IncludeDeleted: true}, ports.Page{Limit: 50}, all)
 			Expect(ids(all)).To(Equal([]string{produced.ID(), w.doc.ID()}))
 
 			byJob, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{ProducedByJobID: job.ID(), IncludeDeleted: true}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{ProducedByJobID: job.ID(), IncludeDeleted: true}, ports.Page{Limit: 50}, byJob)
 			Expect(ids(byJob)).To(Equal([]string{produced.ID()}))
 		})
 
@@ -230,6 +235,7 @@ func describeDocuments(get func() *world) {
 
 			expired, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{ExpiresBefore: cut}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{ExpiresBefore: cut}, ports.Page{Limit: 50}, expired)
 			Expect(ids(expired)).To(Equal([]string{early.ID()}))
 		})
 
@@ -479,6 +485,9 @@ func describeJobs(get func() *world) {
 			list := func(f ports.JobFilter, p ports.Page) []string {
 				out, err := w.repos.Jobs.List(w.ctx, w.ws.ID(), f, p)
 				Expect(err).NotTo(HaveOccurred())
+				only, err := w.repos.Jobs.ListIDs(w.ctx, w.ws.ID(), f, p)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(only).To(Equal(ids(out)), "ListIDs lists what List lists, in its order")
 				return ids(out)
 			}
 			all := ports.Page{Limit: 50}
