@@ -17,6 +17,15 @@ const (
 	EventJobCancelled           = "job.status.cancelled"
 )
 
+// EventTypes lists every event type, in the order of the constants above.
+func EventTypes() []string {
+	return []string{
+		EventDocumentUploaded, EventDocumentDownloaded, EventDocumentDeleted, EventDocumentPurged,
+		EventConfigurationCreated, EventConfigurationActivated,
+		EventJobCreated, EventJobRunning, EventJobSucceeded, EventJobFailed, EventJobCancelled,
+	}
+}
+
 // Entity types events refer to.
 const (
 	EntityDocument      = "document"
