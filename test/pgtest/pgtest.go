@@ -66,6 +66,22 @@ func FreshSchema(label string) string {
 	return withSearchPath(admin, name)
 }
 
+// CreateSchema is FreshSchema for plain Go tests and fuzz targets: it
+// creates an empty schema on the server at admin and returns a URL whose
+// search_path is it, and the function that drops it.
+func CreateSchema(admin, label string) (string, func() error, error) {
+	name, err := create(admin, label)
+	if err != nil {
+		return "", nil, err
+	}
+	u, err := searchPathURL(admin, name)
+	if err != nil {
+		_ = drop(admin, name)
+		return "", nil, err
+	}
+	return u, func() error { return drop(admin, name) }, nil
+}
+
 // Schema is one schema shared by a whole suite run: created on the first
 // URL call, dropped by Drop (register it with AfterSuite).
 type Schema struct {
@@ -183,13 +199,22 @@ func sanitize(label string) string {
 	return b.String()
 }
 
-// withSearchPath returns admin with the schema as its search_path (a
-// startup option, so every connection of a pool uses it).
+// withSearchPath returns admin with the schema as its search_path.
 func withSearchPath(admin, schema string) string {
+	u, err := searchPathURL(admin, schema)
+	Expect(err).NotTo(HaveOccurred())
+	return u
+}
+
+// searchPathURL returns admin with the schema as its search_path (a
+// startup option, so every connection of a pool uses it).
+func searchPathURL(admin, schema string) (string, error) {
 	u, err := url.Parse(admin)
-	Expect(err).NotTo(HaveOccurred(), "parse "+EnvURL)
+	if err != nil {
+		return "", fmt.Errorf("parse %s: %w", EnvURL, err)
+	}
 	q := u.Query()
 	q.Set("options", "-csearch_path="+schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), nil
 }
