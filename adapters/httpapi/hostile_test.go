@@ -2,7 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	nethttp "net/http"
 	"net/url"
 	"strings"
@@ -10,6 +13,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ade-go/ade/adapters/blobstore"
+	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/storetest"
 )
 
@@ -289,3 +299,39 @@ func splitParams(s string) []string {
 	}
 	return out
 }
+
+// brokenBlobs fails every Put after reading the body, as a full disk does.
+type brokenBlobs struct{ ports.BlobStore }
+
+func (brokenBlobs) Put(_ context.Context, _ string, r io.Reader, _ ports.PutOptions) (ports.BlobInfo, error) {
+	_, _ = io.Copy(io.Discard, r)
+	return ports.BlobInfo{}, errors.New("write /var/ade/blobs/x: no space left on device")
+}
+
+var _ = Describe("Upload errors", func() {
+	It("blames the server, not the request, when the blob store fails", func() {
+		ctx := context.Background()
+		bs, err := blobstore.Open(ctx, "mem://")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(bs.Close)
+		exs, err := app.NewExtractors(stub.Extractor{})
+		Expect(err).NotTo(HaveOccurred())
+		a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: brokenBlobs{bs}, Extractors: exs,
+			Clock: system.Clock{}, IDs: system.NewULIDs()})
+		Expect(err).NotTo(HaveOccurred())
+		ws, err := a.Workspaces.EnsureDefault(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		f := httpapi.New(httpapi.Options{App: a})
+		body, ct := multipartBody(filePart("a.csv", []byte("a,b\n")))
+		req, err := nethttp.NewRequest(nethttp.MethodPost, "/api/v1/workspaces/"+ws.ID()+"/documents", body)
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Content-Type", ct)
+		resp, err := f.Test(req, -1)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(500))
+		raw, err := io.ReadAll(resp.Body)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(raw)).NotTo(ContainSubstring("no space"), "no internal detail")
+	})
+})
