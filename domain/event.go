@@ -17,12 +17,14 @@ const (
 	EventJobCancelled           = "job.status.cancelled"
 )
 
-// EventTypes lists every event type, in the order of the constants above.
+// EventTypes lists every event type: the constants above, then the API
+// key events (apikey.go).
 func EventTypes() []string {
 	return []string{
 		EventDocumentUploaded, EventDocumentDownloaded, EventDocumentDeleted, EventDocumentPurged,
 		EventConfigurationCreated, EventConfigurationActivated,
 		EventJobCreated, EventJobRunning, EventJobSucceeded, EventJobFailed, EventJobCancelled,
+		EventAPIKeyCreated, EventAPIKeyRevoked,
 	}
 }
 

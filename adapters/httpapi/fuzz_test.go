@@ -20,6 +20,7 @@ import (
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/test/pgtest"
 )
 
@@ -33,6 +34,7 @@ import (
 type fuzzServer struct {
 	store string
 	app   *fiber.App
+	key   string // a global admin key, sent with every request
 	ws    string
 	doc   string
 	cfg   string
@@ -113,8 +115,21 @@ func newFuzzServer(f *testing.F, name string, db *bunstore.DB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := httpapi.New(httpapi.Options{App: a, Logger: slog.New(slog.DiscardHandler), MaxUploadBytes: 1 << 20})
-	return &fuzzServer{store: name, app: h, ws: ws.ID(), doc: doc.ID(), cfg: cfg.ID(), job: job.ID()}
+	admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "fuzz admin"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := httpapi.New(httpapi.Options{App: a, Logger: slog.New(slog.DiscardHandler), MaxUploadBytes: 1 << 20, Limits: unreachable})
+	s := &fuzzServer{store: name, app: h, key: admin.Text, ws: ws.ID(), doc: doc.ID(), cfg: cfg.ID(), job: job.ID()}
+	// The key works: inputs reach the handlers, not only authentication.
+	req := request(nethttp.MethodGet, s.expand("/api/v1/workspaces/{ws}/documents/{doc}"), "", nil)
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	resp, err := h.Test(req, -1)
+	if err != nil || resp.StatusCode != nethttp.StatusOK {
+		f.Fatalf("%s: the fuzz server does not answer a plain read: %v %v", name, err, resp)
+	}
+	resp.Body.Close()
+	return s
 }
 
 // expand replaces {ws}, {doc}, {cfg} and {job} with the server's ids.
@@ -126,6 +141,7 @@ func (s *fuzzServer) expand(v string) string {
 // Go cannot write or fasthttp cannot parse never reaches a handler.
 func (s *fuzzServer) send(t *testing.T, req *nethttp.Request) {
 	t.Helper()
+	req.Header.Set("Authorization", "Bearer "+s.key)
 	resp, err := s.app.Test(req, -1)
 	if err != nil {
 		if strings.Contains(err.Error(), "panic") {
@@ -191,6 +207,7 @@ var jsonRoutes = []struct{ method, path string }{
 	{nethttp.MethodPost, "/api/v1/workspaces/{ws}/configurations"},
 	{nethttp.MethodPost, "/api/v1/workspaces/{ws}/jobs"},
 	{nethttp.MethodDelete, "/api/v1/workspaces/{ws}/documents/{doc}"},
+	{nethttp.MethodPost, "/api/v1/workspaces/{ws}/api-keys"},
 }
 
 func FuzzJSONBody(f *testing.F) {
@@ -203,6 +220,7 @@ func FuzzJSONBody(f *testing.F) {
 		{`{"document_id":"{doc}","configuration_id":"{cfg}"}`, `{"document_id":"{doc}","document_type":"roster"}`, `{"document_id":"{doc}\u0000","document_type":"roster"}`,
 			`{"document_id":"\ud800","document_type":"roster"}`, `{"document_id":"{doc}","document_id":"{doc}","document_type":"roster"}`},
 		{`{"reason":"dup"}`, `{"reason":"a\u0000"}`, `{"reason":"a","reason":"b"}`, `{"reason":7}`},
+		{`{"role":"viewer","label":"ci"}`, `{"role":"viewer","label":"a\u0000"}`, `{"role":"admin","role":"viewer"}`, `{"role":"owner"}`, `{"label":"\u202e"}`},
 	} {
 		for _, s := range seeds {
 			f.Add(uint8(i), []byte(s))
@@ -229,6 +247,7 @@ var queryRoutes = []string{
 	"/api/v1/workspaces/{ws}/documents/{doc}/events",
 	"/api/v1/workspaces/{ws}/configurations/{cfg}/events",
 	"/api/v1/workspaces/{ws}/jobs/{job}/events",
+	"/api/v1/workspaces/{ws}/api-keys",
 }
 
 func FuzzQuery(f *testing.F) {
@@ -261,6 +280,7 @@ var idRoutes = []struct{ method, path string }{
 	{nethttp.MethodGet, "/api/v1/workspaces/{ws}/jobs/%s"},
 	{nethttp.MethodGet, "/api/v1/workspaces/{ws}/jobs/%s/results"},
 	{nethttp.MethodPost, "/api/v1/workspaces/{ws}/jobs/%s/cancel"},
+	{nethttp.MethodDelete, "/api/v1/workspaces/{ws}/api-keys/%s"},
 }
 
 func FuzzIDs(f *testing.F) {

@@ -19,6 +19,7 @@ import (
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/storetest"
 )
@@ -321,11 +322,14 @@ var _ = Describe("Upload errors", func() {
 		Expect(err).NotTo(HaveOccurred())
 		ws, err := a.Workspaces.EnsureDefault(ctx)
 		Expect(err).NotTo(HaveOccurred())
-		f := httpapi.New(httpapi.Options{App: a})
+		admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "spec admin"})
+		Expect(err).NotTo(HaveOccurred())
+		f := httpapi.New(httpapi.Options{App: a, Limits: unreachable})
 		body, ct := multipartBody(filePart("a.csv", []byte("a,b\n")))
 		req, err := nethttp.NewRequest(nethttp.MethodPost, "/api/v1/workspaces/"+ws.ID()+"/documents", body)
 		Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+admin.Text)
 		resp, err := f.Test(req, -1)
 		Expect(err).NotTo(HaveOccurred())
 		defer resp.Body.Close()

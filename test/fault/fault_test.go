@@ -290,6 +290,16 @@ func (w *world) consistent() {
 		}[j.Status()]
 		Expect(want).To(ContainElement(w.events(domain.EntityJob, j.ID())), "job %s is %s", j.ID(), j.Status())
 	}
+	keys, err := w.repos.APIKeys.List(w.ctx, ports.APIKeyFilter{WorkspaceID: w.ws}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	for _, k := range keys {
+		entities[k.ID()] = true
+		want := []string{domain.EventAPIKeyCreated}
+		if k.Revoked() {
+			want = append(want, domain.EventAPIKeyRevoked)
+		}
+		Expect(w.events(domain.EntityAPIKey, k.ID())).To(Equal(want), "api key %s (revoked %v)", k.ID(), k.Revoked())
+	}
 	all, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{}, ports.Page{})
 	Expect(err).NotTo(HaveOccurred())
 	for _, e := range all {
@@ -452,6 +462,26 @@ var _ = Describe("when the store stops answering", func() {
 				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
 				Expect(err).NotTo(HaveOccurred())
 				Expect(got.Status()).To(Equal(domain.JobPending))
+			})
+
+			It("a key whose "+domain.EventAPIKeyCreated+" fails is not stored", func() {
+				w.failOn(domain.EventAPIKeyCreated)
+				_, err := w.app.Keys.Create(w.ctx, app.CreateAPIKeyRequest{WorkspaceID: w.ws, Role: domain.RoleEditor, Label: "ci"})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				keys, err := w.repos.APIKeys.List(w.ctx, ports.APIKeyFilter{WorkspaceID: w.ws}, ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(keys).To(BeEmpty())
+			})
+
+			It("a revocation whose "+domain.EventAPIKeyRevoked+" fails revokes nothing", func() {
+				k, err := w.app.Keys.Create(w.ctx, app.CreateAPIKeyRequest{WorkspaceID: w.ws, Role: domain.RoleEditor, Label: "ci"})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventAPIKeyRevoked)
+				_, err = w.app.Keys.Revoke(w.ctx, w.ws, k.Key.ID())
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Keys.Authenticate(w.ctx, k.Text)
+				Expect(err).NotTo(HaveOccurred(), "the key still works")
+				Expect(got.Revoked()).To(BeFalse())
 			})
 		})
 	}
