@@ -100,9 +100,15 @@ type Rows struct {
 	buf    []byte // the current row's values
 	direct int    // bytes of the current row's values held outside buf
 
-	hiddenDiff []int32 // column visibility, as a difference array
-	hidden     []bool
-	merges     []Range
+	colSpecs []colSpec // column settings, until the rows start
+	hidden   []bool
+	merges   []Range
+}
+
+// colSpec is one col element: columns lo to hi (from 0).
+type colSpec struct {
+	lo, hi int32
+	hidden bool
 }
 
 // span locates a cell's value in the row buffer; start < 0 when the value
@@ -284,12 +290,11 @@ func (r *Rows) cols() error {
 			if err != nil {
 				return err
 			}
-			if hidden && lo >= 1 && hi >= lo && lo <= MaxColumns {
-				if r.hiddenDiff == nil {
-					r.hiddenDiff = make([]int32, MaxColumns+1)
+			if lo >= 1 && hi >= lo && lo <= MaxColumns {
+				if len(r.colSpecs) >= MaxColumns {
+					return s.malformed("more column settings than columns")
 				}
-				r.hiddenDiff[lo-1]++
-				r.hiddenDiff[min(hi, MaxColumns)]--
+				r.colSpecs = append(r.colSpecs, colSpec{int32(lo - 1), int32(min(hi, MaxColumns) - 1), hidden})
 			}
 		}
 		if kind == tokStart {
@@ -300,23 +305,40 @@ func (r *Rows) cols() error {
 	}
 }
 
-// finishCols turns the column settings into per-column flags.
+// finishCols turns the column settings into per-column flags. Where
+// settings overlap (Excel writes none that do) the last one wins, as it
+// would applied in order: they are applied from the last, each column
+// painted once.
 func (r *Rows) finishCols() {
-	if r.hiddenDiff == nil {
+	if len(r.colSpecs) == 0 {
 		return
 	}
-	last := -1
-	var run int32
 	flags := make([]bool, MaxColumns)
-	for c := range MaxColumns {
-		run += r.hiddenDiff[c]
-		if run > 0 {
-			flags[c] = true
-			last = c
+	next := make([]int32, MaxColumns+1) // next[c]: the first unpainted column from c, once compressed
+	for c := range next {
+		next[c] = int32(c)
+	}
+	var find func(c int32) int32
+	find = func(c int32) int32 {
+		for next[c] != c {
+			next[c] = next[next[c]]
+			c = next[c]
+		}
+		return c
+	}
+	last := -1
+	for i := len(r.colSpecs) - 1; i >= 0; i-- {
+		sp := r.colSpecs[i]
+		for c := find(sp.lo); c <= sp.hi; c = find(c + 1) {
+			flags[c] = sp.hidden
+			if sp.hidden {
+				last = max(last, int(c))
+			}
+			next[c] = c + 1
 		}
 	}
 	r.hidden = flags[:last+1]
-	r.hiddenDiff = nil
+	r.colSpecs = nil
 }
 
 // mergeCells reads the mergeCell elements of a mergeCells element.
