@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -37,8 +38,9 @@ type scanner struct {
 	base int64 // part offset of buf[0]
 	rerr error // sticky error of src (io.EOF at the end)
 
-	depth int
-	root  bool // the root element has been seen
+	depth   int
+	root    bool // the root element has been seen
+	started bool // the byte order mark has been checked
 
 	// The current tag.
 	name  []byte // local name (prefix removed)
@@ -133,6 +135,11 @@ func (s *scanner) eofIn(what string) error {
 // next skips text up to the next tag and reads it. At the end of the
 // input it returns tokEOF, or an error when an element is still open.
 func (s *scanner) next() (int, error) {
+	if !s.started {
+		if err := s.start(); err != nil {
+			return 0, err
+		}
+	}
 	for {
 		i := bytes.IndexByte(s.buf[s.r:s.w], '<')
 		if i < 0 {
@@ -187,6 +194,9 @@ func (s *scanner) markup() (int, error) {
 		s.r += end + 1
 		return tokEnd, nil
 	case '?':
+		if s.base+int64(s.r) <= 3 && !s.root {
+			return 0, s.declaration()
+		}
 		return 0, s.skipPast("?>", "a processing instruction")
 	case '!':
 		ok, err := s.need(9)
@@ -236,6 +246,57 @@ func (s *scanner) markup() (int, error) {
 		}
 	}
 	return kind, nil
+}
+
+// declaration reads the XML declaration and refuses an encoding other
+// than UTF-8 (encodings are not converted).
+func (s *scanner) declaration() error {
+	start := s.base + int64(s.r)
+	for {
+		b := s.buf[s.r:s.w]
+		if i := bytes.Index(b, []byte("?>")); i >= 0 {
+			decl := b[:i]
+			if j := bytes.Index(decl, []byte("encoding")); j >= 0 && bytes.HasPrefix(decl, []byte("<?xml")) {
+				rest := bytes.TrimLeft(decl[j+len("encoding"):], " \t\r\n=")
+				if len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {
+					if k := bytes.IndexByte(rest[1:], rest[0]); k >= 0 {
+						enc := string(rest[1 : 1+k])
+						if !strings.EqualFold(enc, "utf-8") && !strings.EqualFold(enc, "utf8") {
+							return s.malformed("the XML encoding " + enc + " is not supported (only UTF-8 is)")
+						}
+					}
+				}
+			}
+			s.r += i + 2
+			return nil
+		}
+		if s.base+int64(s.w)-start > int64(s.lim.TagBytes) {
+			return &LimitError{Limit: LimitTagBytes, Value: int64(s.lim.TagBytes), Part: s.part}
+		}
+		ok, err := s.more()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.eofIn("the XML declaration")
+		}
+	}
+}
+
+// start checks the first bytes of the part: a UTF-8 byte order mark is
+// skipped, UTF-16 and UTF-32 ones are refused.
+func (s *scanner) start() error {
+	s.started = true
+	s.need(4) //nolint:errcheck // a short part is read as it is
+	b := s.buf[s.r:s.w]
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		s.r += 3
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}), bytes.HasPrefix(b, []byte{0xFF, 0xFE}),
+		bytes.HasPrefix(b, []byte{0, 0, 0xFE, 0xFF}), len(b) >= 2 && (b[0] == 0 || b[1] == 0):
+		return s.malformed("the part is not UTF-8 (only UTF-8 is supported)")
+	}
+	return nil
 }
 
 // tagEnd returns the offset from r of the '>' that ends the tag at r,

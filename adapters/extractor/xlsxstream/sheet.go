@@ -725,10 +725,11 @@ func (r *Rows) shared(col, style, start int) error {
 	return r.add(Cell{Col: col, Kind: KindText, Style: style}, span{int32(start), int32(len(r.buf))})
 }
 
-// tooLong names the limit a value outgrew.
+// tooLong names the limit a value starting at buf[start] outgrew: the
+// tighter of the two.
 func (r *Rows) tooLong(start int) error {
 	lim := &r.w.lim
-	if len(r.buf)-start >= lim.CellBytes {
+	if start+lim.CellBytes <= lim.RowBytes-r.direct {
 		return &LimitError{Limit: LimitCellBytes, Value: int64(lim.CellBytes), Part: r.sheet.Part}
 	}
 	return &LimitError{Limit: LimitRowBytes, Value: int64(lim.RowBytes), Part: r.sheet.Part}
@@ -981,7 +982,7 @@ attrs:
 		for i < len(b) && b[i] != '=' && b[i] != '>' && !isSpace(b[i]) {
 			i++
 		}
-		if i+1 >= len(b) || b[i] != '=' || (b[i+1] != '"' && b[i+1] != '\'') {
+		if i == ns || i+1 >= len(b) || b[i] != '=' || (b[i+1] != '"' && b[i+1] != '\'') {
 			return 0, false, nil
 		}
 		name := b[ns:i]

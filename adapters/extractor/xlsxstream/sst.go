@@ -270,13 +270,13 @@ func (w *Workbook) readSharedStrings(ctx context.Context) (t *sharedStrings, err
 // buildSharedStrings reads a shared-strings part from r. hint sizes the
 // in-memory arena (the part's declared size, which bounds its text).
 func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limits, dir string, budget, hint int64) (t *sharedStrings, err error) {
-	t = &sharedStrings{}
+	table := &sharedStrings{}
 	// An item takes at least 9 bytes of XML (<si></si>); a typical one
 	// three times that.
-	b := &sstBuilder{t: t, dir: dir, budget: budget, arena: make([]byte, 0, hint), offs: make([]uint32, 1, 1+hint/32)}
+	b := &sstBuilder{t: table, dir: dir, budget: budget, arena: make([]byte, 0, hint), offs: make([]uint32, 1, 1+hint/32)}
 	defer func() {
 		if err != nil || recover() != nil {
-			_ = t.close()
+			_ = table.close()
 			t = nil
 			if err == nil {
 				err = malformed(part, "the shared strings cannot be read", nil)
@@ -293,7 +293,7 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 				return nil, err
 			}
 			if ok {
-				if t.n >= lim.SharedStrings {
+				if table.n >= lim.SharedStrings {
 					return nil, &LimitError{Limit: LimitSharedStrings, Value: int64(lim.SharedStrings), Part: part}
 				}
 				buf = validUTF8(unescapeX(append(buf[:0], v...), 0), 0)
@@ -332,7 +332,7 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 			}
 			continue
 		}
-		if t.n >= lim.SharedStrings {
+		if table.n >= lim.SharedStrings {
 			return nil, &LimitError{Limit: LimitSharedStrings, Value: int64(lim.SharedStrings), Part: part}
 		}
 		buf = buf[:0]
@@ -359,7 +359,7 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 	if err := b.finish(); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return table, nil
 }
 
 // richText reads the content of a string item (si, or a cell's is) whose

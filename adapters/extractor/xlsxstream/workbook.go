@@ -385,7 +385,14 @@ func (w *Workbook) prepare(ctx context.Context) error {
 	}
 	if w.sst == nil && w.sstErr == nil && w.sstAt != "" {
 		if _, ok := w.pkg.parts[w.sstAt]; ok {
-			w.sst, w.sstErr = w.readSharedStrings(ctx)
+			sst, err := w.readSharedStrings(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					w.sstErr = err // the part's fault: it would fail again
+				}
+				return err
+			}
+			w.sst = sst
 		}
 	}
 	return w.sstErr

@@ -3,8 +3,11 @@ package xlsxstream_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"flag"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +25,14 @@ import (
 )
 
 func TestXLSXStream(t *testing.T) {
+	// Each property writes and reads whole workbooks twice (excelize is
+	// the slow half): 30 random cases per run unless -rapid.checks says
+	// otherwise. Every run draws new cases.
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "rapid.checks" })
+	if !explicit {
+		_ = flag.Set("rapid.checks", "30")
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "XLSX stream reader Suite")
 }
@@ -53,14 +64,52 @@ func unzip(data []byte) []part {
 }
 
 func zipParts(parts ...part) []byte {
+	var raws []rawPart
+	for _, p := range parts {
+		raws = append(raws, rawPart{name: p.name, body: []byte(p.body), declared: -1})
+	}
+	return zipRaw(raws...)
+}
+
+// rawPart is a zip entry with control over how it is stored.
+type rawPart struct {
+	name     string
+	body     []byte
+	store    bool  // stored, not deflated
+	declared int64 // the uncompressed size the directory declares; -1 for the true one
+}
+
+// zipRaw builds a zip archive; a part with a declared size is written
+// pre-compressed with that size in its headers.
+func zipRaw(parts ...rawPart) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, p := range parts {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate})
+		method := zip.Deflate
+		if p.store || len(p.body) < 256 { // tiny parts: not worth a compressor
+			method = zip.Store
+		}
+
+		if p.declared < 0 {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: method})
+			if err != nil {
+				panic(err)
+			}
+			if _, err := w.Write(p.body); err != nil {
+				panic(err)
+			}
+			continue
+		}
+		var comp bytes.Buffer
+		fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
+		_, _ = fw.Write(p.body)
+		_ = fw.Close()
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: p.name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(p.body),
+			CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(p.declared)})
 		if err != nil {
 			panic(err)
 		}
-		if _, err := w.Write([]byte(p.body)); err != nil {
+		if _, err := w.Write(comp.Bytes()); err != nil {
 			panic(err)
 		}
 	}
@@ -88,7 +137,10 @@ type book struct {
 	extra []part
 }
 
-func (b book) bytes() []byte {
+func (b book) bytes() []byte { return zipParts(b.parts()...) }
+
+// parts returns the workbook's parts.
+func (b book) parts() []part {
 	var sheets, rels, types strings.Builder
 	for i := range b.sheets {
 		name := fmt.Sprintf("Sheet%d", i+1)
@@ -128,7 +180,7 @@ func (b book) bytes() []byte {
 	if b.styles != "" {
 		parts = append(parts, part{"xl/styles.xml", b.styles})
 	}
-	return zipParts(append(parts, b.extra...)...)
+	return append(parts, b.extra...)
 }
 
 // sheetXML wraps sheetData content (rows) in a worksheet.
