@@ -117,7 +117,7 @@ func FuzzSharedStrings(f *testing.F) {
 		sstXML(`<si><t>a</t></si>`, `<si><t xml:space="preserve"> b </t></si>`, `<si><r><rPr><b/></rPr><t>c</t></r><r><t>d</t></r></si>`),
 		sstXML(`<si><t>&lt;&#233;&#x4E2D;_x005F_x0041_</t><rPh sb="0" eb="1"><t>P</t></rPh><phoneticPr fontId="0"/></si>`, `<si/>`, `<si><t/></si>`),
 		"<x:sst xmlns:x='m'>\n<x:si><x:t>p</x:t></x:si>\n<x:si><x:t><![CDATA[<&>]]></x:t></x:si></x:sst>",
-		sstXML(`<si><t>` + "one\r\ntwo\rthree" + `</t></si>`, `<si><t>x<!-- c -->y</t></si>`),
+		sstXML(`<si><t>`+"one\r\ntwo\rthree"+`</t></si>`, `<si><t>x<!-- c -->y</t></si>`),
 		sstXML(`<si><t>unterminated</si>`),
 		sstXML(`<si><t>&bogus;</t></si>`),
 		`<sst>` + deep(40) + `</sst>`,
