@@ -2,6 +2,7 @@ package xlsxstream
 
 import (
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -14,7 +15,7 @@ const (
 )
 
 // prefetcher reads src on its own goroutine. Close stops the goroutine
-// and closes src; it must be called (Rows.Close and Workbook.Close do).
+// and closes src; Rows.Close and Workbook.Close call it.
 type prefetcher struct {
 	src    io.ReadCloser
 	chunks chan chunk
@@ -32,14 +33,21 @@ type chunk struct {
 	err error
 }
 
-func newPrefetcher(src io.ReadCloser) *prefetcher {
+// prefetchReader is what callers hold. Should they drop it without
+// closing it, a cleanup stops the goroutine (which holds only the
+// prefetcher, not this handle).
+type prefetchReader struct{ *prefetcher }
+
+func newPrefetcher(src io.ReadCloser) io.ReadCloser {
 	p := &prefetcher{src: src, chunks: make(chan chunk, prefetchChunks), free: make(chan []byte, prefetchChunks),
 		done: make(chan struct{}), exited: make(chan struct{})}
 	for range prefetchChunks {
 		p.free <- make([]byte, prefetchChunk)
 	}
 	go p.run()
-	return p
+	h := &prefetchReader{p}
+	runtime.AddCleanup(h, func(p *prefetcher) { _ = p.Close() }, p)
+	return h
 }
 
 func (p *prefetcher) run() {

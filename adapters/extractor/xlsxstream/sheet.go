@@ -788,7 +788,13 @@ func (w *Workbook) MergedRanges(ctx context.Context, index int) ([]Range, error)
 	}
 	var merges []Range
 	err = w.walk(ctx, sh.Part, func(s *scanner, depth int) error {
-		if depth == 2 && string(s.name) == "mergeCells" && s.depth == 2 {
+		if depth != 2 || s.depth != 2 {
+			return nil
+		}
+		switch string(s.name) {
+		case "sheetData":
+			return s.skipData()
+		case "mergeCells":
 			merges, err = readMergeCells(s, merges, w.lim.MergedRanges)
 			return err
 		}
@@ -798,6 +804,53 @@ func (w *Workbook) MergedRanges(ctx context.Context, index int) ([]Range, error)
 		return nil, err
 	}
 	return merges, nil
+}
+
+// skipData skips the content of the sheetData element whose start tag
+// was just read, up to and including its end tag, looking at little more
+// than each '<': start tags cannot hide one in their attributes, comments
+// and CDATA sections are skipped whole. The rows are not checked.
+func (s *scanner) skipData() error {
+	for {
+		i := bytes.IndexByte(s.buf[s.r:s.w], '<')
+		if i < 0 {
+			s.r = s.w
+			ok, err := s.more()
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return s.eofIn("sheetData")
+			}
+			continue
+		}
+		s.r += i
+		if ok, err := s.need(2); !ok {
+			if err == nil {
+				err = s.eofIn("sheetData")
+			}
+			return err
+		}
+		switch s.buf[s.r+1] {
+		case '/':
+			end, err := s.tagEnd(false)
+			if err != nil {
+				return err
+			}
+			name := localName(bytes.TrimRight(s.buf[s.r+2:s.r+end], " \t\r\n"))
+			s.r += end + 1
+			if string(name) == "sheetData" {
+				s.depth--
+				return nil
+			}
+		case '!', '?':
+			if _, err := s.markup(); err != nil {
+				return err
+			}
+		default:
+			s.r++
+		}
+	}
 }
 
 // atoi parses a non-negative decimal integer.
