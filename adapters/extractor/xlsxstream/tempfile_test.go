@@ -3,6 +3,7 @@ package xlsxstream_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -130,5 +131,31 @@ var _ = Describe("Temporary files", func() {
 		Expect(dirEntries(dir)).To(BeEmpty())
 		Expect(wb.Close()).To(Succeed())
 		expectNothingLeft()
+	})
+})
+
+var _ = Describe("Background reading", func() {
+	It("stops when the rows are closed early, and when the workbook is closed with rows open", func() {
+		// Parts over 1 MiB are inflated on a goroutine of their own.
+		var rows strings.Builder
+		for i := range 60_000 {
+			fmt.Fprintf(&rows, `<row r="%d"><c r="A%d"><v>%d</v></c></row>`, i+1, i+1, i)
+		}
+		data := book{sheets: []string{sheetXML(rows.String()), sheetXML(rows.String())}}.bytes()
+		before := runtime.NumGoroutine()
+		wb, err := open(data, xlsxstream.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		first, err := wb.Rows(context.Background(), 0)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(first.Next()).To(BeTrue())
+		second, err := wb.Rows(context.Background(), 1)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(second.Next()).To(BeTrue())
+		Expect(runtime.NumGoroutine()).To(BeNumerically(">=", before+2))
+		Expect(first.Close()).To(Succeed())
+		Expect(first.Next()).To(BeFalse())
+		Expect(wb.Close()).To(Succeed())
+		Expect(second.Next()).To(BeFalse())
+		Eventually(runtime.NumGoroutine).Should(BeNumerically("<=", before))
 	})
 })
