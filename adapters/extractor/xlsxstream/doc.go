@@ -35,9 +35,10 @@
 // name (case-insensitively), a zip without a workbook (ErrNotWorkbook), a
 // missing part, XML that is not well formed where it is read, a document
 // type declaration (and so any entity but the five XML predefines), a
-// part that is not UTF-8, rows or cells out of order or outside Excel's
-// grid, a shared-string index that does not exist: each is a
-// *MalformedError (errors.Is(err, ErrMalformed)).
+// part in another encoding than UTF-8, rows or cells out of order or
+// outside Excel's grid, a shared-string index that does not exist: each
+// is a *MalformedError (errors.Is(err, ErrMalformed)). Namespaces are not
+// resolved: elements are known by their local names.
 //
 // # Limits
 //
@@ -50,7 +51,11 @@
 // sheets, merged ranges. Defaults are the Default... constants; Options
 // change them. With the defaults a worksheet is read in a few MiB
 // whatever its size, plus the current row (at most RowBytes) and the
-// shared strings' memory budget.
+// shared strings' memory budget. Time is linear in the inflated size.
+//
+// Parts over 1 MiB are inflated on a goroutine of their own, a few
+// 256 KiB chunks ahead of the scanner; Rows.Close and Workbook.Close stop
+// it.
 //
 // # Temporary files
 //

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"unsafe"
 )
@@ -20,20 +21,30 @@ const (
 	// maxArena bounds in-memory shared strings whatever the options say:
 	// their offsets are 32-bit.
 	maxArena = 1 << 31
+	// offBlock is how many offsets one block holds.
+	offBlockShift = 16
+	offBlock      = 1 << offBlockShift
 )
 
 // sharedStrings is the shared-strings table. While it fits in its memory
-// budget it is one string with an offset per item (lookups are a slice
-// expression, values share its memory). Past the budget it lives in a
-// temporary file, each item as a uvarint length and its bytes, with the
-// offset of every 32nd item in memory and a small page cache: memory is
-// bounded whatever the table's size, and the items a sheet reads in order
-// (how spreadsheet programs number them) cost one cached read each.
+// budget it lives in chunks of memory (1 MiB, or a power of two that holds
+// the largest cell) that are never written again once an item is in them,
+// so that cell values can be slices of them, with a 32-bit offset per
+// item; neither chunks nor offsets are ever copied to grow. Past the
+// budget it lives in a temporary file, each item as a uvarint length and
+// its bytes, with the offset of every 32nd item in memory and a small page
+// cache: memory is bounded whatever the table's size, and the items a
+// sheet reads in order (how spreadsheet programs number them) cost one
+// cached read each.
 type sharedStrings struct {
 	n int
 
-	mem  string   // in memory: the items, concatenated
-	offs []uint32 // in memory: item i is mem[offs[i]:offs[i+1]]
+	// In memory: item i starts at virtual offset off(i) (chunk off>>shift,
+	// byte off&mask) and ends at off(i+1), or at its chunk's end when the
+	// next item starts a new chunk.
+	chunks []string
+	offs   [][]uint32 // blocks of offBlock offsets; n+1 offsets in all
+	shift  uint
 
 	f      *os.File // spilled: the items; unlinked as soon as created
 	path   string   // spilled: set when the early unlink failed; removed at close
@@ -66,8 +77,21 @@ func (t *sharedStrings) close() error {
 	return err
 }
 
+func (t *sharedStrings) off(i int) uint32 { return t.offs[i>>offBlockShift][i&(offBlock-1)] }
+
 // str returns item i of an in-memory table.
-func (t *sharedStrings) str(i int) string { return t.mem[t.offs[i]:t.offs[i+1]] }
+func (t *sharedStrings) str(i int) string {
+	s, e := t.off(i), t.off(i+1)
+	if s == e {
+		return ""
+	}
+	c := t.chunks[s>>t.shift]
+	mask := uint32(1)<<t.shift - 1
+	if e>>t.shift != s>>t.shift {
+		return c[s&mask:]
+	}
+	return c[s&mask : e&mask]
+}
 
 // appendItem appends item i of a spilled table to dst.
 func (t *sharedStrings) appendItem(dst []byte, i int) ([]byte, error) {
@@ -179,26 +203,71 @@ type sstBuilder struct {
 	t      *sharedStrings
 	dir    string
 	budget int64
-	arena  []byte
-	offs   []uint32
+	chunk  int    // chunk size, 1 << t.shift
+	cur    []byte // the chunk being filled
 	bw     *bufio.Writer
 	off    int64
 	tmp    [binary.MaxVarintLen64]byte
 }
 
+func newSSTBuilder(t *sharedStrings, dir string, budget int64, cellBytes int) *sstBuilder {
+	t.shift = uint(bits.Len(uint(max(1<<20, cellBytes) - 1)))
+	return &sstBuilder{t: t, dir: dir, budget: budget, chunk: 1 << t.shift}
+}
+
+// memory is what the in-memory table takes.
+func (b *sstBuilder) memory() int64 {
+	return int64(len(b.t.chunks)+1)*int64(b.chunk) + int64(len(b.t.offs))*offBlock*4
+}
+
+// pos is the virtual offset where the next item goes.
+func (b *sstBuilder) pos() uint32 {
+	return uint32(len(b.t.chunks)<<b.t.shift + len(b.cur))
+}
+
+// appendOff records the next offset.
+func (b *sstBuilder) appendOff(v uint32) {
+	t := b.t
+	i := t.n
+	if i>>offBlockShift == len(t.offs) {
+		t.offs = append(t.offs, make([]uint32, offBlock))
+	}
+	t.offs[i>>offBlockShift][i&(offBlock-1)] = v
+}
+
+// seal turns the chunk being filled into an immutable one.
+func (b *sstBuilder) seal() {
+	if b.cur == nil {
+		return
+	}
+	s := ""
+	if len(b.cur) > 0 {
+		// The chunk is never written again: the string may share it.
+		s = unsafe.String(&b.cur[0], len(b.cur))
+	}
+	b.t.chunks = append(b.t.chunks, s)
+	b.cur = nil
+}
+
 func (b *sstBuilder) add(v []byte) error {
 	t := b.t
-	if b.bw == nil {
-		b.arena = append(b.arena, v...)
-		b.offs = append(b.offs, uint32(len(b.arena)))
+	if b.bw != nil {
 		t.n++
-		if int64(len(b.arena))+4*int64(cap(b.offs)) > b.budget {
-			return b.spill()
-		}
-		return nil
+		return b.write(t.n-1, v)
 	}
+	if b.cur == nil || len(b.cur)+len(v) > b.chunk {
+		if b.cur != nil {
+			b.seal()
+		}
+		if b.memory() > b.budget || b.pos() > maxArena-uint32(b.chunk) {
+			return b.spill(v)
+		}
+		b.cur = make([]byte, 0, b.chunk)
+	}
+	b.appendOff(b.pos())
+	b.cur = append(b.cur, v...)
 	t.n++
-	return b.write(t.n-1, v)
+	return nil
 }
 
 func (b *sstBuilder) write(i int, v []byte) error {
@@ -212,26 +281,30 @@ func (b *sstBuilder) write(i int, v []byte) error {
 	return nil
 }
 
-// spill moves the items collected so far to a new temporary file.
-func (b *sstBuilder) spill() error {
+// spill moves the items collected so far to a new temporary file, then
+// adds v there.
+func (b *sstBuilder) spill(v []byte) error {
+	t := b.t
 	f, err := os.CreateTemp(b.dir, "xlsxstream-*.sst")
 	if err != nil {
 		return fmt.Errorf("xlsx: spill shared strings: %w", err)
 	}
-	b.t.f = f
+	t.f = f
 	// Unlinked now, the file disappears with its descriptor however the
 	// process ends; where that is refused (Windows), close removes it.
 	if os.Remove(f.Name()) != nil {
-		b.t.path = f.Name()
+		t.path = f.Name()
 	}
 	b.bw = bufio.NewWriterSize(f, 256<<10)
-	for i := 1; i < len(b.offs); i++ {
-		if err := b.write(i-1, b.arena[b.offs[i-1]:b.offs[i]]); err != nil {
+	b.appendOff(b.pos()) // the end of the last item
+	for i := range t.n {
+		if err := b.write(i, []byte(t.str(i))); err != nil {
 			return err
 		}
 	}
-	b.arena, b.offs = nil, nil
-	return nil
+	t.chunks, t.offs, b.cur = nil, nil, nil
+	t.n++
+	return b.write(t.n-1, v)
 }
 
 func (b *sstBuilder) finish() error {
@@ -243,12 +316,9 @@ func (b *sstBuilder) finish() error {
 		t.next, t.nextAt = 0, 0
 		return nil
 	}
-	t.offs = b.offs
-	if len(b.arena) > 0 {
-		// The arena is never written again: the string may share it.
-		t.mem = unsafe.String(&b.arena[0], len(b.arena))
-	}
-	b.arena, b.offs = nil, nil
+	end := b.pos()
+	b.seal()
+	b.appendOff(end)
 	return nil
 }
 
@@ -259,21 +329,15 @@ func (w *Workbook) readSharedStrings(ctx context.Context) (t *sharedStrings, err
 		return nil, err
 	}
 	defer rc.Close()
-	budget := min(w.opts.SharedStringsMemory, maxArena)
-	hint := int64(0)
-	if f := w.pkg.parts[w.sstAt]; f.UncompressedSize64 < uint64(budget) {
-		hint = int64(f.UncompressedSize64)
-	}
-	return buildSharedStrings(ctx, rc, w.sstAt, &w.lim, w.opts.TempDir, budget, hint)
+	budget := min(w.opts.SharedStringsMemory, maxArena/2)
+	return buildSharedStrings(ctx, rc, w.sstAt, &w.lim, w.opts.TempDir, budget)
 }
 
-// buildSharedStrings reads a shared-strings part from r. hint sizes the
-// in-memory arena (the part's declared size, which bounds its text).
-func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limits, dir string, budget, hint int64) (t *sharedStrings, err error) {
+// buildSharedStrings reads a shared-strings part from r, in memory up to
+// budget bytes.
+func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limits, dir string, budget int64) (t *sharedStrings, err error) {
 	table := &sharedStrings{}
-	// An item takes at least 9 bytes of XML (<si></si>); a typical one
-	// three times that.
-	b := &sstBuilder{t: table, dir: dir, budget: budget, arena: make([]byte, 0, hint), offs: make([]uint32, 1, 1+hint/32)}
+	b := newSSTBuilder(table, dir, budget, lim.CellBytes)
 	defer func() {
 		if err != nil || recover() != nil {
 			_ = table.close()

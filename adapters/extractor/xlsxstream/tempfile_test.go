@@ -159,3 +159,46 @@ var _ = Describe("Background reading", func() {
 		Eventually(runtime.NumGoroutine).Should(BeNumerically("<=", before))
 	})
 })
+
+var _ = Describe("Shared strings over several chunks", func() {
+	It("are read exactly, in memory and spilled", func() {
+		// 30,000 strings of 0 to 255 bytes (3.8 MB) fill several 1 MiB
+		// chunks of memory, with empty strings among them.
+		want := make([]string, 30_000)
+		var sst, rows strings.Builder
+		sst.WriteString(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+		for i := range want {
+			want[i] = strings.Repeat(string(rune('a'+i%26)), (i*37)%256)
+			sst.WriteString("<si><t>" + want[i] + "</t></si>")
+		}
+		sst.WriteString(`</sst>`)
+		for r := range 300 {
+			rows.WriteString("<row>")
+			for c := range 100 {
+				fmt.Fprintf(&rows, `<c t="s"><v>%d</v></c>`, (r*100+c*7919)%len(want))
+			}
+			rows.WriteString("</row>")
+		}
+		data := book{sst: sst.String(), sheets: []string{sheetXML(rows.String())}}.bytes()
+		for _, budget := range []int64{0, 1 << 20} { // in memory (16 MiB), spilled
+			got, err := readBytes(data, 0, xlsxstream.Options{SharedStringsMemory: budget, TempDir: GinkgoT().TempDir()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(HaveLen(300))
+			n := 0
+			for r, row := range got {
+				col := -1
+				for c := range 100 {
+					s := want[(r*100+c*7919)%len(want)]
+					if s == "" {
+						continue
+					}
+					col++
+					Expect(row.Cells[col].Value).To(Equal(s), "row %d column %d, budget %d", r+1, c, budget)
+					n++
+				}
+				Expect(row.Cells).To(HaveLen(col + 1))
+			}
+			Expect(n).To(BeNumerically(">", 29_000))
+		}
+	})
+})

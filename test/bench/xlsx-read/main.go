@@ -6,7 +6,7 @@
 // as fast as excelize, at least 0.25 of the floor's speed, peak RSS at
 // most 64 MiB.
 //
-//	go run ./test/bench/xlsx-read [-rows 200000] [-runs 3] [-keep path.xlsx] [-cpuprofile reader.prof]
+//	go run ./test/bench/xlsx-read [-rows 200000] [-runs 3] [-hostile=true] [-keep path.xlsx] [-cpuprofile reader.prof]
 //
 // The workbook (benchkit.WriteRosterXLSX, 20 columns) is written the way
 // spreadsheet programs write one: strings in a shared-strings table
@@ -24,6 +24,10 @@
 // excelize reads raw values (Options{RawCellValue: true}), its least work.
 // The reader also runs with its shared strings spilled to a temporary
 // file (a 1 MiB budget), the path a table past the default 16 MiB takes.
+//
+// Then comes the hostile corpus (hostile.go): workbooks shaped to cost
+// memory or time, each read with the default limits in a child process,
+// printed as a table of input, outcome, time and peak RSS.
 package main
 
 import (
@@ -64,9 +68,13 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of the floor and of the reader (medians are reported)")
 	keep := flag.String("keep", "", "also write the generated workbook to this path")
 	profile := flag.String("cpuprofile", "", "write the reader's CPU profile (first run) to this file")
-	child := flag.String("child", "", "internal: excelize|floor|reader|spill")
+	hostile := flag.Bool("hostile", true, "also read the hostile corpus")
+	child := flag.String("child", "", "internal: excelize|floor|reader|spill|hostile")
 	input := flag.String("input", "", "internal: workbook path")
 	flag.Parse()
+	if *child == "hostile" {
+		os.Exit(hostileChild(*input))
+	}
 	if *child != "" {
 		os.Exit(runChild(*child, *input, *profile))
 	}
@@ -168,6 +176,9 @@ func main() {
 		benchkit.Verdict(speedFl >= 0.25), med(fl, secs)/med(sp, secs), med(fl, cpu)/med(rd, cpu))
 	fmt.Printf("  xlsxstream peak RSS: %.1f MiB (target <= 64 MiB) %s; spilled %.1f MiB; excelize %.1f MiB\n", peak,
 		benchkit.Verdict(peak <= 64), med(sp, rss), med(ex, rss))
+	if *hostile {
+		runHostile(self, dir)
+	}
 }
 
 func runChild(mode, input, profile string) int {
