@@ -70,7 +70,7 @@
 //
 // # Cancellation
 //
-// Rows and the shared strings are read under the context given to
-// Workbook.Rows; cancelling it ends the reading within one 64 KiB window
-// of input, with the context's error.
+// Open reads the workbook's parts under its context, Workbook.Rows the
+// shared strings, styles and rows under its own; cancelling ends the
+// reading within one 64 KiB window of input, with the context's error.
 package xlsxstream

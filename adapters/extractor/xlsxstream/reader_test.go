@@ -84,7 +84,7 @@ var _ = Describe("Workbook", func() {
 		b.extra = []part{{"xl/vbaProject.bin", "\x00\x01binary"}}
 		path := filepath.Join(GinkgoT().TempDir(), "book.xlsm")
 		Expect(os.WriteFile(path, b.bytes(), 0o600)).To(Succeed())
-		wb, err := xlsxstream.OpenFile(path, xlsxstream.Options{})
+		wb, err := xlsxstream.OpenFile(context.Background(), path, xlsxstream.Options{})
 		Expect(err).NotTo(HaveOccurred())
 		defer wb.Close()
 		rows, _, err := readSheet(wb, 0)

@@ -71,7 +71,7 @@ type Workbook struct {
 }
 
 // OpenFile opens the workbook at path; Close closes the file.
-func OpenFile(path string, opts Options) (*Workbook, error) {
+func OpenFile(ctx context.Context, path string, opts Options) (*Workbook, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func OpenFile(path string, opts Options) (*Workbook, error) {
 		_ = f.Close()
 		return nil, err
 	}
-	w, err := Open(f, fi.Size(), opts)
+	w, err := Open(ctx, f, fi.Size(), opts)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -91,9 +91,9 @@ func OpenFile(path string, opts Options) (*Workbook, error) {
 }
 
 // Open reads a workbook's package directory, its relationships and its
-// sheet list from r (size bytes). Shared strings and styles are read when
-// the first sheet's rows are.
-func Open(r io.ReaderAt, size int64, opts Options) (*Workbook, error) {
+// sheet list from r (size bytes), under ctx. Shared strings and styles are
+// read when the first sheet's rows are.
+func Open(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Workbook, error) {
 	w := &Workbook{opts: opts, lim: opts.Limits.withDefaults(), openRows: map[*Rows]struct{}{}}
 	if w.opts.SharedStringsMemory <= 0 {
 		w.opts.SharedStringsMemory = DefaultSharedStringsMemory
@@ -103,7 +103,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (*Workbook, error) {
 		return nil, err
 	}
 	w.pkg = p
-	if err := w.readWorkbook(); err != nil {
+	if err := w.readWorkbook(ctx); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -166,7 +166,7 @@ func resolveTarget(source, target string) string {
 
 // readRels reads the relationships of the part source; a missing
 // relationships part has none.
-func (w *Workbook) readRels(source string) ([]rel, error) {
+func (w *Workbook) readRels(ctx context.Context, source string) ([]rel, error) {
 	name := relsPart(source)
 	if source == "" {
 		name = "_rels/.rels"
@@ -175,7 +175,7 @@ func (w *Workbook) readRels(source string) ([]rel, error) {
 		return nil, nil
 	}
 	var rels []rel
-	err := w.walk(context.Background(), name, func(s *scanner, depth int) error {
+	err := w.walk(ctx, name, func(s *scanner, depth int) error {
 		if depth != 2 || string(s.name) != "Relationship" {
 			return nil
 		}
@@ -240,8 +240,8 @@ func (w *Workbook) walk(ctx context.Context, name string, fn func(s *scanner, de
 func parseBool(v string) bool { return v == "1" || v == "true" }
 
 // readWorkbook finds the workbook part and reads its sheet list.
-func (w *Workbook) readWorkbook() error {
-	root, err := w.readRels("")
+func (w *Workbook) readWorkbook(ctx context.Context) error {
+	root, err := w.readRels(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (w *Workbook) readWorkbook() error {
 			return ErrNotWorkbook
 		}
 	}
-	rels, err := w.readRels(book)
+	rels, err := w.readRels(ctx, book)
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func (w *Workbook) readWorkbook() error {
 	}
 
 	active, inBookViews, inSheets, sawView := 0, false, false, false
-	err = w.walk(context.Background(), book, func(s *scanner, depth int) error {
+	err = w.walk(ctx, book, func(s *scanner, depth int) error {
 		switch {
 		case depth == 1 && string(s.name) != "workbook":
 			return s.malformed("the workbook part's root is not a workbook")

@@ -217,7 +217,7 @@ func stylesXML(custom map[int]string, xfs ...int) string {
 }
 
 func open(data []byte, opts xlsxstream.Options) (*xlsxstream.Workbook, error) {
-	return xlsxstream.Open(bytes.NewReader(data), int64(len(data)), opts)
+	return xlsxstream.Open(context.Background(), bytes.NewReader(data), int64(len(data)), opts)
 }
 
 // readSheet reads every row of a sheet, copying the cells.

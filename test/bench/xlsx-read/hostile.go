@@ -140,7 +140,7 @@ var hostileCases = []hostileCase{
 // runHostile measures the corpus and prints it as a table.
 func runHostile(self, dir string) {
 	fmt.Println("hostile workbooks, default limits, each read in a child process:")
-	fmt.Printf("  %-52s %9s  %-58s %8s %9s\n", "input", "size", "outcome", "time", "peak RSS")
+	fmt.Printf("  %-58s %9s  %-56s %8s %9s\n", "input", "size", "outcome", "time", "peak RSS")
 	worst := 0.0
 	for i, c := range hostileCases {
 		path := filepath.Join(dir, fmt.Sprintf("hostile-%d.xlsx", i))
@@ -159,7 +159,7 @@ func runHostile(self, dir string) {
 		if r.Left > 0 {
 			outcome += fmt.Sprintf(" (%d TEMPORARY FILES LEFT)", r.Left)
 		}
-		fmt.Printf("  %-52s %7.1f MB  %-58s %7.2fs %6.1f MiB\n", c.name, float64(len(data))/1e6, outcome, r.Seconds, rss)
+		fmt.Printf("  %-58s %7.1f MB  %-56s %7.2fs %6.1f MiB\n", c.name, float64(len(data))/1e6, outcome, r.Seconds, rss)
 	}
 	fmt.Printf("  worst peak RSS: %.1f MiB\n", worst)
 }
@@ -172,7 +172,7 @@ func hostileChild(input string) int {
 	start := time.Now()
 	rows, cells := 0, 0
 	err = func() error {
-		wb, err := xlsxstream.OpenFile(input, xlsxstream.Options{TempDir: tmp})
+		wb, err := xlsxstream.OpenFile(context.Background(), input, xlsxstream.Options{TempDir: tmp})
 		if err != nil {
 			return err
 		}

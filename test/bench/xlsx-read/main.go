@@ -237,7 +237,7 @@ func runChild(mode, input, profile string) int {
 		if mode == "spill" {
 			opts.SharedStringsMemory = 1 << 20
 		}
-		wb, err := xlsxstream.OpenFile(input, opts)
+		wb, err := xlsxstream.OpenFile(context.Background(), input, opts)
 		check(err)
 		rows, err := wb.Rows(context.Background(), 0)
 		check(err)
