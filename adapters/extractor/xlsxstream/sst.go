@@ -350,6 +350,22 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 	s := newScanner(ctx, r, part, lim)
 	var buf []byte
 	var total int64
+	over := func(limit string, value int64) error { return &LimitError{Limit: limit, Value: value, Part: part} }
+	// add decodes the escapes of an item's text, buf, checks it against
+	// the limits and adds it.
+	add := func() error {
+		if table.n >= lim.SharedStrings {
+			return over(LimitSharedStrings, int64(lim.SharedStrings))
+		}
+		buf = validUTF8(unescapeX(buf, 0), 0)
+		if len(buf) > lim.CellBytes {
+			return over(LimitCellBytes, int64(lim.CellBytes))
+		}
+		if total += int64(len(buf)); total > lim.SharedStringsBytes {
+			return over(LimitSharedStringsBytes, lim.SharedStringsBytes)
+		}
+		return b.add(buf)
+	}
 	for {
 		if s.depth == 1 {
 			v, ok, err := s.fastItem()
@@ -357,18 +373,8 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 				return nil, err
 			}
 			if ok {
-				if table.n >= lim.SharedStrings {
-					return nil, &LimitError{Limit: LimitSharedStrings, Value: int64(lim.SharedStrings), Part: part}
-				}
-				buf = validUTF8(unescapeX(append(buf[:0], v...), 0), 0)
-				if len(buf) > lim.CellBytes {
-					return nil, &LimitError{Limit: LimitCellBytes, Value: int64(lim.CellBytes), Part: part}
-				}
-				total += int64(len(buf))
-				if total > lim.SharedStringsBytes {
-					return nil, &LimitError{Limit: LimitSharedStringsBytes, Value: lim.SharedStringsBytes, Part: part}
-				}
-				if err := b.add(buf); err != nil {
+				buf = append(buf[:0], v...)
+				if err := add(); err != nil {
 					return nil, err
 				}
 				continue
@@ -396,27 +402,16 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 			}
 			continue
 		}
-		if table.n >= lim.SharedStrings {
-			return nil, &LimitError{Limit: LimitSharedStrings, Value: int64(lim.SharedStrings), Part: part}
-		}
 		buf = buf[:0]
 		if kind == tokStart {
 			if buf, err = s.richText(buf, lim.CellBytes); err != nil {
 				if err == errText {
-					err = &LimitError{Limit: LimitCellBytes, Value: int64(lim.CellBytes), Part: part}
+					err = over(LimitCellBytes, int64(lim.CellBytes))
 				}
 				return nil, err
 			}
-			buf = validUTF8(unescapeX(buf, 0), 0)
-			if len(buf) > lim.CellBytes {
-				return nil, &LimitError{Limit: LimitCellBytes, Value: int64(lim.CellBytes), Part: part}
-			}
 		}
-		total += int64(len(buf))
-		if total > lim.SharedStringsBytes {
-			return nil, &LimitError{Limit: LimitSharedStringsBytes, Value: lim.SharedStringsBytes, Part: part}
-		}
-		if err := b.add(buf); err != nil {
+		if err := add(); err != nil {
 			return nil, err
 		}
 	}

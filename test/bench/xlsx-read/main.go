@@ -42,9 +42,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -261,28 +258,18 @@ func runChild(mode, input, profile string) int {
 	return 0
 }
 
-// selfCPU is this process's CPU time so far, user and system.
+// selfCPU is this process's CPU time so far.
 func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
+	d, err := benchkit.SelfCPU()
+	check(err)
+	return d
 }
 
-// vmHWM is this process's peak resident set size in KiB, from
-// /proc/self/status (the rusage of a child started by fork and exec also
-// counts the parent's RSS at the fork: the generator's memory).
+// vmHWM is this process's peak resident set size in KiB.
 func vmHWM() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+	n, err := benchkit.PeakRSSKiB()
 	check(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			check(err)
-			return n
-		}
-	}
-	check(fmt.Errorf("no VmHWM in /proc/self/status"))
-	return 0
+	return n
 }
 
 func check(err error) {
