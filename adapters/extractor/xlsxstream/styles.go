@@ -24,7 +24,7 @@ func (s *styles) isDate(xf int) bool { return xf >= 0 && xf < len(s.date) && s.d
 // NumberFormat returns the number format of cell format style (a Cell's
 // Style): its id and, for a custom format, its code ("" for the built-in
 // ones, which ECMA-376 lists by id). ok is false when the workbook has no
-// such cell format.
+// such cell format, or before a first Rows has read the styles.
 func (w *Workbook) NumberFormat(style int) (id int, code string, ok bool) {
 	if w.styles == nil || style < 0 || style >= len(w.styles.numFmt) {
 		return 0, "", false
