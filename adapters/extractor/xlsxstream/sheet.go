@@ -1032,7 +1032,7 @@ attrs:
 			break attrs
 		}
 		ns := i
-		for i < len(b) && b[i] != '=' && b[i] != '>' && !isSpace(b[i]) {
+		for i < len(b) && nameByte[b[i]] {
 			i++
 		}
 		if i == ns || i+1 >= len(b) || b[i] != '=' || (b[i+1] != '"' && b[i+1] != '\'') {
@@ -1122,6 +1122,15 @@ attrs:
 	r.buf = append(r.buf, val...)
 	return col, true, r.finishCell(col, typ, style, start)
 }
+
+// nameByte marks the bytes of the attribute names fastCell reads; any
+// other byte sends the cell to the general path.
+var nameByte = func() (t [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.-") {
+		t[c] = true
+	}
+	return t
+}()
 
 // fastText returns the text at the start of b when it is plain (no markup,
 // entity or carriage return) and followed by end, with the bytes it spans.
