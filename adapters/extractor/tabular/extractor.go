@@ -110,7 +110,7 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	defer hasher.stop()
 	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), 256<<10)
 	base := baseName(req.Document.Filename)
-	doc, err := read.Open(br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base, Limits: lim.read()})
+	doc, err := read.Open(ctx, br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base, Limits: lim.read()})
 	if err != nil {
 		return res, readError(ctx, err)
 	}
@@ -201,10 +201,10 @@ func (x *extraction) run() error {
 			return read.Cancelled(err)
 		}
 		x.sheets++
-		rows, err := x.doc.Book.Rows(sheet)
+		rows, err := x.doc.Book.Rows(x.ctx, sheet)
 		if err != nil {
 			var ee *ports.ExtractionError
-			if errors.As(err, &ee) && ee.Code == CodeCancelled {
+			if errors.As(err, &ee) && (ee.Code == CodeCancelled || ee.Code == CodeInputTooLarge) {
 				return err
 			}
 			x.noTable(sheet, "unreadable", err.Error())

@@ -210,6 +210,7 @@ var LimitVariables = []LimitVariable{
 	{"ADE_MAX_CELLS", read.LimitCells, func(l *tabular.Limits, v int64) { l.Cells = v }, func(l tabular.Limits) int64 { return l.Cells }},
 	{"ADE_MAX_SHARED_STRINGS_BYTES", read.LimitSharedStringsBytes, func(l *tabular.Limits, v int64) { l.SharedStringsBytes = v }, func(l tabular.Limits) int64 { return l.SharedStringsBytes }},
 	{"ADE_MAX_UNPACKED_BYTES", read.LimitUnpackedBytes, func(l *tabular.Limits, v int64) { l.UnpackedBytes = v }, func(l tabular.Limits) int64 { return l.UnpackedBytes }},
+	{"ADE_MAX_XLS_CELLS", read.LimitXLSCells, func(l *tabular.Limits, v int64) { l.XLSCells = v }, func(l tabular.Limits) int64 { return l.XLSCells }},
 	{"ADE_MAX_TABLES", tabular.LimitTables, func(l *tabular.Limits, v int64) { l.Tables = int(v) }, func(l tabular.Limits) int64 { return int64(l.Tables) }},
 	{"ADE_MAX_OUTPUT_BYTES", tabular.LimitOutputBytes, func(l *tabular.Limits, v int64) { l.OutputBytes = v }, func(l tabular.Limits) int64 { return l.OutputBytes }},
 	{"ADE_MAX_RESULT_BYTES", tabular.LimitResultBytes, func(l *tabular.Limits, v int64) { l.ResultBytes = v }, func(l tabular.Limits) int64 { return l.ResultBytes }},

@@ -22,10 +22,14 @@ const (
 	// megabytes, side by side in many tables, would otherwise be held
 	// SampleRows times over.
 	HeldBytes = 16 << 20
-	// SampleBytes bounds the text of the sample rows of the tables of one
-	// Schema, together: a table whose next sample row would go past it
-	// keeps the samples it has.
+	// SampleBytes bounds the memory of the sample rows of the tables of
+	// one Schema, together (their text and sampleValueCost a value): a
+	// table whose next sample row would go past it keeps the samples it
+	// has.
 	SampleBytes = 16 << 20
+	// sampleValueCost is the memory of a sample value beside its text (its
+	// entry in the row's map and its boxing).
+	sampleValueCost = 64
 )
 
 // Field is one configured field.
@@ -366,7 +370,7 @@ func (t *Table) emit(num int, vals []string) error {
 		t.InvalidRows++
 	}
 	if len(t.Samples) < domain.MaxSampleRows && !t.full {
-		size := 0
+		size := len(t.outBuf) * sampleValueCost
 		for _, v := range t.outBuf {
 			size += len(v)
 		}

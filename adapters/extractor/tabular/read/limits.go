@@ -28,6 +28,9 @@ type Limits struct {
 	// UnpackedBytes bounds what a workbook's parts inflate to, together
 	// ("unpacked bytes").
 	UnpackedBytes int64
+	// XLSCells bounds the cells of a legacy XLS workbook ("cells of an XLS
+	// workbook"), which its reader loads whole.
+	XLSCells int64
 }
 
 // Default limits: generous for documents people write, and together they
@@ -40,6 +43,7 @@ const (
 	DefaultCells              = 50_000_000
 	DefaultSharedStringsBytes = 256 << 20
 	DefaultUnpackedBytes      = 2 << 30
+	DefaultXLSCells           = 300_000
 )
 
 // Names of the limits, as failure messages and metrics give them.
@@ -50,6 +54,7 @@ const (
 	LimitCells              = "cells"
 	LimitSharedStringsBytes = "bytes of shared strings"
 	LimitUnpackedBytes      = "unpacked bytes"
+	LimitXLSCells           = "cells of an XLS workbook"
 )
 
 // WithDefaults returns the limits with every zero (or negative) field set
@@ -72,6 +77,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.UnpackedBytes <= 0 {
 		l.UnpackedBytes = DefaultUnpackedBytes
+	}
+	if l.XLSCells <= 0 {
+		l.XLSCells = DefaultXLSCells
 	}
 	return l
 }
