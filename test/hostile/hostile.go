@@ -53,8 +53,9 @@ type Result struct {
 	Tables int
 	// PeakKiB is the child's peak resident memory (VmHWM).
 	PeakKiB int64
-	// Elapsed is the run's wall time.
-	Elapsed time.Duration
+	// Elapsed is the run's wall time, CPU its processor time (user and
+	// system).
+	Elapsed, CPU time.Duration
 	// Left lists the temporary files and outputs left behind (none
 	// expected when the run failed; outputs expected on success).
 	Left []string
@@ -134,6 +135,31 @@ func Cases() []Case {
 			Write: xlsx(wideTables(90, 16_384), nil)},
 		{Name: "XLSX: 400,000 rows of 1 KiB cells (output bound)", File: "output.xlsx", Code: "input_too_large", Limit: "output bytes",
 			Write: xlsx(longSheet(400_000), sst(1, func(int) string { return strings.Repeat("z", 1<<10) }))},
+	}
+}
+
+// Scaling is one shape at two sizes, the larger Factor times the smaller:
+// an extraction linear in its input takes about Factor times as long on
+// the larger (a quadratic one, Factor squared).
+type Scaling struct {
+	Name         string
+	Small, Large Case
+	Factor       float64
+}
+
+// Scalings are the shapes that were quadratic: rows of many columns and
+// many tables side by side.
+func Scalings() []Scaling {
+	return []Scaling{
+		{Name: "CSV: tables side by side, 200 -> 800 tables of 3,000 rows", Factor: 4,
+			Small: Case{File: "side-small.csv", Write: sideBySide(200, 3_000)},
+			Large: Case{File: "side-large.csv", Write: sideBySide(800, 3_000)}},
+		{Name: "CSV: one table, 4,096 -> 16,384 columns of 200 rows", Factor: 4,
+			Small: Case{File: "wide-small.csv", Write: wideCSV(4_096, 200)},
+			Large: Case{File: "wide-large.csv", Write: wideCSV(16_384, 200)}},
+		{Name: "XLSX: one table, 4,096 -> 16,384 columns of 100 rows", Factor: 4,
+			Small: Case{File: "wide-small.xlsx", Write: xlsx(wideSheet(4_096, 100, false), nil)},
+			Large: Case{File: "wide-large.xlsx", Write: xlsx(wideSheet(16_384, 100, false), nil)}},
 	}
 }
 
@@ -490,7 +516,7 @@ func Run(bin, dir string, c Case) (Result, error) {
 	if err := json.Unmarshal(report.Bytes(), &m); err != nil {
 		return res, fmt.Errorf("launcher: %v: %s", err, report.String())
 	}
-	res.Elapsed, res.PeakKiB = time.Duration(m.Seconds*float64(time.Second)), m.PeakKiB
+	res.Elapsed, res.CPU, res.PeakKiB = time.Duration(m.Seconds*float64(time.Second)), time.Duration(m.CPU*float64(time.Second)), m.PeakKiB
 	stdout, _ := os.ReadFile(filepath.Join(dir, "stdout"))
 	stderr, _ := os.ReadFile(filepath.Join(dir, "stderr"))
 	switch m.Exit {
@@ -538,6 +564,7 @@ type measured struct {
 	Exit    int     `json:"exit"`
 	PeakKiB int64   `json:"peak_kib"`
 	Seconds float64 `json:"seconds"`
+	CPU     float64 `json:"cpu"`
 }
 
 // Launcher makes this process the launcher when the environment asks for
@@ -575,6 +602,7 @@ func Launcher() {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.PeakKiB = ru.Maxrss
+		m.CPU = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)).Seconds()
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(m)
 	os.Exit(0)

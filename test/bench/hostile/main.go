@@ -3,8 +3,10 @@
 // shared-strings tables, thousands of tables, deep XML): for each, its
 // size, the outcome (the failure code and the limit named, or the tables
 // found), the peak resident memory of the extraction process (VmHWM, from
-// its rusage) and the wall time. It never asserts (the hostile suite
-// does); the target is a peak under 256 MiB for every document.
+// its rusage) and the wall time; then the shapes that used to take
+// quadratic time at two sizes, with the ratio of their times. It never
+// asserts (the hostile suite does); the targets are a peak under 256 MiB
+// for every document and times in proportion to the input.
 //
 //	go run ./test/bench/hostile [-run substring]
 package main
@@ -55,10 +57,34 @@ func main() {
 		fmt.Printf("%-52s %10s  %-44s %6.1f MiB %9s\n", c.Name, size(res.Size), outcome,
 			float64(res.PeakKiB)/1024, res.Elapsed.Round(time.Millisecond))
 	}
+	fmt.Println()
+	fmt.Printf("%-56s %16s %16s %s\n", "scaling (the same shape at two sizes)", "small: wall/cpu", "large: wall/cpu", "ratios wall, cpu (input)")
+	worstRatio := 0.0
+	for _, sc := range hostile.Scalings() {
+		if *only != "" && !strings.Contains(sc.Name, *only) {
+			continue
+		}
+		small, err := hostile.Run(bin, dir, sc.Small)
+		check(err)
+		large, err := hostile.Run(bin, dir, sc.Large)
+		check(err)
+		if small.Code != "" || large.Code != "" {
+			check(fmt.Errorf("%s: %s %s", sc.Name, small.Message, large.Message))
+		}
+		input := float64(large.Size) / float64(small.Size)
+		cpu := large.CPU.Seconds() / small.CPU.Seconds()
+		worstRatio = max(worstRatio, cpu/input)
+		fmt.Printf("%-56s %7s/%-8s %7s/%-8s %.1f, %.1f (%.1f)\n", sc.Name,
+			small.Elapsed.Round(10*time.Millisecond), small.CPU.Round(10*time.Millisecond),
+			large.Elapsed.Round(10*time.Millisecond), large.CPU.Round(10*time.Millisecond),
+			large.Elapsed.Seconds()/small.Elapsed.Seconds(), cpu, input)
+	}
 	fmt.Println("summary:")
 	fmt.Printf("  worst peak RSS: %.1f MiB (target < %d MiB) %s\n", float64(worst)/1024, hostile.PeakBound>>20,
 		benchkit.Verdict(worst < hostile.PeakBound>>10))
 	fmt.Printf("  unexpected outcomes or files left behind: %d\n", misses)
+	fmt.Printf("  worst CPU time ratio over input ratio: %.2f (linear: about 1; quadratic: about 4) %s\n", worstRatio,
+		benchkit.Verdict(worstRatio < 2))
 }
 
 func size(n int64) string {
