@@ -3,11 +3,12 @@
 
 GO      ?= go
 GINKGO  ?= $(GO) tool ginkgo
+LINT    ?= $(GO) tool golangci-lint
 REPORTS ?= .reports
 
 .PHONY: all build test test-fast fuzz bench vet fmt lint serve clean
 
-all: vet test
+all: lint test
 
 ## build: the ade binary in ./bin
 build:
@@ -48,8 +49,15 @@ bench:
 vet:
 	$(GO) vet ./...
 
+## lint: golangci-lint (pinned in go.mod) with .golangci.yml: go vet, staticcheck,
+## errcheck, the dependency rule (depguard), import groups (gci), errors.Is/As
+## (errorlint) and the complexity ceilings. CI runs it before the tests.
+lint:
+	$(LINT) run ./...
+
+## fmt: gofmt and the import groups of .golangci.yml.
 fmt:
-	gofmt -w $$(git ls-files '*.go')
+	$(LINT) fmt ./...
 
 ## serve: the server on embedded defaults (SQLite + local files under ./var).
 serve:

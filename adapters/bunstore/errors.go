@@ -10,9 +10,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ade-go/ade/domain"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
+
+	"github.com/ade-go/ade/domain"
 )
 
 // SQLite extended result codes (sqlite3.h).

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"mime/multipart"
@@ -39,6 +38,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the baseline
 	"github.com/oklog/ulid/v2"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the baseline
+
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 // Targets printed beside the figures.

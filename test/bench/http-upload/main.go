@@ -21,7 +21,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -40,6 +39,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 // Targets printed beside the figures.
