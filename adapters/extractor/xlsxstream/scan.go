@@ -101,7 +101,7 @@ func (s *scanner) more() (bool, error) {
 }
 
 func (s *scanner) endErr() (bool, error) {
-	if s.rerr == io.EOF {
+	if errors.Is(s.rerr, io.EOF) {
 		return false, nil
 	}
 	var le *LimitError
@@ -125,7 +125,7 @@ func (s *scanner) need(n int) (bool, error) {
 
 // eofIn is the error for input that ends inside a construct.
 func (s *scanner) eofIn(what string) error {
-	if s.rerr != nil && s.rerr != io.EOF {
+	if s.rerr != nil && !errors.Is(s.rerr, io.EOF) {
 		_, err := s.endErr()
 		return err
 	}
@@ -513,7 +513,7 @@ func (s *scanner) entity(dst []byte) ([]byte, error) {
 	b := s.buf[s.r:min(s.w, s.r+longest)]
 	end := bytes.IndexByte(b, ';')
 	if end < 0 {
-		if s.rerr != nil && s.rerr != io.EOF {
+		if s.rerr != nil && !errors.Is(s.rerr, io.EOF) {
 			_, err := s.endErr()
 			return dst, err
 		}

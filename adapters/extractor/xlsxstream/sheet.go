@@ -3,6 +3,7 @@ package xlsxstream
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -318,8 +319,7 @@ func (r *Rows) finishCols() {
 	for c := range next {
 		next[c] = int32(c)
 	}
-	var find func(c int32) int32
-	find = func(c int32) int32 {
+	find := func(c int32) int32 {
 		for next[c] != c {
 			next[c] = next[next[c]]
 			c = next[c]
@@ -641,7 +641,7 @@ func (r *Rows) readCell(prev int, empty bool) (int, error) {
 			err = s.skip()
 		}
 		if err != nil {
-			if err == errText {
+			if errors.Is(err, errText) {
 				err = r.tooLong(start)
 			}
 			return col, err

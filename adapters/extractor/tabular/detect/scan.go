@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"io"
 	"math"
 	"math/bits"
@@ -93,7 +94,6 @@ type scan struct {
 
 	// what the sheet held, for the reason when no table is found
 	nonBlank   int
-	labelRows  int
 	headerLike int // the last label row that had no data under it
 }
 
@@ -129,7 +129,7 @@ func (s *scan) fill(n int) error {
 			}
 		}
 		r, err := s.src.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			s.eof = true
 			break
 		}
