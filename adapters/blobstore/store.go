@@ -185,7 +185,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts ports.Put
 		}
 	}()
 
-	var src io.Reader = r
+	src := r
 	if opts.MaxBytes > 0 {
 		src = io.LimitReader(r, opts.MaxBytes+1)
 	}

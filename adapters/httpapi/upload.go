@@ -83,7 +83,7 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > limit+multipartOverhead {
 		return &domain.TooLargeError{LimitBytes: limit}
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
+	body := c.Context().RequestBodyStream()
 	if body == nil {
 		body = bytes.NewReader(c.Body())
 	}
