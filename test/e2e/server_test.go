@@ -240,7 +240,7 @@ func (s *adeServer) waitReady() {
 // stop sends SIGTERM and expects a clean exit in time.
 func (s *adeServer) stop() {
 	GinkgoHelper()
-	s.client.http.CloseIdleConnections()
+	s.http.CloseIdleConnections()
 	if !s.exited() {
 		Expect(s.cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
 	}

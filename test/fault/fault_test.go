@@ -104,7 +104,7 @@ func (t *trackedBlobs) remaining(ctx context.Context) []string {
 	defer t.mu.Unlock()
 	var out []string
 	for _, k := range t.keys {
-		if rc, err := t.BlobStore.Open(ctx, k, 0, -1); err == nil {
+		if rc, err := t.Open(ctx, k, 0, -1); err == nil {
 			rc.Close()
 			out = append(out, k)
 		}

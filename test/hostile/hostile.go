@@ -326,24 +326,25 @@ func colName(c int) string {
 // with shared, every cell is shared string 0.
 func wideSheet(cols, rows int, shared bool) func(io.Writer) error {
 	return func(w io.Writer) error {
-		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="`+nsMain+`"><sheetData>`)
+		bw := bufio.NewWriter(w)
+		bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="` + nsMain + `"><sheetData>`)
 		for r := 1; r <= rows; r++ {
-			fmt.Fprintf(w, `<row r="%d">`, r)
+			fmt.Fprintf(bw, `<row r="%d">`, r)
 			for c := range cols {
 				ref := colName(c) + strconv.Itoa(r)
 				switch {
 				case shared:
-					io.WriteString(w, `<c r="`+ref+`" t="s"><v>0</v></c>`)
+					bw.WriteString(`<c r="` + ref + `" t="s"><v>0</v></c>`)
 				case r == 1:
-					io.WriteString(w, `<c r="`+ref+`" t="inlineStr"><is><t>h`+strconv.Itoa(c)+`</t></is></c>`)
+					bw.WriteString(`<c r="` + ref + `" t="inlineStr"><is><t>h` + strconv.Itoa(c) + `</t></is></c>`)
 				default:
-					io.WriteString(w, `<c r="`+ref+`"><v>`+strconv.Itoa(c*r)+`</v></c>`)
+					bw.WriteString(`<c r="` + ref + `"><v>` + strconv.Itoa(c*r) + `</v></c>`)
 				}
 			}
-			io.WriteString(w, `</row>`)
+			bw.WriteString(`</row>`)
 		}
-		_, err := io.WriteString(w, `</sheetData></worksheet>`)
-		return err
+		bw.WriteString(`</sheetData></worksheet>`)
+		return bw.Flush()
 	}
 }
 
@@ -351,24 +352,25 @@ func wideSheet(cols, rows int, shared bool) func(io.Writer) error {
 // rows, set off by two blank rows.
 func wideTables(n, cols int) func(io.Writer) error {
 	return func(w io.Writer) error {
-		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="`+nsMain+`"><sheetData>`)
+		bw := bufio.NewWriter(w)
+		bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="` + nsMain + `"><sheetData>`)
 		for t := range n {
 			for k := range 3 {
 				r := t*5 + k + 1
-				fmt.Fprintf(w, `<row r="%d">`, r)
+				fmt.Fprintf(bw, `<row r="%d">`, r)
 				for c := range cols {
 					ref := colName(c) + strconv.Itoa(r)
 					if k == 0 {
-						io.WriteString(w, `<c r="`+ref+`" t="inlineStr"><is><t>Label `+strconv.Itoa(c)+`</t></is></c>`)
+						bw.WriteString(`<c r="` + ref + `" t="inlineStr"><is><t>Label ` + strconv.Itoa(c) + `</t></is></c>`)
 					} else {
-						io.WriteString(w, `<c r="`+ref+`"><v>`+strconv.Itoa(c+k)+`</v></c>`)
+						bw.WriteString(`<c r="` + ref + `"><v>` + strconv.Itoa(c+k) + `</v></c>`)
 					}
 				}
-				io.WriteString(w, `</row>`)
+				bw.WriteString(`</row>`)
 			}
 		}
-		_, err := io.WriteString(w, `</sheetData></worksheet>`)
-		return err
+		bw.WriteString(`</sheetData></worksheet>`)
+		return bw.Flush()
 	}
 }
 
@@ -376,15 +378,16 @@ func wideTables(n, cols int) func(io.Writer) error {
 // string 0.
 func longSheet(rows int) func(io.Writer) error {
 	return func(w io.Writer) error {
-		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="`+nsMain+`"><sheetData>`)
-		io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Notes</t></is></c>`+
+		bw := bufio.NewWriter(w)
+		bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="` + nsMain + `"><sheetData>`)
+		bw.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Notes</t></is></c>` +
 			`<c r="C1" t="inlineStr"><is><t>More</t></is></c><c r="D1" t="inlineStr"><is><t>Still more</t></is></c><c r="E1" t="inlineStr"><is><t>Amount</t></is></c></row>`)
 		for r := 2; r <= rows+1; r++ {
 			n := strconv.Itoa(r)
-			io.WriteString(w, `<row r="`+n+`"><c r="A`+n+`" t="s"><v>0</v></c><c r="B`+n+`" t="s"><v>0</v></c><c r="C`+n+`" t="s"><v>0</v></c><c r="D`+n+`" t="s"><v>0</v></c><c r="E`+n+`"><v>`+n+`</v></c></row>`)
+			bw.WriteString(`<row r="` + n + `"><c r="A` + n + `" t="s"><v>0</v></c><c r="B` + n + `" t="s"><v>0</v></c><c r="C` + n + `" t="s"><v>0</v></c><c r="D` + n + `" t="s"><v>0</v></c><c r="E` + n + `"><v>` + n + `</v></c></row>`)
 		}
-		_, err := io.WriteString(w, `</sheetData></worksheet>`)
-		return err
+		bw.WriteString(`</sheetData></worksheet>`)
+		return bw.Flush()
 	}
 }
 
@@ -402,11 +405,11 @@ func bomb(size, declared int64) func(io.Writer) error {
 		block := func(p []byte, final bool) []byte {
 			var b bytes.Buffer
 			fw, _ := flate.NewWriter(&b, flate.BestCompression)
-			fw.Write(p)
+			_, _ = fw.Write(p) // into a bytes.Buffer: cannot fail
 			if final {
-				fw.Close()
+				_ = fw.Close()
 			} else {
-				fw.Flush()
+				_ = fw.Flush()
 			}
 			return b.Bytes()
 		}
@@ -428,7 +431,9 @@ func bomb(size, declared int64) func(io.Writer) error {
 			if err != nil {
 				return err
 			}
-			io.WriteString(fw, p.body)
+			if _, err := io.WriteString(fw, p.body); err != nil {
+				return err
+			}
 		}
 		if declared == size {
 			declared = real
@@ -510,11 +515,11 @@ func Run(bin, dir string, c Case) (Result, error) {
 	var report bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &report, &limited{w: &report, n: 64 << 10}
 	if err := cmd.Run(); err != nil {
-		return res, fmt.Errorf("launcher: %v: %s", err, report.String())
+		return res, fmt.Errorf("launcher: %w: %s", err, report.String())
 	}
 	var m measured
 	if err := json.Unmarshal(report.Bytes(), &m); err != nil {
-		return res, fmt.Errorf("launcher: %v: %s", err, report.String())
+		return res, fmt.Errorf("launcher: %w: %s", err, report.String())
 	}
 	res.Elapsed, res.CPU, res.PeakKiB = time.Duration(m.Seconds*float64(time.Second)), time.Duration(m.CPU*float64(time.Second)), m.PeakKiB
 	stdout, _ := os.ReadFile(filepath.Join(dir, "stdout"))
@@ -640,7 +645,7 @@ type limited struct {
 func (l *limited) Write(p []byte) (int, error) {
 	if l.n > 0 {
 		k := min(len(p), l.n)
-		l.w.Write(p[:k])
+		_, _ = l.w.Write(p[:k]) // a bytes.Buffer: cannot fail
 		l.n -= k
 	}
 	return len(p), nil

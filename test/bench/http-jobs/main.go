@@ -436,7 +436,7 @@ func (b *baseline) submit(c *fiber.Ctx) error {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("job %s: status moved (%d rows, %v)", id, n, err)
+			return fmt.Errorf("job %s: status moved (%d rows, %w)", id, n, err)
 		}
 		return nil
 	}

@@ -240,7 +240,7 @@ func (r *raw) op(ctx context.Context, fx fixture) error {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("update: %d rows, %v", n, err)
+		return fmt.Errorf("update: %d rows, %w", n, err)
 	}
 	if _, err := tx.ExecContext(ctx, r.insertEv, ulid.Make().String(), fx.ws, id, now); err != nil {
 		return err
