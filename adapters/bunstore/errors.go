@@ -58,6 +58,8 @@ func classify(err error) error {
 		}
 		return nil
 	}
+	// sqliteshim runs modernc.org/sqlite (the module requires no cgo driver),
+	// so a SQLite failure is a *sqlite.Error with its result code.
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() {
@@ -69,11 +71,6 @@ func classify(err error) error {
 			return domain.ErrUnavailable
 		}
 		return nil
-	}
-	// Drivers that report constraint failures only as text (a cgo SQLite
-	// build of sqliteshim).
-	if msg := err.Error(); strings.Contains(msg, "UNIQUE constraint failed") {
-		return domain.ErrConflict
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
