@@ -155,22 +155,22 @@ func (s *sheetSink) finish(tr *tableResult) error {
 		Title: title, Sheet: s.sheet, RowCount: t.Rows,
 		Columns: append([]string{}, m.OutputNames...), SampleRows: samples, Metadata: meta,
 	}
-	log := func(level, msg string, details map[string]any) {
+	log := func(level domain.LogLevel, msg string, details map[string]any) {
 		tr.logs = append(tr.logs, domain.LogEntry{Level: level, Message: msg, Details: details})
 	}
-	log("info", "table found", map[string]any{
+	log(domain.LogInfo, "table found", map[string]any{
 		"table": title, "sheet": s.sheet, "range": rng, "header_rows": headerRows, "rows": t.Rows,
 		"evidence": stringsToAny(t.Evidence), "ended_by": t.EndReason,
 	})
 	if len(renamed) > 0 {
-		log("info", "blank or duplicate headers renamed", map[string]any{"table": title, "columns": renamed})
+		log(domain.LogInfo, "blank or duplicate headers renamed", map[string]any{"table": title, "columns": renamed})
 	}
 	if len(hidden) > 0 {
-		log("info", "hidden columns read as data", map[string]any{"table": title, "columns": hidden})
+		log(domain.LogInfo, "hidden columns read as data", map[string]any{"table": title, "columns": hidden})
 	}
 	for _, c := range m.Columns {
 		if c.Field >= 0 {
-			log("info", "field mapped", map[string]any{
+			log(domain.LogInfo, "field mapped", map[string]any{
 				"table": title, "field": fields[c.Field].Name, "header": c.Header,
 				"column": read.ColumnLetter(c.Col), "by": c.By,
 			})
@@ -178,17 +178,17 @@ func (s *sheetSink) finish(tr *tableResult) error {
 	}
 	for _, name := range missing {
 		f := x.schema.Field(name.(string))
-		level := "info"
+		level := domain.LogInfo
 		if f.Required {
-			level = "warn"
+			level = domain.LogWarn
 		}
 		log(level, "field not found", map[string]any{"table": title, "field": name, "required": f.Required})
 	}
 	if !x.cfg.KeepUnmapped && unmapped > 0 {
-		log("info", "unmapped columns dropped", map[string]any{"table": title, "columns": unmapped})
+		log(domain.LogInfo, "unmapped columns dropped", map[string]any{"table": title, "columns": unmapped})
 	}
 	if m.InvalidRows > 0 {
-		log("warn", "rows with invalid values", map[string]any{
+		log(domain.LogWarn, "rows with invalid values", map[string]any{
 			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": issues,
 		})
 	}
