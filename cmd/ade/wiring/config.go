@@ -94,16 +94,23 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Reveal returns the value itself, for the one place that uses it.
 func (s Secret) Reveal() string { return string(s) }
 
-// Defaults of the environment variables.
+// Defaults of the environment variables. Those the use cases or the HTTP
+// adapter also apply to a zero option are theirs, named here once more so
+// the binary's help can print them.
 const (
 	DefaultHTTPAddr        = "127.0.0.1:8000"
 	DefaultDataDir         = "./var"
-	DefaultMaxUploadBytes  = 26214400
-	DefaultRetentionDays   = 30
-	DefaultJobTimeout      = 5 * time.Minute
+	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPurgeInterval   = time.Minute
+	DefaultMaxUploadBytes  = app.DefaultMaxUploadBytes
+	DefaultRetentionDays   = int64(app.DefaultDocumentRetention / (24 * time.Hour))
+	DefaultJobTimeout      = app.DefaultJobTimeout
 	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
+	DefaultRateLimit       = httpapi.DefaultRateLimit
+	DefaultRateBurst       = httpapi.DefaultRateBurst
+	DefaultMaxUploads      = httpapi.DefaultMaxUploads
+	DefaultMaxJobs         = httpapi.DefaultMaxJobs
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -114,7 +121,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:     or(getenv("ADE_DATA_DIR"), DefaultDataDir),
 		DatabaseURL: strings.TrimSpace(getenv("ADE_DATABASE_URL")),
 		BlobURL:     strings.TrimSpace(getenv("ADE_BLOB_URL")),
-		LogFormat:   or(getenv("ADE_LOG_FORMAT"), "text"),
+		LogFormat:   or(getenv("ADE_LOG_FORMAT"), DefaultLogFormat),
 	}
 	var errs []error
 	bad := func(name, value, why string) {
@@ -151,7 +158,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.KeyCacheTTL < 100*time.Millisecond || c.KeyCacheTTL > 10*time.Minute {
 		bad("ADE_AUTH_CACHE_TTL", getenv("ADE_AUTH_CACHE_TTL"), "must be a duration from 100ms to 10m such as 5s")
 	}
-	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", httpapi.DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
+	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
 		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")
 	}
 	for _, v := range []struct {
@@ -160,9 +167,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		def  int64
 		what string
 	}{
-		{"ADE_RATE_BURST", &c.Limits.Burst, httpapi.DefaultRateBurst, "requests"},
-		{"ADE_MAX_CONCURRENT_UPLOADS", &c.Limits.Uploads, httpapi.DefaultMaxUploads, "uploads"},
-		{"ADE_MAX_RUNNING_JOBS", &c.Limits.Jobs, httpapi.DefaultMaxJobs, "jobs"},
+		{"ADE_RATE_BURST", &c.Limits.Burst, DefaultRateBurst, "requests"},
+		{"ADE_MAX_CONCURRENT_UPLOADS", &c.Limits.Uploads, DefaultMaxUploads, "uploads"},
+		{"ADE_MAX_RUNNING_JOBS", &c.Limits.Jobs, DefaultMaxJobs, "jobs"},
 	} {
 		n, err := intVar(getenv, v.name, v.def)
 		if err != nil || n < 1 || n > 1_000_000_000 {
