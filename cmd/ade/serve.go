@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
@@ -19,45 +17,27 @@ func init() {
 	subcommands = append(subcommands, newServeCommand, newMigrateCommand)
 }
 
-// envHelp lists the environment variables with the defaults that
-// wiring.ConfigFromEnv applies.
-var envHelp = fmt.Sprintf(`
+const envHelp = `
 Configuration comes from the environment:
-  ADE_HTTP_ADDR                listen address (default %s)
-  ADE_DATA_DIR                 data directory (default %s)
+  ADE_HTTP_ADDR                listen address (default 127.0.0.1:8000)
+  ADE_DATA_DIR                 data directory (default ./var)
   ADE_DATABASE_URL             empty: SQLite file in the data directory;
                                postgres://...: PostgreSQL; memory://: in memory
   ADE_BLOB_URL                 empty: file://<data dir>/blobs; s3://...; mem://
-  ADE_MAX_UPLOAD_BYTES         upload limit in bytes (default %d)
-  ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default %d)
-  ADE_JOB_TIMEOUT              extraction time limit (default %s)
-  ADE_LOG_FORMAT               text or json (default %s)
-  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default %s)
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default %s)
+  ADE_MAX_UPLOAD_BYTES         upload limit in bytes (default 26214400)
+  ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default 30)
+  ADE_JOB_TIMEOUT              extraction time limit (default 5m)
+  ADE_LOG_FORMAT               text or json (default text)
+  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
+  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)
   ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
                                (otherwise a first start prints a generated one)
   ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
-                               again: the revocation delay (default %s)
-  ADE_RATE_LIMIT               requests per second per key (default %g)
-  ADE_RATE_BURST               requests per key at once (default %d)
-  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default %d)
-  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default %d)`,
-	wiring.DefaultHTTPAddr, wiring.DefaultDataDir, wiring.DefaultMaxUploadBytes, wiring.DefaultRetentionDays,
-	shortDuration(wiring.DefaultJobTimeout), wiring.DefaultLogFormat, shortDuration(wiring.DefaultShutdownTimeout),
-	shortDuration(wiring.DefaultPurgeInterval), shortDuration(wiring.DefaultKeyCacheTTL), float64(wiring.DefaultRateLimit),
-	wiring.DefaultRateBurst, wiring.DefaultMaxUploads, wiring.DefaultMaxJobs)
-
-// shortDuration is d as the variables are written: 5m, 30s, 1h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+                               again: the revocation delay (default 5s)
+  ADE_RATE_LIMIT               requests per second per key (default 50)
+  ADE_RATE_BURST               requests per key at once (default 100)
+  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
