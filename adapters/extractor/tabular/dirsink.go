@@ -63,7 +63,7 @@ func (d *DirSink) Discard() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for f := range d.open {
-		_ = f.Close()
+		_ = f.File.Close() // the file itself: dirFile.Close commits
 		_ = os.Remove(f.Name())
 	}
 	clear(d.open)
@@ -89,7 +89,7 @@ func (f *dirFile) Close() error {
 	}
 	delete(f.sink.open, f)
 	err := f.Chmod(0o644)
-	if cerr := f.Close(); err == nil {
+	if cerr := f.File.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
