@@ -7,6 +7,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 )
 
@@ -27,6 +28,11 @@ type Field struct {
 	Required   bool
 	Transforms []string
 	Validate   *regexp.Regexp
+	// Type is the field's value type (values.TypeString by default), and
+	// Parser reads it (nil for strings): each value is read after the
+	// transforms and written in its canonical form.
+	Type   values.Type
+	Parser *values.Parser
 
 	keys []string // header keys of the synonyms, the name and the label
 }
