@@ -41,23 +41,43 @@ type Inference struct {
 // counts as a date). Options that are invalid for NewParser are ignored.
 // The result depends only on the values and o.
 func Infer(samples []string, o Options) Inference {
-	inf := Inference{Type: TypeString, Parsed: map[Type]int{}}
+	x := NewInferrer(samples, o)
+	for _, s := range samples {
+		x.Add(s)
+	}
+	return x.Result()
+}
+
+// Inferrer is Infer one value at a time, for a column too long to hold:
+// its decimal separator is resolved from the samples given to
+// NewInferrer (unless o.Decimal settles it), and every value added is
+// counted. Its memory does not grow with the values. It is not safe for
+// concurrent use.
+type Inferrer struct {
+	inf     Inference
+	parsers []*Parser
+}
+
+// NewInferrer starts an inference with the column's options (see Infer);
+// samples (which are not counted) resolve the decimal separator.
+func NewInferrer(samples []string, o Options) *Inferrer {
+	x := &Inferrer{inf: Inference{Type: TypeString, Parsed: map[Type]int{}}}
 	switch o.Decimal {
 	case DecimalPoint, DecimalComma:
-		inf.Decimal = o.Decimal
+		x.inf.Decimal = o.Decimal
 	default:
-		inf.Decimal = ResolveDecimal(samples)
+		x.inf.Decimal = ResolveDecimal(samples)
 	}
-	parsers := make([]*Parser, len(inferOrder))
+	x.parsers = make([]*Parser, len(inferOrder))
 	for i, t := range inferOrder {
 		po := Options{}
 		switch t {
 		case TypeInteger, TypeNumber:
-			po.Decimal = inf.Decimal
+			po.Decimal = x.inf.Decimal
 		case TypePercent:
-			po.Decimal, po.PercentScale = inf.Decimal, o.PercentScale
+			po.Decimal, po.PercentScale = x.inf.Decimal, o.PercentScale
 		case TypeMoney:
-			po.Decimal, po.Currency = inf.Decimal, o.Currency
+			po.Decimal, po.Currency = x.inf.Decimal, o.Currency
 		case TypeBoolean:
 			po.Checkbox = true
 		case TypeDate:
@@ -76,28 +96,41 @@ func Infer(samples []string, o Options) Inference {
 				continue
 			}
 		}
-		parsers[i] = p
+		x.parsers[i] = p
 	}
-	for _, s := range samples {
-		if i, j := trim(s); i == j {
+	return x
+}
+
+// Add counts one value.
+func (x *Inferrer) Add(s string) {
+	i, j := trim(s)
+	if i == j {
+		return
+	}
+	inf := &x.inf
+	inf.NonEmpty++
+	for k, p := range x.parsers {
+		if p == nil {
 			continue
 		}
-		inf.NonEmpty++
-		for k, p := range parsers {
-			if p == nil {
-				continue
-			}
-			if p.typ == TypePhone && !hasDigit(s) {
-				continue
-			}
-			if _, err := p.Parse(s); err == nil {
-				inf.Parsed[inferOrder[k]]++
-				if p.typ == TypeBoolean && !inf.Checkbox {
-					i, j := trim(s)
-					inf.Checkbox = matchWord(s[i:j], checkMarks)
-				}
+		if p.typ == TypePhone && !hasDigit(s) {
+			continue
+		}
+		if _, err := p.Parse(s); err == nil {
+			inf.Parsed[inferOrder[k]]++
+			if p.typ == TypeBoolean && !inf.Checkbox {
+				inf.Checkbox = matchWord(s[i:j], checkMarks)
 			}
 		}
+	}
+}
+
+// Result is the inference of the values added so far.
+func (x *Inferrer) Result() Inference {
+	inf := x.inf
+	inf.Parsed = make(map[Type]int, len(x.inf.Parsed))
+	for t, n := range x.inf.Parsed {
+		inf.Parsed[t] = n
 	}
 	best := 0
 	for _, t := range inferOrder {
