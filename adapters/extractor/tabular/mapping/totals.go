@@ -62,8 +62,32 @@ type colSum struct {
 	typ       values.Type
 	col       int         // the source column
 	cur, done *values.Sum // the current section; the closed sections
-	curSkip   int         // invalid values of the current section
-	doneSkip  int
+	// Values of the sections that were not added (invalid, or money in
+	// another currency), and the values done holds.
+	curSkip, doneSkip int
+	doneAdded         int
+}
+
+// upTo is the sum of every detail row so far, the values it adds and the
+// values it could not. A section in another currency than the sections
+// before it is not added: its values count as not added.
+func (c *colSum) upTo() (*values.Sum, int, int) {
+	sum, _ := values.NewSum(c.typ)
+	added, skipped := 0, c.doneSkip+c.curSkip+c.cur.Skipped()
+	for _, part := range []struct {
+		s *values.Sum
+		n int
+	}{{c.done, c.doneAdded}, {c.cur, c.cur.Count()}} {
+		if part.n == 0 {
+			continue
+		}
+		if sum.AddValue(part.s.Value()) != nil {
+			skipped += part.n
+			continue
+		}
+		added += part.n
+	}
+	return sum, added, skipped
 }
 
 // totals keeps the sums of a table's summable columns as rows stream past,
@@ -126,20 +150,14 @@ func (s *totals) add(plan []outPlan, out []string, row *pendingRow) {
 			}
 		}
 	}
-	// The section closes: its sums join the closed sections'.
+	// The section closes: its sum joins the closed sections'.
 	for _, c := range s.cols {
 		if c == nil {
 			continue
 		}
-		done, _ := values.NewSum(c.typ)
-		for _, part := range []*values.Sum{c.done, c.cur} {
-			if v := part.Value(); !v.IsEmpty() && part.Count() > 0 {
-				_ = done.AddValue(v)
-			}
-		}
-		c.doneSkip += c.curSkip + c.cur.Skipped()
-		c.done, c.curSkip = done, 0
+		c.done, c.doneAdded, c.doneSkip = c.upTo()
 		c.cur, _ = values.NewSum(c.typ)
+		c.curSkip = 0
 	}
 	s.doneRows += s.curRows
 	s.curRows = 0
@@ -158,17 +176,10 @@ func (s *totals) check(num int, p outPlan, c *colSum, stated string) {
 		tc.Added, tc.Skipped = section.Count, section.Skipped+c.curSkip
 	}
 	if !tc.Match && s.doneRows > 0 {
-		sum, _ := values.NewSum(c.typ)
-		for _, part := range []*values.Sum{c.done, c.cur} {
-			if v := part.Value(); !v.IsEmpty() && part.Count() > 0 {
-				_ = sum.AddValue(v)
-			}
-		}
+		sum, added, skipped := c.upTo()
 		if all, err = sum.Check(stated); err != nil {
 			return
 		}
-		skipped := c.done.Skipped() + c.doneSkip + c.cur.Skipped() + c.curSkip
-		added := c.done.Count() + c.cur.Count()
 		switch {
 		case s.curRows == 0 || all.Match:
 			tc.Stated, tc.Computed, tc.Scope, tc.Match = all.Stated, all.Computed, ScopeTable, all.Match

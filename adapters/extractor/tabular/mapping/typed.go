@@ -79,15 +79,39 @@ func (t *Table) startInference() {
 	t.infer.limit = max(SampleRows, min(InferRows, InferCells/max(1, len(t.Columns))))
 	t.infer.cols = make([]*values.Inferrer, len(t.Columns))
 	for ci, c := range t.Columns {
-		o := values.Options{Date: read.ParseDate}
+		o := values.Options{Date: inferDate}
 		if c.Field >= 0 {
 			if p := t.schema.Fields[c.Field].Parser; p != nil {
 				o = p.Options()
-				o.Date = read.ParseDate
+				o.Date = inferDate
 			}
 		}
 		t.infer.cols[ci] = values.NewInferrer(t.sample(ci), o)
 	}
+}
+
+// inferDate is the date parser of inference: the extractor's, except that
+// a plain number is not counted as a date. The date parser reads one as
+// a spreadsheet serial day (a workbook's date shown as General), which a
+// date field wants; but then every column of amounts or counts would
+// read as dates too.
+func inferDate(s string) (string, bool) {
+	digits, points := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			points++
+		case c == ' ' || c == '\t':
+		default:
+			return read.ParseDate(s)
+		}
+	}
+	if digits > 0 && points <= 1 {
+		return "", false
+	}
+	return read.ParseDate(s)
 }
 
 // add counts a row's values, up to the limit; total rows are left out.

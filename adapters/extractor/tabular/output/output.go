@@ -223,11 +223,11 @@ type xlsxSheet struct {
 	book  *xlsxBook
 	types []*values.Parser // by column; nil: text
 	name  string
-	f    *os.File
-	bw   *bufio.Writer
-	rows int
-	cols int
-	err  error
+	f     *os.File
+	bw    *bufio.Writer
+	rows  int
+	cols  int
+	err   error
 }
 
 // sheetName makes an Excel-valid, unique sheet name (31 characters, none
