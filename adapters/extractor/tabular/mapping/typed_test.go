@@ -104,20 +104,25 @@ var _ = Describe("Typed columns", func() {
 		Expect(t.Columns[0].Inferred.Type).To(Equal(values.TypeString))
 	})
 
-	It("infer fewer rows of a wide table", func() {
-		headers := make([]string, 2000)
-		for i := range headers {
-			headers[i] = fmt.Sprint("c", i)
-		}
-		t := mapping.NewSchema([]mapping.Field{{Name: "c0"}}, true).NewTable(layout(headers...), open)
-		cells := make([]string, len(headers))
-		for i := range cells {
-			cells[i] = "1"
-		}
-		for i := range 200 {
-			Expect(t.Add(&read.Row{Num: i + 2, Cells: cells})).To(Succeed())
-		}
-		Expect(t.Finish()).To(Succeed())
-		Expect(t.Columns[5].Inferred.NonEmpty).To(Equal(mapping.InferCells / len(headers)))
-	})
+	DescribeTable("infer fewer rows of a wide table",
+		func(width, rows int) {
+			headers := make([]string, width)
+			for i := range headers {
+				headers[i] = fmt.Sprint("c", i)
+			}
+			t := mapping.NewSchema([]mapping.Field{{Name: "c0"}}, true).NewTable(layout(headers...), open)
+			cells := make([]string, width)
+			for i := range cells {
+				cells[i] = "1"
+			}
+			for i := range mapping.InferRows + 100 {
+				Expect(t.Add(&read.Row{Num: i + 2, Cells: cells})).To(Succeed())
+			}
+			Expect(t.Finish()).To(Succeed())
+			Expect(t.Columns[width-1].Inferred.NonEmpty).To(Equal(rows))
+		},
+		Entry("narrow: InferRows", 10, mapping.InferRows),
+		Entry("wide: InferCells in all", 200, mapping.InferCells/200),
+		Entry("very wide: never fewer than the mapping sample", 2000, mapping.SampleRows),
+	)
 })
