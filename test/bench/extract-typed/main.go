@@ -6,7 +6,7 @@
 // figures and never asserts; the issue sets no target for this ratio, so
 // the typed side's throughput is reported as a share of the string side's.
 //
-//	go run ./test/bench/extract-typed [-mb 50] [-runs 5]
+//	go run ./test/bench/extract-typed [-mb 50] [-runs 5] [-cpuprofile f]
 //
 // The string side is the baseline: the least work that maps the same
 // columns to the same fields and writes the same rows (as written rather
@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,9 +42,17 @@ func main() {
 	typed := flag.Bool("typed", false, "internal: the child uses typed fields")
 	out := flag.String("out", "", "internal: output directory of the child")
 	runs := flag.Int("runs", 5, "how many times each side runs")
+	profile := flag.String("cpuprofile", "", "write the typed side's CPU profile (first run) to this file")
 	flag.Parse()
 	if *child != "" {
-		os.Exit(runChild(*child, *out, *typed))
+		if *profile != "" {
+			f, err := os.Create(*profile)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+		}
+		code := runChild(*child, *out, *typed)
+		pprof.StopCPUProfile()
+		os.Exit(code)
 	}
 	dir, err := os.MkdirTemp("", "ade-bench-typed-")
 	check(err)
@@ -73,6 +82,9 @@ func main() {
 			args := []string{"-child", input, "-out", outDir}
 			if s.typed {
 				args = append(args, "-typed")
+				if *profile != "" && i == 0 {
+					args = append(args, "-cpuprofile", *profile)
+				}
 			}
 			cmd := exec.Command(self, args...)
 			cmd.Stderr = os.Stderr

@@ -138,10 +138,14 @@ type outPlan struct {
 	// cell is read from its stored number (a numeric type, no transforms).
 	parser *values.Parser
 	stored bool
+	// summed says that the column is added up for the total rows.
+	summed bool
 	// For the row being written: where its canonical value lies in the
-	// row's arena (start < 0: not in it), and why it is invalid ("" when
-	// it is not).
+	// row's arena (start < 0: not in it), the value itself when summed
+	// (hasVal), and why it is invalid ("" when it is not).
 	start, end int
+	val        values.Value
+	hasVal     bool
 	issue      string
 }
 
@@ -388,7 +392,7 @@ func (t *Table) emit(row *pendingRow) error {
 	t.arena = t.arena[:0]
 	for j := range t.plan {
 		p := &t.plan[j]
-		p.start, p.issue = -1, ""
+		p.start, p.issue, p.hasVal = -1, "", false
 		v := row.vals[p.col]
 		if p.field != nil {
 			ok := true

@@ -105,7 +105,8 @@ type totals struct {
 // start prepares a sum for every number, integer and money column.
 func (s *totals) start(plan []outPlan, columns []Column) {
 	s.cols = make([]*colSum, len(plan))
-	for j, p := range plan {
+	for j := range plan {
+		p := &plan[j]
 		if p.field == nil || p.parser == nil {
 			continue
 		}
@@ -115,6 +116,7 @@ func (s *totals) start(plan []outPlan, columns []Column) {
 		}
 		done, _ := values.NewSum(p.field.Type)
 		s.cols[j] = &colSum{typ: p.field.Type, col: columns[p.col].Col, cur: cur, done: done}
+		p.summed = true
 		s.any = true
 	}
 }
@@ -138,7 +140,12 @@ func (s *totals) add(plan []outPlan, out []string, row *pendingRow) {
 				}
 				continue
 			}
-			_ = c.cur.Add(out[j]) // a refused value is counted by the sum
+			// A refused value (another currency) is counted by the sum.
+			if plan[j].hasVal {
+				_ = c.cur.AddValue(plan[j].val)
+			} else {
+				_ = c.cur.Add(out[j])
+			}
 		}
 		return
 	}
@@ -146,7 +153,7 @@ func (s *totals) add(plan []outPlan, out []string, row *pendingRow) {
 		s.pending.Rows++
 		for j, c := range s.cols {
 			if c != nil && plan[j].start >= 0 && out[j] != "" {
-				s.check(row.num, plan[j], c, out[j])
+				s.check(row.num, &plan[j], c, out[j])
 			}
 		}
 	}
@@ -164,7 +171,7 @@ func (s *totals) add(plan []outPlan, out []string, row *pendingRow) {
 }
 
 // check compares one stated total with the sums above it.
-func (s *totals) check(num int, p outPlan, c *colSum, stated string) {
+func (s *totals) check(num int, p *outPlan, c *colSum, stated string) {
 	tc := TotalCheck{Row: num, Col: c.col, Field: p.field.Name}
 	var section, all values.Check
 	var err error

@@ -50,6 +50,16 @@ func (t *Table) typed(p *outPlan, row *pendingRow, v string) bool {
 		}
 	}
 	start := len(t.arena)
+	if p.summed {
+		// The value is kept for the column's sum: parsed once.
+		val, err := p.parser.Parse(v)
+		if err != nil {
+			return false
+		}
+		t.arena = val.AppendText(t.arena)
+		p.start, p.end, p.val, p.hasVal = start, len(t.arena), val, true
+		return true
+	}
 	arena, ok := p.parser.AppendCanonical(t.arena, v)
 	if !ok {
 		return false
