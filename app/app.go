@@ -34,6 +34,10 @@ type Config struct {
 	DocumentRetention time.Duration
 	// JobTimeout bounds one extractor run (default 5 minutes).
 	JobTimeout time.Duration
+	// KeyCacheTTL is how long a key read from the database is trusted
+	// before it is read again (default 5 seconds): the longest a
+	// revocation made by another process takes to reach this one.
+	KeyCacheTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -45,6 +49,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = DefaultJobTimeout
+	}
+	if c.KeyCacheTTL <= 0 {
+		c.KeyCacheTTL = DefaultKeyCacheTTL
 	}
 	return c
 }
@@ -68,13 +75,14 @@ type App struct {
 	Configurations *ConfigurationService
 	Jobs           *JobService
 	Events         *EventService
+	Keys           *APIKeyService
 }
 
 // New checks deps and builds the use cases.
 func New(d Deps) (*App, error) {
 	if d.Repos.Tx == nil || d.Repos.Workspaces == nil || d.Repos.Documents == nil ||
 		d.Repos.Configurations == nil || d.Repos.Jobs == nil || d.Repos.Tables == nil ||
-		d.Repos.EventSink == nil || d.Repos.Events == nil {
+		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil {
 		return nil, errors.New("app: every repository is required")
 	}
 	if d.Blobs == nil || d.Extractors == nil || d.Clock == nil || d.IDs == nil {
@@ -91,6 +99,7 @@ func New(d Deps) (*App, error) {
 		Configurations: &ConfigurationService{c},
 		Jobs:           &JobService{c},
 		Events:         &EventService{c},
+		Keys:           &APIKeyService{c: c, cache: map[string]*keyEntry{}, touched: map[string]time.Time{}},
 	}, nil
 }
 

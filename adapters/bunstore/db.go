@@ -169,5 +169,6 @@ func (db *DB) Repositories() ports.Repositories {
 		Tables:         &TableRepository{db: db},
 		EventSink:      &EventSink{db: db},
 		Events:         &EventRepository{db: db},
+		APIKeys:        &APIKeyRepository{db: db},
 	}
 }

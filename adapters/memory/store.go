@@ -30,6 +30,7 @@ type Store struct {
 	jobs           collection[domain.JobState]
 	tables         collection[domain.TableState]
 	events         collection[domain.EventState]
+	apiKeys        collection[domain.APIKeyState]
 }
 
 var (
@@ -52,6 +53,7 @@ func New() *Store {
 		jobs:           collection[domain.JobState]{},
 		tables:         collection[domain.TableState]{},
 		events:         collection[domain.EventState]{},
+		apiKeys:        collection[domain.APIKeyState]{},
 	}
 }
 
@@ -67,6 +69,7 @@ func (s *Store) Repositories() ports.Repositories {
 		Tables:         &TableRepository{s},
 		EventSink:      events,
 		Events:         events,
+		APIKeys:        &APIKeyRepository{s},
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -28,7 +29,15 @@ Configuration comes from the environment:
   ADE_JOB_TIMEOUT              extraction time limit (default 5m)
   ADE_LOG_FORMAT               text or json (default text)
   ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)`
+  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)
+  ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
+                               (otherwise a first start prints a generated one)
+  ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
+                               again: the revocation delay (default 5s)
+  ADE_RATE_LIMIT               requests per second per key (default 50)
+  ADE_RATE_BURST               requests per key at once (default 100)
+  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
@@ -49,7 +58,7 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			app := fx.New(wiring.Server(c, os.Stderr))
+			app := fx.New(wiring.Server(c, os.Stdout, os.Stderr))
 			if err := app.Err(); err != nil {
 				return &exitError{code: 1, err: err}
 			}
@@ -76,29 +85,40 @@ func newMigrateCommand() *cobra.Command {
 		Long:  "Apply the schema migrations to the configured database and exit. Safe to run while servers start." + envHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig()
+			db, err := openMigrated(cmd.Context(), "an in-memory database has nothing to migrate")
 			if err != nil {
 				return err
 			}
-			if c.IsMemoryDatabase() {
-				return &exitError{code: 2, err: fmt.Errorf("an in-memory database has nothing to migrate")}
-			}
-			if c.DatabaseURL == "" {
-				if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-					return &exitError{code: 1, err: err}
-				}
-			}
-			ctx := cmd.Context()
-			db, err := bunstore.Open(ctx, c.DatabaseTarget())
-			if err != nil {
-				return &exitError{code: 1, err: err}
-			}
 			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
-			}
 			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", db.Dialect())
 			return nil
 		},
 	}
+}
+
+// openMigrated opens the configured database and brings its schema up to
+// date, for the commands that work on it beside (or without) a server. An
+// in-memory database is refused with why: no other process can see it.
+func openMigrated(ctx context.Context, why string) (*bunstore.DB, error) {
+	c, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if c.IsMemoryDatabase() {
+		return nil, &exitError{code: 2, err: errors.New(why)}
+	}
+	if c.DatabaseURL == "" {
+		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+			return nil, &exitError{code: 1, err: err}
+		}
+	}
+	db, err := bunstore.Open(ctx, c.DatabaseTarget())
+	if err != nil {
+		return nil, &exitError{code: 1, err: err}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
+	}
+	return db, nil
 }
