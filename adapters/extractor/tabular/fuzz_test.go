@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,14 +17,21 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
-// fuzzPayload is a small configuration exercising mapping, transforms and
-// validation.
+// fuzzPayload is a small configuration exercising mapping, transforms,
+// validation and typed fields.
 var fuzzPayload = map[string]any{
 	"fields": []any{
 		map[string]any{"name": "name", "synonyms": []any{"name", "full name"}, "transforms": []any{"full_name"}, "required": true},
 		map[string]any{"name": "email", "synonyms": []any{"email"}, "pattern": `^\S+@\S+$`,
 			"transforms": []any{"trim", "lower"}, "validate": map[string]any{"pattern": `^\S+@\S+\.\S+$`}},
 		map[string]any{"name": "when", "synonyms": []any{"date"}, "transforms": []any{"date"}},
+		map[string]any{"name": "amount", "synonyms": []any{"amount", "total"}, "type": "money", "currency": "USD"},
+		map[string]any{"name": "qty", "synonyms": []any{"qty", "count"}, "type": "integer"},
+		map[string]any{"name": "hours", "synonyms": []any{"hours"}, "type": "number", "decimal": ","},
+		map[string]any{"name": "rate", "synonyms": []any{"rate"}, "type": "percent"},
+		map[string]any{"name": "paid", "synonyms": []any{"paid"}, "type": "boolean", "checkbox": true},
+		map[string]any{"name": "phone", "synonyms": []any{"phone"}, "type": "phone", "region": "CA"},
+		map[string]any{"name": "day", "synonyms": []any{"day"}, "type": "date"},
 	},
 }
 
@@ -70,6 +78,8 @@ func FuzzCSVReader(f *testing.F) {
 	f.Add([]byte("\ufeffa,b\n\"x\ny\",2\n\n3,4\n\"unterminated,5\n"))
 	f.Add([]byte("Name,,Name\n,1,2\nTotal,3,4\n,,\nName,Email\n1,2\n3,4\n"))
 	f.Add([]byte(",,A,B,,C,D\n,,1,2,,3,4\n,,5,6,,7,8\n"))
+	f.Add([]byte("Name;Amount;Qty;Hours;Rate;Paid;Phone;Day\nAnn;$1,234.50;1,000;7,5;12%;x;(236) 551-1017;Jan 2, 2024\n" +
+		"Bob;(12.00);2;1.234,5;0.5;;+33 1 42 68 53 00;45292\nTotal;1222.50;1002;;;;;\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<20 {
 			return
@@ -101,6 +111,8 @@ func FuzzValidatePayload(f *testing.F) {
 	f.Add(`{"fields":[{"name":"a"},{"name":"a"}],"sheets":["x","x"],"output_format":1}`)
 	f.Add(`{"fields":[{"name":"a","pattern":"(","transforms":["nope"]}],"zz":null}`)
 	f.Add(`{"fields":{"name":"a"},"keep_unmapped_columns":"no","sheets":"active"}`)
+	f.Add(`{"fields":[{"name":"a","type":"money","currency":"eur","decimal":","},{"name":"b","type":"phone","region":"CA"}]}`)
+	f.Add(`{"fields":[{"name":"a","type":"number","currency":"USD","checkbox":1},{"name":"b","type":"float"}]}`)
 	f.Fuzz(func(t *testing.T, raw string) {
 		var payload map[string]any
 		if json.Unmarshal([]byte(raw), &payload) != nil {
@@ -120,6 +132,75 @@ func FuzzValidatePayload(f *testing.F) {
 		}
 		if again := ext.ValidatePayload(payload); again.Error() != err.Error() {
 			t.Fatalf("non-deterministic errors: %q vs %q", err, again)
+		}
+	})
+}
+
+// FuzzTypedValues puts any text in a typed column: the extraction never
+// fails, and each output value is either the value as written (counted
+// invalid) or a canonical value, which reads back as itself.
+func FuzzTypedValues(f *testing.F) {
+	types := []map[string]any{
+		{"type": "number"}, {"type": "integer", "decimal": ","}, {"type": "money", "currency": "USD"},
+		{"type": "percent", "percent_scale": "percent"}, {"type": "boolean", "checkbox": true},
+		{"type": "phone", "region": "FR"}, {"type": "date"}, {"type": "money"},
+	}
+	f.Add(uint8(0), "1,234.50", "(1.5E+03)")
+	f.Add(uint8(2), "$ -", "1.234,50 €")
+	f.Add(uint8(3), "12.5%", "-0")
+	f.Add(uint8(4), "x", "☐")
+	f.Add(uint8(5), "01 42 68 53 00", "+33 1 42 68 53 00 ext. 5")
+	f.Add(uint8(6), "31.01.2024", "45292")
+	f.Fuzz(func(t *testing.T, k uint8, a, b string) {
+		field := map[string]any{"name": "v", "synonyms": []any{"value"}}
+		for key, v := range types[int(k)%len(types)] {
+			field[key] = v
+		}
+		payload := map[string]any{"fields": []any{map[string]any{"name": "line", "synonyms": []any{"line"}}, field}}
+		cfg, err := tabular.ParseConfig(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in bytes.Buffer
+		w := csv.NewWriter(&in)
+		_ = w.Write([]string{"Line", "Value"})
+		for i, v := range []string{a, b, a, "1"} {
+			_ = w.Write([]string{"L" + strconv.Itoa(i), v})
+		}
+		w.Flush()
+		sink := newMemSink()
+		res, err := tabular.New().Extract(context.Background(), ports.ExtractionRequest{
+			Payload: payload, Document: bytesDoc("t.csv", in.Bytes()), Outputs: sink,
+		})
+		if err != nil {
+			// Control bytes make the document binary; a value can make
+			// the table too sparse to find: refusals, not failures.
+			var ee *ports.ExtractionError
+			if !errors.As(err, &ee) || ee.Code == tabular.CodeCancelled {
+				t.Fatalf("extraction failed: %v", err)
+			}
+			return
+		}
+		p := cfg.Fields[1].Parser
+		for _, tb := range res.Tables {
+			recs, err := csv.NewReader(bytes.NewReader(sink.files[tb.Metadata["output"].(string)])).ReadAll()
+			if err != nil {
+				t.Fatalf("output is not CSV: %v", err)
+			}
+			col := -1
+			for i, h := range recs[0] {
+				if h == "v" {
+					col = i
+				}
+			}
+			if col < 0 {
+				continue
+			}
+			for _, r := range recs[1:] {
+				if again, ok := p.Canonical(r[col]); ok && again != r[col] && r[col] != a && r[col] != b {
+					t.Fatalf("%q is neither as written nor canonical (reads as %q)", r[col], again)
+				}
+			}
 		}
 	})
 }
