@@ -1,6 +1,7 @@
 // Package benchkit holds what the benchmark programs under test/bench
 // share: loopback addresses, a clean environment for child servers, the
-// repository root, medians and the target verdict.
+// repository root, medians, the target verdict, peak RSS, and the generated
+// inputs of the extraction benchmarks.
 package benchkit
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -123,4 +125,19 @@ func AuthEnv() []string {
 		"ADE_RATE_LIMIT=1000000000", "ADE_RATE_BURST=1000000000",
 		"ADE_MAX_CONCURRENT_UPLOADS=100000", "ADE_MAX_RUNNING_JOBS=100000",
 	}
+}
+
+// PeakRSSKiB is this process's peak resident set size in KiB (VmHWM from
+// /proc/self/status, Linux).
+func PeakRSSKiB() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
 }

@@ -268,12 +268,7 @@ var _ = Describe("Typed fields", func() {
 				row++
 			}
 			for _, format := range []string{"csv", "xlsx"} {
-				var data []byte
-				if format == "csv" {
-					data = g.csv()
-				} else {
-					data = g.xlsx(t)
-				}
+				data := g.as(t, format)
 				sink := newMemSink()
 				res, err := run(bytesDoc("amounts."+format, data), typedPayload(field, map[string]any{"output_format": format}), sink)
 				if err != nil {
