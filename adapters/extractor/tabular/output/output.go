@@ -1,7 +1,8 @@
 // Package output is the last stage of the tabular extractor: it writes
 // mapped tables as they stream, one CSV file per table or one XLSX
 // workbook with a sheet per table, through a ports.OutputSink, with names
-// and bytes that depend only on the input.
+// and bytes that depend only on the input. Typed columns are text in CSV
+// (their canonical form) and typed cells with number formats in XLSX.
 package output
 
 import (
