@@ -35,3 +35,23 @@ var _ = Describe("number cells of a spreadsheet", func() {
 		Entry("booleans read the shown text", values.TypeBoolean, values.Options{}, "TRUE", "1", "true", true),
 	)
 })
+
+var _ = Describe("canonical values", func() {
+	DescribeTable("are told from values that are not, whatever the column's separator",
+		func(t values.Type, o values.Options, s string, want bool) {
+			Expect(values.MustParser(t, o).IsCanonical(s)).To(Equal(want))
+		},
+		Entry("money", values.TypeMoney, values.Options{Decimal: ","}, "-1234.50 USD", true),
+		Entry("money as written", values.TypeMoney, values.Options{Decimal: ","}, "-1.234,50 USD", false),
+		Entry("money without its minor units", values.TypeMoney, values.Options{}, "12 USD", false),
+		Entry("a number", values.TypeNumber, values.Options{Decimal: ","}, "-12.5", true),
+		Entry("a number with a trailing zero", values.TypeNumber, values.Options{}, "12.50", false),
+		Entry("points", values.TypePercent, values.Options{PercentScale: "percent"}, "12.5", true),
+		Entry("a phone number with its extension", values.TypePhone, values.Options{}, "+12365511017;ext=12", true),
+		Entry("a national phone number", values.TypePhone, values.Options{Region: "CA"}, "(236) 551-1017", false),
+		Entry("a boolean", values.TypeBoolean, values.Options{}, "false", true),
+		Entry("a boolean as written", values.TypeBoolean, values.Options{}, "N", false),
+		Entry("a formula in a number column", values.TypeNumber, values.Options{}, "=1+2", false),
+		Entry("any string", values.TypeString, values.Options{}, "=1+2", true),
+	)
+})
