@@ -1,7 +1,6 @@
 // Package benchkit holds what the benchmark programs under test/bench
 // share: loopback addresses, a clean environment for child servers, the
-// repository root, medians, the target verdict, peak RSS, and the generated
-// inputs of the extraction benchmarks.
+// repository root, medians and the target verdict.
 package benchkit
 
 import (
@@ -15,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // FreeAddr returns a loopback address with a port free at the time of the
@@ -127,8 +128,18 @@ func AuthEnv() []string {
 	}
 }
 
-// PeakRSSKiB is this process's peak resident set size in KiB (VmHWM from
-// /proc/self/status, Linux).
+// SelfCPU is this process's CPU time so far, user and system.
+func SelfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)), nil
+}
+
+// PeakRSSKiB is this process's peak resident set size in KiB, VmHWM from
+// /proc/self/status. (The rusage of a child started by fork and exec also
+// counts the parent's memory at the fork: a child measures itself.)
 func PeakRSSKiB() (int64, error) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -139,5 +150,5 @@ func PeakRSSKiB() (int64, error) {
 			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }
