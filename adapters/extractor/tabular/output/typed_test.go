@@ -12,6 +12,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular/output"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/adapters/extractor/values"
+	"github.com/ade-go/ade/adapters/extractor/xlsxstream"
 )
 
 // memSink keeps the files written to it.
@@ -120,5 +121,46 @@ var _ = Describe("XLSX outputs of typed columns", func() {
 
 	It("write the same bytes every time", func() {
 		Expect(write()).To(Equal(write()))
+	})
+
+	It("read back through the streaming XLSX reader with their kinds, stored digits and formats", func() {
+		data := write()
+		wb, err := xlsxstream.Open(context.Background(), bytes.NewReader(data), int64(len(data)), xlsxstream.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		defer wb.Close()
+		Expect(wb.Sheets()).To(HaveLen(1))
+		rows, err := wb.Rows(context.Background(), 0)
+		Expect(err).NotTo(HaveOccurred())
+		defer rows.Close()
+		type cell struct {
+			kind   xlsxstream.Kind
+			value  string
+			format string
+		}
+		got := map[string]cell{}
+		for rows.Next() {
+			r := rows.Row()
+			for _, c := range r.Cells {
+				_, code, ok := wb.NumberFormat(c.Style)
+				Expect(ok).To(BeTrue())
+				got[read.CellRef(c.Col, r.Num)] = cell{c.Kind, c.Value, code}
+			}
+		}
+		Expect(rows.Err()).NotTo(HaveOccurred())
+		number, text, boolean, date := xlsxstream.KindNumber, xlsxstream.KindText, xlsxstream.KindBool, xlsxstream.KindDate
+		Expect(got).To(Equal(map[string]cell{
+			"A1": {text, "id", ""}, "B1": {text, "hours", ""}, "C1": {text, "amount", ""}, "D1": {text, "rate", ""},
+			"E1": {text, "paid", ""}, "F1": {text, "day", ""}, "G1": {text, "phone", ""}, "H1": {text, "count", ""},
+			"A2": {text, "A-1", ""}, "B2": {number, "0.30000000000000004", ""}, "C2": {number, "-1234.50", `#,##0.00 "USD"`},
+			"D2": {number, "0.125", "0.00%"}, "E2": {boolean, "1", ""}, "F2": {date, "45382", "yyyy-mm-dd"},
+			"G2": {text, "+12365511017", ""}, "H2": {number, "123456789012345678901234567890", ""},
+			"A3": {text, "A-2", ""}, "B3": {number, "7.5", ""}, "C3": {number, "1200", `#,##0 "JPY"`},
+			"D3": {number, "0.00125", "0.00%"}, "E3": {boolean, "0", ""}, "F3": {text, "1899-12-31", ""},
+			"G3": {text, "+12365511017;ext=12", ""}, "H3": {text, "n/a", ""},
+			"A4": {text, "A-3", ""}, "C4": {number, "12.345", `#,##0.000 "KWD"`}, "H4": {number, "0", ""},
+		}))
+		iso, err := xlsxstream.DateISO(got["F2"].value, wb.Date1904())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(iso).To(Equal("2024-03-31"))
 	})
 })
