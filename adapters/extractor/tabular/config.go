@@ -42,7 +42,7 @@ const (
 
 var fieldNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-var topLevelKeys = []string{"allow_empty", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
+var topLevelKeys = []string{"allow_empty", "escape_formulas", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
 var fieldKeys = []string{"checkbox", "currency", "decimal", "label", "name", "pattern", "percent_scale", "region",
 	"required", "synonyms", "transforms", "type", "validate"}
 var validateKeys = []string{"pattern"}
@@ -62,6 +62,9 @@ type Config struct {
 	// AllowEmpty makes a document without tables succeed with none
 	// instead of failing with no_tables_found.
 	AllowEmpty bool
+	// EscapeFormulas prefixes CSV output cells a spreadsheet program would
+	// read as formulas with "'" (output.NeedsEscape); on by default.
+	EscapeFormulas bool
 	// Digest is the hex sha256 of the payload's canonical JSON.
 	Digest string
 }
@@ -70,7 +73,7 @@ type Config struct {
 // payload gives a *domain.ValidationError (kind domain.ErrUnprocessable)
 // listing every problem found, with paths relative to the payload, in a
 // fixed order: unknown keys, extractor, sheets, fields, keep_unmapped_columns,
-// output_format, allow_empty.
+// output_format, allow_empty, escape_formulas.
 func ParseConfig(payload map[string]any) (*Config, error) {
 	canonical, raw, err := canonicalize(payload)
 	if err != nil {
@@ -78,7 +81,7 @@ func ParseConfig(payload map[string]any) (*Config, error) {
 			domain.FieldError{Field: "", Message: err.Error()})
 	}
 	v := &validator{}
-	cfg := &Config{SheetMode: SheetsAll, KeepUnmapped: true, OutputFormat: OutputCSV, Digest: sha256Hex(raw)}
+	cfg := &Config{SheetMode: SheetsAll, KeepUnmapped: true, OutputFormat: OutputCSV, EscapeFormulas: true, Digest: sha256Hex(raw)}
 	v.unknownKeys("", canonical, topLevelKeys)
 
 	if x, ok := canonical["extractor"]; ok {
@@ -115,6 +118,13 @@ func ParseConfig(payload map[string]any) (*Config, error) {
 			cfg.AllowEmpty = b
 		} else {
 			v.add("allow_empty", "must be a boolean")
+		}
+	}
+	if x, ok := canonical["escape_formulas"]; ok {
+		if b, ok := x.(bool); ok {
+			cfg.EscapeFormulas = b
+		} else {
+			v.add("escape_formulas", "must be a boolean")
 		}
 	}
 	if len(v.errs) > 0 {

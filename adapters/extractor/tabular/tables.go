@@ -35,6 +35,16 @@ type tableResult struct {
 func (s *sheetSink) title(t *detect.Table) string { return fmt.Sprintf("%s %d", s.sheet, t.Index) }
 
 func (s *sheetSink) Begin(t *detect.Table) error {
+	if s.x.found++; s.x.found > s.x.lim.Tables {
+		return read.TooLarge(LimitTables, int64(s.x.lim.Tables), fmt.Sprintf("sheet %q", s.sheet), "")
+	}
+	cost := 0
+	for _, c := range t.Columns {
+		cost += columnCost + 2*(len(c.Leaf)+len(c.Group)+len(c.Header))
+	}
+	if err := s.x.keep(cost, s.sheet); err != nil {
+		return err
+	}
 	tr := &tableResult{layout: t}
 	tr.m = s.x.schema.NewTable(t, func(_ []string, types []*values.Parser) (mapping.Writer, string, error) {
 		w, name, err := s.x.outs.Open(s.sheet, t.Index, s.title(t), types)
@@ -55,12 +65,11 @@ func (s *sheetSink) End(t *detect.Table) error {
 	if err := tr.m.Finish(); err != nil {
 		return err
 	}
-	s.finish(tr)
-	return nil
+	return s.finish(tr)
 }
 
 // finish records a finished table: its metadata, logs and counts.
-func (s *sheetSink) finish(tr *tableResult) {
+func (s *sheetSink) finish(tr *tableResult) error {
 	t, m, x := tr.layout, tr.m, s.x
 	fields := x.schema.Fields
 	rng := read.CellRef(t.Band.First, t.HeaderRows[0]) + ":" + read.CellRef(t.Band.Last, t.LastDataRow)
@@ -207,11 +216,16 @@ func (s *sheetSink) finish(tr *tableResult) {
 			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": issues,
 		})
 	}
+	cost := (len(tr.logs)+len(issues)+len(m.Totals.Checks))*logCost + len(m.Columns)*inferenceCost
+	if err := x.keep(cost, s.sheet); err != nil {
+		return err
+	}
 	x.rowsOut += t.Rows
 	x.unmapped += unmapped
 	x.invalid += m.InvalidValues
 	x.totalsChecked += m.Totals.Values
 	x.totalsMismatched += m.Totals.Mismatched
+	return nil
 }
 
 // inferenceMeta is a column's inferred type as metadata.

@@ -158,13 +158,15 @@ func (d genDecimal) sign(s, style, marker string, after bool) string {
 	return "-" + s
 }
 
-// typedPayload maps "amount" with a type and options, and "line".
+// typedPayload maps "amount" with a type and options, and "line". Its CSV
+// outputs are read as data (escape_formulas false: a negative amount
+// comes as written, not with a leading "'"), unless extra says otherwise.
 func typedPayload(amount map[string]any, extra map[string]any) map[string]any {
 	f := map[string]any{"name": "amount", "synonyms": []any{"amount"}}
 	for k, v := range amount {
 		f[k] = v
 	}
-	p := map[string]any{"extractor": "tabular", "fields": []any{
+	p := map[string]any{"extractor": "tabular", "escape_formulas": false, "fields": []any{
 		map[string]any{"name": "line", "synonyms": []any{"line"}}, f,
 	}}
 	for k, v := range extra {
@@ -363,7 +365,7 @@ var _ = Describe("Typed fields", func() {
 		sink := newMemSink()
 		res := mustRun(bytesDoc("pay.csv", []byte(csv)), payload, sink)
 		Expect(sink.csvRows("pay-1.csv")).To(Equal([][]string{
-			{"line", "amount", "paid"}, {"1", "12.50 USD", "true"}, {"2", "n/a", "maybe"}, {"3", "-4.25 USD", "false"},
+			{"line", "amount", "paid"}, {"1", "12.50 USD", "true"}, {"2", "n/a", "maybe"}, {"3", "'-4.25 USD", "false"}, // escape_formulas by default
 		}))
 		Expect(res.Metrics["values_invalid"]).To(Equal(2))
 		meta := res.Tables[0].Metadata
@@ -466,8 +468,10 @@ var _ = Describe("Totals", func() {
 			"gross_wages", "dues_rate", "dues", "initiation_paid"}))
 		Expect(rows[1]).To(Equal([]string{"M-1001", "Avery Smith", "+12365511017", "2024-03-31", "160", "42.50 USD",
 			"6800.00 USD", "0.0125", "85.00 USD", "true"}))
+		// escape_formulas (the default) prefixes negative amounts, as it
+		// does every cell beginning with '-' that is not a plain number.
 		Expect(rows[8]).To(Equal([]string{"M-2003", "Quinn Park", "+16045550177", "2024-03-31", "12", "39.50 USD",
-			"-474.00 USD", "0.015", "-7.11 USD", "false"}))
+			"'-474.00 USD", "0.015", "'-7.11 USD", "false"}))
 		Expect(rows[10]).To(Equal([]string{"Total", "", "", "", "884.5", "", "35186.41 USD", "", "469.94 USD", "false"}))
 	})
 

@@ -52,7 +52,7 @@ var _ = Describe("XLSX outputs of typed columns", func() {
 	write := func() []byte {
 		GinkgoHelper()
 		sink := &memSink{files: map[string]*bytes.Buffer{}}
-		set := output.New(context.Background(), sink, output.FormatXLSX, "in", GinkgoT().TempDir())
+		set := output.New(context.Background(), sink, output.Options{Format: output.FormatXLSX, Base: "in", TempDir: GinkgoT().TempDir()})
 		DeferCleanup(set.Cleanup)
 		w, _, err := set.Open("in", 1, "Table 1", types)
 		Expect(err).NotTo(HaveOccurred())
