@@ -518,3 +518,60 @@ var _ = Describe("Totals", func() {
 		Entry("exact sums of values a float would round", "Item,Qty,Amount\nA,1,0.1\nB,1,0.2\nTotal,2,0.3\n", 2, 0),
 	)
 })
+
+var _ = Describe("Typed fields of workbook number cells", func() {
+	// stored writes an XLSX whose number cells show fewer digits than they
+	// store: the typed fields must read the stored numbers.
+	stored := func() []byte {
+		GinkgoHelper()
+		f := excelize.NewFile()
+		defer f.Close()
+		sheet := f.GetSheetName(0)
+		style := func(code string) int {
+			id, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+			Expect(err).NotTo(HaveOccurred())
+			return id
+		}
+		money, hours, rate, date := style(`"$"#,##0.00;("$"#,##0.00)`), style("0.0"), style("0.0%"), style("yyyy-mm-dd")
+		rows := [][]any{
+			{"Line", "Amount", "Hours", "Rate", "When"},
+			{"1", 1234.5678, 7.123456789, 0.12345, 45382},
+			{"2", -12.5, 40, 0.5, 45383},
+			{"3", "€3", "8,5", "12 %", "Jan 2, 2024"},
+		}
+		for r, row := range rows {
+			for c, v := range row {
+				ref, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				Expect(f.SetCellValue(sheet, ref, v)).To(Succeed())
+				if _, num := v.(string); r > 0 && !num {
+					Expect(f.SetCellStyle(sheet, ref, ref, []int{0, money, hours, rate, date}[c])).To(Succeed())
+				}
+			}
+		}
+		var b bytes.Buffer
+		Expect(f.Write(&b)).To(Succeed())
+		return b.Bytes()
+	}
+
+	It("keep the digits a number format rounds away and the date's serial day", func() {
+		// The reader shows a number cell in General form (a percentage
+		// with its sign): the "$" of its format is not read, so the
+		// column's currency applies; a text cell's marker still counts.
+		payload := map[string]any{"extractor": "tabular", "escape_formulas": false, "fields": []any{
+			map[string]any{"name": "line", "synonyms": []any{"line"}},
+			map[string]any{"name": "amount", "synonyms": []any{"amount"}, "type": "money", "currency": "USD"},
+			map[string]any{"name": "hours", "synonyms": []any{"hours"}, "type": "number", "decimal": ","},
+			map[string]any{"name": "rate", "synonyms": []any{"rate"}, "type": "percent"},
+			map[string]any{"name": "when", "synonyms": []any{"when"}, "type": "date"},
+		}}
+		sink := newMemSink()
+		res := mustRun(bytesDoc("stored.xlsx", stored()), payload, sink)
+		Expect(res.Metrics["values_invalid"]).To(Equal(0))
+		Expect(sink.csvRows(res.Tables[0].Metadata["output"].(string))).To(Equal([][]string{
+			{"line", "amount", "hours", "rate", "when"},
+			{"1", "1234.5678 USD", "7.123456789", "0.12345", "2024-03-31"},
+			{"2", "-12.50 USD", "40", "0.5", "2024-04-01"},
+			{"3", "3.00 EUR", "8.5", "0.12", "2024-01-02"},
+		}))
+	})
+})
