@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/extractor/tabular/output"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
@@ -212,6 +215,42 @@ func FuzzTypedValues(f *testing.F) {
 					t.Fatalf("%q is neither as written nor canonical (reads as %q)", v, again)
 				}
 			}
+		}
+	})
+}
+
+// FuzzDateField checks a date field's parser (the read stage's date reader
+// behind values.Parser): it never panics, keeps what it cannot read as
+// written, writes ISO 8601 that reads back as itself, and agrees with the
+// date transform.
+func FuzzDateField(f *testing.F) {
+	p := values.MustParser(values.TypeDate, values.Options{Date: read.ParseDate})
+	for _, s := range []string{"Jan 2, 2024", "1/2/2024", "31.01.2024", "2024-01-02", "45292", "2024-02-30",
+		"0", "60", "2958465", "2958466", "1900-02-29", "Feb 29 2023", "12/31/99", "2024-01-02 10:00:00",
+		"20240102", "13/13/2024", "", " ", "-1", "1e5", "２０２４-０１-０２"} {
+		f.Add(s)
+	}
+	iso := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		out, ok := p.Canonical(s)
+		transform, tok := read.ParseDate(s)
+		if !ok {
+			if out != s {
+				t.Fatalf("invalid %q changed to %q", s, out)
+			}
+			if tok && strings.TrimSpace(s) != "" {
+				t.Fatalf("%q: the transform reads %q, the type does not", s, transform)
+			}
+			return
+		}
+		if strings.TrimSpace(s) == "" {
+			return // empty stays empty
+		}
+		if !iso.MatchString(out) || !tok || transform != out {
+			t.Fatalf("%q: type %q, transform %q (%v)", s, out, transform, tok)
+		}
+		if again, ok := p.Canonical(out); !ok || again != out {
+			t.Fatalf("%q: canonical %q reads back as %q (%v)", s, out, again, ok)
 		}
 	})
 }
