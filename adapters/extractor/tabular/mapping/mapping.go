@@ -18,7 +18,7 @@ const (
 	// MaxIssues bounds the invalid-value details a table keeps.
 	MaxIssues = 50
 	// HeldBytes bounds the text of the rows the tables of one Schema hold
-	// back, together: past it, the table a row is added to decides its
+	// back (their cells' text and stored values), together: past it, the table a row is added to decides its
 	// mapping on the rows it has. Rows of a few KiB never reach it; rows of
 	// megabytes, side by side in many tables, would otherwise be held
 	// SampleRows times over.
