@@ -15,11 +15,13 @@ build:
 	$(GO) build -o bin/ade ./cmd/ade
 
 ## test: every suite (Ginkgo and plain go tests, fuzz seed corpora included),
-## randomized and with the race detector; prints "N passed, N failed" last.
+## randomized, with the race detector, and each suite's specs spread over
+## parallel processes (-p; every spec makes its own schema, directory and
+## port); prints "N passed, N failed" last.
 test:
 	@mkdir -p $(REPORTS)
 	@rm -f $(REPORTS)/junit.xml
-	$(GINKGO) -r --randomize-all --randomize-suites --race --keep-going \
+	$(GINKGO) -r -p --randomize-all --randomize-suites --race --keep-going \
 		--timeout=25m --poll-progress-after=120s \
 		--junit-report=junit.xml --output-dir=$(REPORTS) ; \
 	status=$$? ; \
@@ -28,7 +30,7 @@ test:
 
 ## test-fast: the same suites without the race detector, for quick local runs.
 test-fast:
-	$(GINKGO) -r --randomize-all --keep-going
+	$(GINKGO) -r -p --randomize-all --keep-going
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
