@@ -2,8 +2,8 @@
 # CI runs it through .ci/run, after starting PostgreSQL.
 
 GO      ?= go
-GINKGO  ?= $(GO) tool ginkgo
-LINT    ?= $(GO) tool golangci-lint
+GINKGO   ?= $(GO) tool ginkgo
+GOLANGCI ?= $(GO) tool golangci-lint
 REPORTS ?= .reports
 
 .PHONY: all build test test-fast fuzz bench vet fmt lint serve clean
@@ -55,11 +55,11 @@ vet:
 ## errcheck, the dependency rule (depguard), import groups (gci), errors.Is/As
 ## (errorlint) and the complexity ceilings. CI runs it before the tests.
 lint:
-	$(LINT) run ./...
+	$(GOLANGCI) run ./...
 
 ## fmt: gofmt and the import groups of .golangci.yml.
 fmt:
-	$(LINT) fmt ./...
+	$(GOLANGCI) fmt ./...
 
 ## serve: the server on embedded defaults (SQLite + local files under ./var).
 serve:
