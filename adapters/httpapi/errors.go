@@ -43,6 +43,9 @@ var (
 	// errRateLimited: the key is over its rate limit or a concurrency
 	// cap (see rateLimitError).
 	errRateLimited = errors.New("rate limited")
+	// errRequestTimeout: the request's body stopped arriving, or arrived
+	// slower than the transport's minimum rate (see bodyTimeoutError).
+	errRequestTimeout = errors.New("request timeout")
 )
 
 // mapping is one row of the error table.
@@ -67,6 +70,7 @@ var errorTable = []mapping{
 	{errRangeNotSatisfiable, fiber.StatusRequestedRangeNotSatisfiable, CodeInvalidRequest, "Range not satisfiable"},
 	{domain.ErrUnprocessable, fiber.StatusUnprocessableEntity, CodeUnprocessable, "Unprocessable request"},
 	{errRateLimited, fiber.StatusTooManyRequests, CodeRateLimited, "Too many requests"},
+	{errRequestTimeout, fiber.StatusRequestTimeout, CodeInvalidRequest, "Request Timeout"},
 	{domain.ErrUnavailable, fiber.StatusServiceUnavailable, CodeServiceUnavailable, "Service unavailable"},
 }
 
@@ -186,6 +190,8 @@ func problemFor(err error, requestID string) Problem {
 		p.Detail = ce.detail
 	case errors.As(err, &rl):
 		p.Detail = rl.detail
+	case errors.Is(err, errRequestTimeout):
+		p.Detail = "the request body stopped arriving, or arrived too slowly"
 	case detail != "":
 		p.Detail = detail
 	default:

@@ -61,6 +61,10 @@ type Config struct {
 	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
 	// ADE_MAX_RUNNING_JOBS).
 	Limits httpapi.Limits
+	// Transport bounds HTTP connections (ADE_HTTP_HEADER_TIMEOUT,
+	// ADE_HTTP_BODY_TIMEOUT, ADE_HTTP_BODY_MIN_RATE, ADE_HTTP_IDLE_TIMEOUT,
+	// ADE_HTTP_MAX_CONNECTIONS).
+	Transport httpapi.Transport
 }
 
 // Secret is a configuration value that must never be printed or logged:
@@ -163,6 +167,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			bad(v.name, getenv(v.name), "must be a positive whole number of "+v.what)
 		}
 		*v.dst = int(n)
+	}
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"ADE_HTTP_HEADER_TIMEOUT", &c.Transport.HeaderTimeout, httpapi.DefaultHeaderTimeout},
+		{"ADE_HTTP_BODY_TIMEOUT", &c.Transport.BodyTimeout, httpapi.DefaultBodyTimeout},
+		{"ADE_HTTP_IDLE_TIMEOUT", &c.Transport.IdleTimeout, httpapi.DefaultIdleTimeout},
+	} {
+		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil || *v.dst < 100*time.Millisecond || *v.dst > 24*time.Hour {
+			bad(v.name, getenv(v.name), "must be a duration from 100ms to 24h such as 30s")
+		}
+	}
+	if c.Transport.BodyMinRate, err = intVar(getenv, "ADE_HTTP_BODY_MIN_RATE", httpapi.DefaultBodyMinRate); err != nil || c.Transport.BodyMinRate < 1 {
+		bad("ADE_HTTP_BODY_MIN_RATE", getenv("ADE_HTTP_BODY_MIN_RATE"), "must be a positive number of bytes per second")
+	}
+	if n, err := intVar(getenv, "ADE_HTTP_MAX_CONNECTIONS", httpapi.DefaultMaxConnections); err != nil || n < 1 || n > 1_000_000 {
+		bad("ADE_HTTP_MAX_CONNECTIONS", getenv("ADE_HTTP_MAX_CONNECTIONS"), "must be a whole number of connections from 1 to 1000000")
+	} else {
+		c.Transport.MaxConnections = int(n)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/fx"
@@ -262,13 +261,13 @@ var HTTPModule = fx.Module("http",
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		return reg
 	}),
-	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *fiber.App {
+	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *httpapi.Server {
 		return httpapi.New(httpapi.Options{
-			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits,
+			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits, Transport: c.Transport,
 			Checks: map[string]func(context.Context) error{"database": s.Ping, "blob_store": blobs.Ping},
 		})
 	}),
-	fx.Invoke(func(lc fx.Lifecycle, c Config, srv *fiber.App, log *slog.Logger) {
+	fx.Invoke(func(lc fx.Lifecycle, c Config, srv *httpapi.Server, log *slog.Logger) {
 		served := make(chan struct{})
 		var ln net.Listener
 		lc.Append(fx.Hook{
@@ -288,7 +287,12 @@ var HTTPModule = fx.Module("http",
 				return nil
 			},
 			OnStop: func(ctx context.Context) error {
-				err := srv.ShutdownWithContext(ctx)
+				// The drain deadline: requests in flight may finish until
+				// then; whatever is still open afterwards is closed and the
+				// stop goes on (the process exits 0).
+				drain, cancel := context.WithTimeout(ctx, c.ShutdownTimeout)
+				defer cancel()
+				err := srv.ShutdownWithContext(drain)
 				// A stop right after start can reach fasthttp before Serve
 				// has registered the listener, and then it closes nothing:
 				// close it here too so Serve returns either way.
