@@ -292,7 +292,7 @@ var _ = Describe("Connections", func() {
 		Eventually(e.server.OpenConnections).Should(Equal(6))
 
 		start := time.Now()
-		Expect(e.server.ShutdownWithTimeout(2 * time.Second)).To(Succeed(), "the drain deadline ends the shutdown, not an error")
+		Expect(e.server.ShutdownWithTimeout(2*time.Second)).To(Succeed(), "the drain deadline ends the shutdown, not an error")
 		elapsed := time.Since(start)
 		for _, c := range conns {
 			closedByServer(c, 5*time.Second)
