@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,6 +63,8 @@ type server struct {
 	limits      *limiter
 	withoutAuth bool
 	transport   Transport
+	// handling counts the requests whose handlers are running.
+	handling atomic.Int64
 }
 
 // Server is the configured Fiber app with ADE's connection rules. Serve it
@@ -74,6 +77,7 @@ type Server struct {
 	*fiber.App
 	conns *connTracker
 	log   *slog.Logger
+	inner *server
 }
 
 // New returns the fully configured server: streaming request bodies, the
@@ -131,7 +135,7 @@ func New(opts Options) *Server {
 	fs.CloseOnShutdown = true
 	f.Use(s.middleware)
 	s.routes(f)
-	return &Server{App: f, conns: conns, log: opts.Logger}
+	return &Server{App: f, conns: conns, log: opts.Logger, inner: s}
 }
 
 // Listener serves requests from ln until shutdown, through the
@@ -158,9 +162,22 @@ func (s *Server) ShutdownWithContext(ctx context.Context) error {
 		return err
 	}
 	cut := s.conns.closeAll()
-	s.log.Warn("shutdown drain deadline passed: closed the connections still open", "connections", cut, "idle_closed", quiet)
+	// Handlers reading from or writing to the closed connections fail
+	// now and clean up what they started (a staged upload, say); give
+	// them a moment. One that waits on something else (an extraction)
+	// is not waited for.
+	deadline := time.Now().Add(cutGrace)
+	for s.inner.handling.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.log.Warn("shutdown drain deadline passed: closed the connections still open", "connections", cut,
+		"idle_closed", quiet, "handlers_running", s.inner.handling.Load())
 	return nil
 }
+
+// cutGrace is how long a shutdown that closed connections at the drain
+// deadline waits for their handlers to return.
+const cutGrace = 2 * time.Second
 
 // ShutdownWithTimeout is ShutdownWithContext with a timeout.
 func (s *Server) ShutdownWithTimeout(d time.Duration) error {
@@ -245,6 +262,8 @@ var errPanic = errors.New("handler panicked")
 // logging its value and stack under the request id and counting it: one
 // request's bug answers 500 instead of taking the process down.
 func (s *server) next(c *fiber.Ctx) (err error) {
+	s.handling.Add(1)
+	defer s.handling.Add(-1)
 	defer func() {
 		if r := recover(); r != nil {
 			s.metrics.panics.Inc()

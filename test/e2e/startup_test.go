@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -135,5 +137,38 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(doc).To(HaveKeyWithValue("byte_size", BeNumerically("==", len(data))))
 		Expect(doc).To(HaveKeyWithValue("sha256", sha256Hex(data)))
 		Expect(srv.exitCode(stopTimeout)).To(Equal(0), srv.output())
+	})
+
+	It("exits 0 at the drain deadline when six slow clients hold connections at SIGTERM", func() {
+		srv := startServer(sqliteFiles(), serverOptions{env: map[string]string{"ADE_SHUTDOWN_TIMEOUT": "2s"}})
+		host := strings.TrimPrefix(srv.base, "http://")
+		dial := func() net.Conn {
+			GinkgoHelper()
+			c, err := net.Dial("tcp", host)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(c.Close)
+			return c
+		}
+		// Two silent connections, two whose headers stop halfway, two whose
+		// upload body stops halfway.
+		for range 2 {
+			dial()
+		}
+		for range 2 {
+			_, err := io.WriteString(dial(), "GET /health/live HTTP/1.1\r\nHost: ade\r\nX-Slow: ")
+			Expect(err).NotTo(HaveOccurred())
+		}
+		head := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.csv\"\r\n\r\n"
+		for range 2 {
+			_, err := io.WriteString(dial(), "POST /api/v1/workspaces/default/documents HTTP/1.1\r\nHost: ade\r\n"+
+				"Authorization: Bearer "+adminKey+"\r\nContent-Type: multipart/form-data; boundary=B\r\n"+
+				fmt.Sprintf("Content-Length: %d\r\n\r\n", len(head)+100000)+head+strings.Repeat("x", 1000))
+			Expect(err).NotTo(HaveOccurred())
+		}
+		time.Sleep(300 * time.Millisecond) // the requests reached the server
+		Expect(srv.cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
+		Expect(expectExit(srv.adeProcess, 20*time.Second)).To(Equal(0), srv.output())
+		Expect(srv.stderr.String()).To(ContainSubstring("drain deadline passed"), srv.output())
+		Expect(filesUnder(filepath.Join(srv.dataDir, "blobs"))).To(BeEmpty(), "the cut uploads left nothing")
 	})
 })
