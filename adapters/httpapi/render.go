@@ -30,7 +30,9 @@ func obj(m map[string]any) map[string]any {
 	return m
 }
 
-// writeJSON renders v as the response body.
+// writeJSON renders v as the response body. API answers hold workspace
+// data: no cache may keep them (Cache-Control: no-store; the middleware
+// adds X-Content-Type-Options: nosniff to every response).
 func writeJSON(c *fiber.Ctx, status int, contentType string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -38,6 +40,8 @@ func writeJSON(c *fiber.Ctx, status int, contentType string, v any) error {
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return c.Send(b)
 }
 

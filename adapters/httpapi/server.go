@@ -309,6 +309,8 @@ func (s *server) middleware(c *fiber.Ctx) error {
 	self := c.Route()
 	rid := requestIDOf(c)
 	c.Locals(localTransport, s.transport)
+	// No answer of this server is meant to be sniffed into another type.
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	ctx := app.WithRequestID(context.Background(), rid)
 	ctx = app.WithSource(ctx, "api")
 	c.SetUserContext(ctx)
