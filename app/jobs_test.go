@@ -69,11 +69,16 @@ var _ = Describe("Configurations", func() {
 			page, _ := e.app.Configurations.List(e.ctx, e.ws, ports.ConfigurationFilter{}, app.PageRequest{})
 			Expect(page.Items).To(BeEmpty())
 		},
-		Entry("no payload", nil, "payload"),
 		Entry("unknown extractor", map[string]any{"extractor": "ocr"}, "payload.extractor"),
 		Entry("unknown key for stub", map[string]any{"extractor": "stub", "colour": "red"}, "payload.colour"),
 		Entry("extractor's own refusal", map[string]any{"extractor": "probe", "mode": "dance"}, "payload.mode"),
 	)
+
+	It("refuses a configuration without a payload as invalid input, like any missing member", func() {
+		_, err := create("roster", nil)
+		Expect(err).To(MatchError(domain.ErrInvalidInput))
+		Expect(fieldsOf(err)).To(ConsistOf("payload"))
+	})
 })
 
 func types(events []*domain.Event) []string {

@@ -120,7 +120,6 @@ var _ = Describe("Configurations", func() {
 		Entry("unknown extractor", map[string]any{"extractor": "nope"}, "payload.extractor"),
 		Entry("refused by the extractor", map[string]any{"extractor": "stub", "colour": "red"}, "payload.colour"),
 		Entry("wrong type for the extractor", map[string]any{"extractor": "stub", "fail": 3}, "payload.fail"),
-		Entry("missing", nil, "payload"),
 	)
 
 	It("answers 400 for a payload that is not an object and a missing title", func() {
