@@ -90,3 +90,82 @@ var _ = Describe("Error answers", func() {
 		Expect(fieldsOf(p)).To(ConsistOf("document_id", "document_type"))
 	})
 })
+
+// Each boundary the contract states, from both sides.
+var _ = Describe("Stated boundaries", func() {
+	var e *env
+	BeforeEach(func() { e = newEnv(envOptions{}) })
+
+	deleteWith := func(id, reason string, check requestCheck) response {
+		GinkgoHelper()
+		b, err := jsonMarshal(map[string]any{"reason": reason})
+		Expect(err).NotTo(HaveOccurred())
+		req := e.newRequest(nethttp.MethodDelete, e.ws("/documents/"+id), strings.NewReader(string(b)))
+		req.Header.Set("Content-Type", "application/json")
+		return e.do(req, check)
+	}
+
+	It("takes a delete reason of 1024 characters and refuses 1025", func() {
+		id := e.uploaded("a.csv", "a\n")["document_id"].(string)
+		p := expectProblem(deleteWith(id, strings.Repeat("é", 1025), proseOnly), 400, "invalid_request")
+		Expect(fieldsOf(p)).To(ConsistOf("reason"))
+		Expect(e.get(e.ws("/documents/" + id)).StatusCode).To(Equal(200))
+		Expect(deleteWith(id, strings.Repeat("é", 1024), conforming).StatusCode).To(Equal(204))
+		events := e.get(e.ws("/documents/" + id + "/events")).items()
+		Expect(events[len(events)-1].(map[string]any)["payload"]).To(HaveKeyWithValue("reason", strings.Repeat("é", 1024)))
+	})
+
+	It("takes a metadata part of 64 KiB and refuses one byte more", func() {
+		meta := func(n int) string { return `{"x":"` + strings.Repeat("a", n-8) + `"}` }
+		Expect(len(meta(65536))).To(Equal(65536))
+		r := e.upload(conforming, filePart("a.csv", []byte("a\n")), field("metadata", meta(65536)))
+		Expect(r.StatusCode).To(Equal(201), truncate(r.body))
+		p := expectProblem(e.upload(proseOnly, filePart("b.csv", []byte("b\n")), field("metadata", meta(65537))), 400, "invalid_request")
+		Expect(fieldsOf(p)).To(ConsistOf("metadata"))
+		Expect(e.documentCount()).To(Equal(1))
+	})
+
+	It("pages with limit 1 and 200, and refuses 0 and 201", func() {
+		for range 3 {
+			e.uploaded("a.csv", "a\n")
+		}
+		Expect(e.get(e.ws("/documents?limit=1")).items()).To(HaveLen(1))
+		Expect(e.get(e.ws("/documents?limit=200")).items()).To(HaveLen(3))
+		expectProblem(e.get(e.ws("/documents?limit=0"), nonconforming), 400, "invalid_request")
+		expectProblem(e.get(e.ws("/documents?limit=201"), nonconforming), 400, "invalid_request")
+		Expect(e.get(e.ws("/documents?offset=0")).items()).To(HaveLen(3))
+		Expect(e.get(e.ws("/documents?offset=3")).items()).To(BeEmpty())
+	})
+})
+
+
+var _ = Describe("Requests that change nothing", func() {
+	var e *env
+	BeforeEach(func() { e = newEnv(envOptions{}) })
+
+	It("re-activating the active configuration records no event and keeps activated_at", func() {
+		cfg := e.configured("roster", map[string]any{"extractor": "stub"})
+		id := cfg["configuration_id"].(string)
+		again := e.do(e.newRequest(nethttp.MethodPost, e.ws("/configurations/"+id+"/activate"), nil), conforming)
+		Expect(again.StatusCode).To(Equal(200))
+		Expect(again.json()["is_active"]).To(BeTrue())
+		Expect(again.json()["activated_at"]).To(Equal(cfg["activated_at"]))
+		Expect(again.json()["updated_at"]).To(Equal(cfg["updated_at"]))
+		Expect(eventTypes(e.get(e.ws("/configurations/" + id + "/events")))).To(Equal([]string{"configuration.created", "configuration.activated"}))
+	})
+})
+
+var _ = Describe("Job metrics", func() {
+	It("count every job that ends, by status", func() {
+		e := newEnv(envOptions{})
+		doc := e.uploaded("a.csv", "a\n1\n")["document_id"].(string)
+		ok := e.configured("roster", map[string]any{"extractor": "stub"})["configuration_id"].(string)
+		bad := e.configured("broken", map[string]any{"extractor": "stub", "fail": "asked to"})["configuration_id"].(string)
+		for _, cfg := range []string{ok, ok, bad} {
+			e.postJSON(e.ws("/jobs"), map[string]any{"document_id": doc, "configuration_id": cfg})
+		}
+		m := string(e.get("/metrics").body)
+		Expect(m).To(ContainSubstring(`ade_jobs_total{status="succeeded"} 2`))
+		Expect(m).To(ContainSubstring(`ade_jobs_total{status="failed"} 1`))
+	})
+})

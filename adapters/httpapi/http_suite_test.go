@@ -482,3 +482,5 @@ func itoa(n int) string { return fmt.Sprint(n) }
 func openAPIBytes() []byte { return httpapi.OpenAPI }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
