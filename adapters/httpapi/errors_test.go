@@ -138,7 +138,6 @@ var _ = Describe("Stated boundaries", func() {
 	})
 })
 
-
 var _ = Describe("Requests that change nothing", func() {
 	var e *env
 	BeforeEach(func() { e = newEnv(envOptions{}) })
