@@ -9,9 +9,10 @@ REPORTS ?= .reports
 
 all: vet test
 
-## build: the ade binary in ./bin
+## build: the ade binary in ./bin, stamped with `git describe` (ade --version)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build:
-	$(GO) build -o bin/ade ./cmd/ade
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ade ./cmd/ade
 
 ## test: every suite (Ginkgo and plain go tests, fuzz seed corpora included),
 ## randomized and with the race detector; prints "N passed, N failed" last.

@@ -416,6 +416,14 @@ var _ = Describe("Operations", func() {
 		Expect(m).NotTo(ContainSubstring("/no/such/path"))
 	})
 
+	It("leads from / to the documentation page", func() {
+		client := &nethttp.Client{CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error { return nethttp.ErrUseLastResponse }}
+		e.client = client
+		r := e.get("/")
+		Expect(r.StatusCode).To(Equal(302))
+		Expect(r.Header.Get("Location")).To(Equal("/docs"))
+	})
+
 	It("serves the OpenAPI document and an offline documentation page", func() {
 		r := e.get("/openapi.json")
 		Expect(r.StatusCode).To(Equal(200))

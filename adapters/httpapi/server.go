@@ -236,6 +236,8 @@ var apiRoutes = []apiRoute{
 }
 
 func (s *server) routes(f *fiber.App) {
+	// The server's root leads to the API reference.
+	f.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/docs", fiber.StatusFound) })
 	f.Get("/health/live", s.live)
 	f.Get("/health/ready", s.ready)
 	f.Get("/metrics", s.metrics.handler())

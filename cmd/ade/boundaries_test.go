@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -63,3 +65,19 @@ func TestExtractFieldNotFoundLevel(t *testing.T) {
 		t.Fatalf("field not found levels %v, want email warn and phone info only", levels)
 	}
 }
+
+// TestVersion: `ade --version` says which build this is and exits 0.
+func TestVersion(t *testing.T) {
+	root := newRootCommand()
+	var stdout bytes.Buffer
+	root.SetOut(&stdout)
+	root.SetArgs([]string{"--version"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	got := stdout.String()
+	if !strings.HasPrefix(got, "ade ") || !strings.Contains(got, runtime.Version()) || !strings.HasSuffix(got, ")\n") {
+		t.Fatalf("ade --version printed %q", got)
+	}
+}
+

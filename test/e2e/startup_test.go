@@ -47,6 +47,18 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(p.stderr.String()).To(And(ContainSubstring(ln.Addr().String()), MatchRegexp(`(?i)address already in use|in use|listen`)), p.output())
 	})
 
+	// oneClearLine checks that a failed start said why in one line, with no
+	// dependency-injection chain, log lines or stack trace.
+	oneClearLine := func(p *adeProcess) {
+		GinkgoHelper()
+		out := strings.TrimSpace(p.stderr.String())
+		Expect(strings.Split(out, "\n")).To(HaveLen(1), p.output())
+		Expect(out).To(HavePrefix("ade: "))
+		Expect(out).NotTo(ContainSubstring("could not build"))
+		Expect(out).NotTo(ContainSubstring("func"))
+		Expect(out).NotTo(ContainSubstring("goroutine"))
+	}
+
 	It("exits with status 2 on an invalid ADE_DATABASE_URL", func() {
 		env := baseEnv()
 		env["ADE_DATABASE_URL"] = "mysql://root@127.0.0.1/ade"
@@ -73,6 +85,26 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(time.Since(start)).To(BeNumerically("<", 15*time.Second))
 		Expect(p.stderr.String()).To(MatchRegexp(`(?i)database|postgres|connect`), p.output())
 		Expect(p.stderr.String()+p.stdout.String()).NotTo(ContainSubstring("s3cret-pw"), "the password must not be printed")
+		oneClearLine(p)
+	})
+
+	It("says in one line why a database refuses it", func() {
+		env := baseEnv()
+		env["ADE_DATABASE_URL"] = "sqlite:" + filepath.Join(GinkgoT().TempDir(), "missing", "dir", "ade.db")
+		env["ADE_DATA_DIR"] = GinkgoT().TempDir()
+		p := runAde(env)
+		Expect(expectExit(p, 20*time.Second)).To(Equal(1), p.output())
+		Expect(p.stderr.String()).To(HavePrefix("ade: database sqlite:"), p.output())
+		oneClearLine(p)
+	})
+
+	It("logs what an operator needs at start, not the dependency graph", func() {
+		srv := startServer(sqliteFiles(), serverOptions{})
+		logs := srv.stderr.String()
+		Expect(logs).To(ContainSubstring(`"msg":"listening"`), srv.output())
+		Expect(logs).NotTo(ContainSubstring("before run"))
+		Expect(logs).NotTo(ContainSubstring(`"kind":"provide"`))
+		Expect(logs).NotTo(ContainSubstring("OnStart hook"))
 	})
 
 	It("lets an in-flight upload finish on SIGTERM, then exits 0", func() {

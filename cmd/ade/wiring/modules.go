@@ -54,18 +54,18 @@ var StorageModule = fx.Module("storage",
 		}
 		if c.DatabaseURL == "" {
 			if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-				return Storage{}, fmt.Errorf("data directory: %w", err)
+				return Storage{}, &StartError{What: "data directory " + c.DataDir, Err: err}
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 		defer cancel()
 		db, err := bunstore.Open(ctx, c.DatabaseTarget())
 		if err != nil {
-			return Storage{}, fmt.Errorf("database %s: %w", redactURL(c.DatabaseTarget()), err)
+			return Storage{}, &StartError{What: "database " + redactURL(c.DatabaseTarget()), Err: err}
 		}
 		if err := db.Migrate(ctx); err != nil {
 			_ = db.Close()
-			return Storage{}, fmt.Errorf("migrate database: %w", err)
+			return Storage{}, &StartError{What: "migrate database " + redactURL(c.DatabaseTarget()), Err: err}
 		}
 		lc.Append(fx.StopHook(db.Close))
 		log.Info("database ready", "dialect", db.Dialect())
@@ -85,7 +85,7 @@ var BlobModule = fx.Module("blob",
 		defer cancel()
 		store, err := blobstore.Open(ctx, target)
 		if err != nil {
-			return nil, fmt.Errorf("blob store: %w", err)
+			return nil, &StartError{What: "blob store", Err: err}
 		}
 		lc.Append(fx.StopHook(store.Close))
 		return store, nil
@@ -130,6 +130,21 @@ var AppModule = fx.Module("app",
 	fx.Invoke(startMaintenance),
 	fx.Invoke(startKeyUseFlusher),
 )
+
+// StartError is a start-up failure an operator can act on: what failed
+// (the database at its URL, password hidden; the blob store; the listen
+// address) and why. The command prints it as one line, without the
+// dependency-injection chain that led to it.
+type StartError struct {
+	What string
+	Err  error
+}
+
+// Error implements error.
+func (e *StartError) Error() string { return e.What + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *StartError) Unwrap() error { return e.Err }
 
 // Console is where the server prints what is for the operator's eyes
 // only, apart from the log: the bootstrap admin key.
@@ -275,7 +290,7 @@ var HTTPModule = fx.Module("http",
 				var err error
 				ln, err = net.Listen("tcp", c.HTTPAddr)
 				if err != nil {
-					return fmt.Errorf("listen on %s: %w", c.HTTPAddr, err)
+					return &StartError{What: "listen on " + c.HTTPAddr, Err: err}
 				}
 				log.Info("listening", "addr", ln.Addr().String())
 				go func() {
@@ -290,6 +305,7 @@ var HTTPModule = fx.Module("http",
 				// The drain deadline: requests in flight may finish until
 				// then; whatever is still open afterwards is closed and the
 				// stop goes on (the process exits 0).
+				log.Info("shutting down: draining requests in flight", "drain_timeout", c.ShutdownTimeout.String())
 				drain, cancel := context.WithTimeout(ctx, c.ShutdownTimeout)
 				defer cancel()
 				err := srv.ShutdownWithContext(drain)
@@ -314,39 +330,39 @@ func Server(c Config, console, logOutput io.Writer) fx.Option {
 	log := NewLogger(c, logOutput)
 	return fx.Options(
 		fx.Supply(c, log, Console{console}),
-		fx.WithLogger(func() fxevent.Logger { return quietFxLogger{&fxevent.SlogLogger{Logger: log}} }),
+		fx.WithLogger(func() fxevent.Logger { return newFxLogger(log) }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
 		StorageModule, BlobModule, ExtractorsModule, AppModule, HTTPModule,
 	)
 }
 
-// quietFxLogger passes on fx's errors and lifecycle milestones but not its
-// per-constructor chatter.
-type quietFxLogger struct{ next fxevent.Logger }
+// newFxLogger logs fx's lifecycle milestones (started, stopping, stopped)
+// at info level and everything else it says (each constructor run, each
+// hook, and the failures, which the command reports itself in one line) at
+// debug level.
+func newFxLogger(log *slog.Logger) fxevent.Logger {
+	debug := &fxevent.SlogLogger{Logger: log}
+	debug.UseLogLevel(slog.LevelDebug)
+	debug.UseErrorLevel(slog.LevelDebug)
+	return fxLogger{milestones: &fxevent.SlogLogger{Logger: log}, chatter: debug}
+}
+
+// fxLogger routes fx's events by importance.
+type fxLogger struct{ milestones, chatter fxevent.Logger }
 
 // LogEvent implements fxevent.Logger.
-func (l quietFxLogger) LogEvent(e fxevent.Event) {
+func (l fxLogger) LogEvent(e fxevent.Event) {
 	switch ev := e.(type) {
-	case *fxevent.Provided, *fxevent.Supplied, *fxevent.Decorated, *fxevent.Replaced,
-		*fxevent.Invoking, *fxevent.OnStartExecuting, *fxevent.OnStopExecuting, *fxevent.LoggerInitialized:
-		return
-	case *fxevent.Invoked:
+	case *fxevent.Started, *fxevent.Stopping:
+		l.milestones.LogEvent(e)
+	case *fxevent.Stopped:
 		if ev.Err == nil {
+			l.milestones.LogEvent(e)
 			return
 		}
-	case *fxevent.Run:
-		if ev.Err == nil {
-			return
-		}
-	case *fxevent.OnStartExecuted:
-		if ev.Err == nil {
-			return
-		}
-	case *fxevent.OnStopExecuted:
-		if ev.Err == nil {
-			return
-		}
+		l.chatter.LogEvent(e)
+	default:
+		l.chatter.LogEvent(e)
 	}
-	l.next.LogEvent(e)
 }
