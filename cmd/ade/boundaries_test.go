@@ -80,4 +80,3 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("ade --version printed %q", got)
 	}
 }
-
