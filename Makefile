@@ -39,12 +39,12 @@ fuzz:
 		done; \
 	done
 
-## bench: every benchmark program; each prints its figures, its baseline
-## measured in the same run, and the ratio against the target.
+## bench: every benchmark program, one after the other; each prints its
+## figures, its baseline measured in the same run, and the ratio against the
+## target, and BENCHMARKS.md is written from their reports (with the machine
+## they ran on). BENCH=http-jobs,blob runs some of them and writes nothing.
 bench:
-	@for b in $$(ls -d test/bench/*/ 2>/dev/null); do \
-		echo "== $$b"; $(GO) run ./$$b || exit 1; \
-	done
+	$(GO) run ./test/tools/benchmd $(if $(BENCH),-only $(BENCH))
 
 vet:
 	$(GO) vet ./...
