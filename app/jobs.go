@@ -387,6 +387,9 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 		return j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids})
 	}, func(ctx context.Context) error {
 		for _, d := range docs {
+			if err := s.c.settle(ctx, d.BlobKey()); err != nil {
+				return err
+			}
 			if err := s.c.Repos.Documents.Create(ctx, d); err != nil {
 				return err
 			}
@@ -565,8 +568,12 @@ func (b *blobSink) Create(ctx context.Context, filename, contentType string) (io
 		return nil, errors.New("output sink is closed: the job has ended")
 	}
 	id := b.c.IDs.NewID()
+	key := blobKey(b.workspaceID, id)
+	if err := b.c.intend(ctx, b.workspaceID, key); err != nil {
+		return nil, err
+	}
 	pr, pw := io.Pipe()
-	f := &outputFile{id: id, key: blobKey(b.workspaceID, id), filename: domain.NormalizeFilename(filename),
+	f := &outputFile{id: id, key: key, filename: domain.NormalizeFilename(filename),
 		contentType: contentType, pw: pw, done: make(chan struct{})}
 	b.files = append(b.files, f)
 	go func() {
@@ -638,6 +645,8 @@ func (b *blobSink) discard(ctx context.Context) {
 		<-f.done
 		if err := b.c.Blobs.Delete(ctx, f.key); err != nil {
 			b.c.Logger.ErrorContext(ctx, "remove discarded output", "key", f.key, "error", err)
+			continue // the intent stays, for the debris sweep
 		}
+		b.c.forget(ctx, f.key)
 	}
 }

@@ -212,4 +212,6 @@ type Repositories struct {
 	EventSink      EventSink
 	Events         EventRepository
 	APIKeys        APIKeyRepository
+	BlobIntents    BlobIntentRepository
+	Instances      InstanceRepository
 }

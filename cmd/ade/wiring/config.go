@@ -57,6 +57,10 @@ type Config struct {
 	// (ADE_AUTH_CACHE_TTL): the longest a revocation made by another
 	// process takes to reach this one.
 	KeyCacheTTL time.Duration
+	// InstanceLease is how long this process's lease lasts unless renewed
+	// (ADE_INSTANCE_LEASE): after a crash, the longest before the debris
+	// sweep of a restarted (or another) process reclaims the blobs it left.
+	InstanceLease time.Duration
 	// Limits are the per-key rate limit and the concurrency caps
 	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
 	// ADE_MAX_RUNNING_JOBS).
@@ -102,6 +106,7 @@ const (
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPurgeInterval   = time.Minute
 	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
+	DefaultInstanceLease   = app.DefaultInstanceLease
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -148,6 +153,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.KeyCacheTTL, err = durationVar(getenv, "ADE_AUTH_CACHE_TTL", DefaultKeyCacheTTL); err != nil ||
 		c.KeyCacheTTL < 100*time.Millisecond || c.KeyCacheTTL > 10*time.Minute {
 		bad("ADE_AUTH_CACHE_TTL", getenv("ADE_AUTH_CACHE_TTL"), "must be a duration from 100ms to 10m such as 5s")
+	}
+	if c.InstanceLease, err = durationVar(getenv, "ADE_INSTANCE_LEASE", DefaultInstanceLease); err != nil ||
+		c.InstanceLease < time.Second || c.InstanceLease > time.Hour {
+		bad("ADE_INSTANCE_LEASE", getenv("ADE_INSTANCE_LEASE"), "must be a duration from 1s to 1h such as 30s")
 	}
 	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", httpapi.DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
 		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -114,7 +115,7 @@ var AppModule = fx.Module("app",
 				Repos: repos, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Logger: log,
 				Config: app.Config{
 					MaxUploadBytes: c.MaxUploadBytes, DocumentRetention: c.DocumentRetention, JobTimeout: c.JobTimeout,
-					KeyCacheTTL: c.KeyCacheTTL,
+					KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
 				},
 			})
 		},
@@ -217,9 +218,13 @@ func startKeyUseFlusher(lc fx.Lifecycle, a *app.App, log *slog.Logger) {
 	})
 }
 
-// startMaintenance runs the background sweeps at start and then every
-// PurgeInterval until stop: expired documents are purged, and jobs left
-// running by a process that stopped mid-run are ended failed.
+// startMaintenance takes this process's lease (so its blob intents are
+// known to be at work), renews it until stop, and runs the background
+// sweeps at start and then every PurgeInterval: expired documents are
+// purged, jobs left running by a process that stopped mid-run are ended
+// failed, and the debris of processes that died (blobs stored with no row,
+// or deleted with their bytes left) is reclaimed. At stop it releases the
+// lease.
 func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -238,11 +243,40 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 		case n > 0:
 			log.Warn("ended jobs left running by a stopped process", "ended", n)
 		}
+		n, err = a.Debris.Reclaim(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("reclaim debris", "reclaimed", n, "error", err)
+		case n > 0:
+			log.Warn("reclaimed blobs left by a process that stopped", "reclaimed", n)
+		}
+	}
+	renew := func() {
+		if err := a.Debris.RenewLease(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("renew instance lease", "error", err)
+		}
 	}
 	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
+		OnStart: func(startCtx context.Context) error {
+			if err := a.Debris.RenewLease(startCtx); err != nil {
+				return err
+			}
+			var wg sync.WaitGroup
+			// The lease has a goroutine of its own: a long sweep must not
+			// let it lapse.
+			wg.Go(func() {
+				t := time.NewTicker(a.Debris.LeaseRenewal())
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						renew()
+					}
+				}
+			})
+			wg.Go(func() {
 				t := time.NewTicker(c.PurgeInterval)
 				defer t.Stop()
 				for {
@@ -253,17 +287,21 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 					case <-t.C:
 					}
 				}
-			}()
+			})
+			go func() { wg.Wait(); close(done) }()
 			return nil
 		},
 		OnStop: func(stopCtx context.Context) error {
 			cancel()
 			select {
 			case <-done:
-				return nil
 			case <-stopCtx.Done():
 				return stopCtx.Err()
 			}
+			if err := a.Debris.ReleaseLease(stopCtx); err != nil {
+				log.Warn("release instance lease", "error", err)
+			}
+			return nil
 		},
 	})
 }
