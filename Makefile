@@ -5,7 +5,7 @@ GO      ?= go
 GINKGO  ?= $(GO) tool ginkgo
 REPORTS ?= .reports
 
-.PHONY: all build test test-fast fuzz bench vet fmt lint serve clean
+.PHONY: all build test test-fast fuzz soak bench vet fmt lint serve clean
 
 all: vet test
 
@@ -38,6 +38,12 @@ fuzz:
 			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+## soak: the load suite (test/load) for SOAK_DURATION (default 5m) on
+## PostgreSQL at ADE_TEST_DATABASE_URL; `make test` runs it for 30s.
+SOAK_DURATION ?= 5m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GINKGO) -v --timeout=30m ./test/load
 
 ## bench: every benchmark program, one after the other; each prints its
 ## figures, its baseline measured in the same run, and the ratio against the
