@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -229,6 +230,15 @@ var _ = Describe("Jobs", func() {
 		Entry("timeout", map[string]any{"extractor": "probe", "mode": "hang"}, app.CodeExtractorTimeout, "300ms"),
 		Entry("output left open", map[string]any{"extractor": "probe", "mode": "unclosed"}, app.CodeExtractionFailed, "not closed"),
 	)
+
+	It("reports input bytes missing from the blob store in its own words, not the store's (which name server paths)", func() {
+		Expect(e.blobs.Delete(e.ctx, doc.BlobKey())).To(Succeed())
+		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs"}))
+		Expect(j.Status()).To(Equal(domain.JobFailed))
+		Expect(*j.Error()).To(Equal(domain.JobError{Code: app.CodeInputUnavailable,
+			Message: "the input document's stored bytes could not be read: missing from the blob store"}))
+		Expect(e.logs).To(gbytes.Say("open job input"), "the store's own error is logged")
+	})
 
 	It("keeps the metrics a failed extractor reports beside its own", func() {
 		j := submit(configure(map[string]any{"extractor": "probe", "mode": "explained"}))
