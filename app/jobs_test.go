@@ -304,6 +304,38 @@ var _ = Describe("Jobs", func() {
 		Expect(err).To(MatchError(domain.ErrConflict))
 	})
 
+	It("cancels a running job: the run ends cancelled and its outputs and tables are dropped", func() {
+		cfg := configure(map[string]any{"extractor": "probe", "mode": "gated"})
+		ran := make(chan *domain.Job, 1)
+		go func() {
+			defer GinkgoRecover()
+			ran <- submit(cfg)
+		}()
+		var running []*domain.Job
+		Eventually(func() []*domain.Job {
+			p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			running = p.Items
+			return running
+		}).Should(HaveLen(1))
+		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, running[0].ID())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Status()).To(Equal(domain.JobCancelled))
+		probeGate <- struct{}{}
+		var j *domain.Job
+		Eventually(ran).Should(Receive(&j))
+		Expect(j.Status()).To(Equal(domain.JobCancelled))
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Tables.Items).To(BeEmpty())
+		Expect(res.OutputDocuments).To(BeEmpty())
+		docs, err := e.app.Documents.List(e.ctx, e.ws, app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(docs.Items).To(HaveLen(1), "only the input: the output was removed")
+		Expect(e.blobs.putKeys()).To(HaveLen(2), "the input and the output were stored")
+		Expect(types(jobEvents(j))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}))
+	})
+
 	It("filters job lists by status, document and configuration", func() {
 		ok := configure(map[string]any{"extractor": "stub"})
 		bad := configure(map[string]any{"extractor": "stub", "fail": "x"})
