@@ -269,6 +269,18 @@ var _ = Describe("Jobs", func() {
 		}
 	})
 
+	It("leaves a deleted output document out of the job's results", func() {
+		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs"}))
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.OutputDocuments).To(HaveLen(2))
+		Expect(e.app.Documents.Delete(e.ctx, e.ws, res.OutputDocuments[0].ID(), "wrong sheet")).To(Succeed())
+		res, err = e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.OutputDocuments).To(HaveLen(1))
+		Expect(res.OutputDocuments[0].Filename()).To(Equal("out-1.csv"))
+	})
+
 	It("removes the outputs of a job that fails after writing them", func() {
 		before := len(e.blobs.putKeys())
 		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs-then-fail"}))
