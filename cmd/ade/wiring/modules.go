@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,9 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 type Storage struct {
 	Repos ports.Repositories
 	Ping  func(context.Context) error
+	// SQL is the connection pool under the repositories (nil in memory),
+	// whose statistics /metrics exports.
+	SQL *sql.DB
 }
 
 // StorageModule opens (and migrates) the configured database.
@@ -70,7 +74,7 @@ var StorageModule = fx.Module("storage",
 		}
 		lc.Append(fx.StopHook(db.Close))
 		log.Info("database ready", "dialect", db.Dialect())
-		return Storage{Repos: db.Repositories(), Ping: db.Ping}, nil
+		return Storage{Repos: db.Repositories(), Ping: db.Ping, SQL: db.SQL()}, nil
 	}),
 	fx.Provide(func(s Storage) ports.Repositories { return s.Repos }),
 )
@@ -323,9 +327,14 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 // HTTPModule serves the API: it listens at start (so a busy port fails
 // start-up) and drains in-flight requests at stop.
 var HTTPModule = fx.Module("http",
-	fx.Provide(func() *prometheus.Registry {
+	fx.Provide(func(s Storage) *prometheus.Registry {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		if s.SQL != nil {
+			// go_sql_* with db_name="ade": the pool's open, in-use and idle
+			// connections and its waits.
+			reg.MustRegister(collectors.NewDBStatsCollector(s.SQL, "ade"))
+		}
 		return reg
 	}),
 	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *httpapi.Server {
