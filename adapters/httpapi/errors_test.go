@@ -57,7 +57,7 @@ var _ = Describe("Error answers", func() {
 	It("writes messages as they read, without Go formatting or HTML escapes", func() {
 		r := e.postJSON(e.ws("/configurations"), map[string]any{"document_type": "r", "title": "R", "payload": map[string]any{"extractor": "ocr"}}, proseOnly)
 		p := expectProblem(r, 422, "unprocessable")
-		Expect(p["errors"]).To(ContainElement(HaveKeyWithValue("message", "must name a known extractor: stub")))
+		Expect(p["errors"]).To(ContainElement(HaveKeyWithValue("message", "must name a known extractor: stub, tabular")))
 
 		r = e.get(e.ws("/documents?offset=-1"), nonconforming)
 		expectProblem(r, 400, "invalid_request")
