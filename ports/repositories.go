@@ -213,4 +213,6 @@ type Repositories struct {
 	EventSink      EventSink
 	Events         EventRepository
 	APIKeys        APIKeyRepository
+	BlobIntents    BlobIntentRepository
+	Instances      InstanceRepository
 }
