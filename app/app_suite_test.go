@@ -60,13 +60,32 @@ func (r *recordingBlobs) putKeys() []string {
 type env struct {
 	app   *app.App
 	store *memory.Store
+	queue *memory.Queue
 	blobs *recordingBlobs
 	clock *stepClock
 	ws    string
 	ctx   context.Context
 }
 
+// fastRetries retry every task kind quickly, so specs of retries stay
+// short.
+var fastRetries = map[ports.TaskKind]ports.RetryPolicy{
+	ports.TaskRunJob:         {MaxAttempts: 5, FirstDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+	ports.TaskDeliverWebhook: {MaxAttempts: 3, FirstDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+}
+
+// newEnv wires the application with four queue workers.
 func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
+	return newEnvWith(4, nil, cfg, extra...)
+}
+
+// newIdleEnv wires the application with a queue that runs nothing: jobs
+// stay pending, and specs run tasks by hand.
+func newIdleEnv(cfg app.Config, extra ...ports.Extractor) *env {
+	return newEnvWith(0, nil, cfg, extra...)
+}
+
+func newEnvWith(workers int, sender ports.WebhookSender, cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
@@ -75,13 +94,27 @@ func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
 	store := memory.New()
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: workers, Policies: fastRetries})
 	clock := &stepClock{}
 	a, err := app.New(app.Deps{
-		Repos: store.Repositories(), Blobs: rec, Extractors: exs,
-		Clock: clock, IDs: system.NewULIDs(), Config: cfg,
+		Repos: store.Repositories(), Queue: queue, Blobs: rec, Extractors: exs,
+		Clock: clock, IDs: system.NewULIDs(), Webhooks: sender, Config: cfg,
 	})
 	Expect(err).NotTo(HaveOccurred())
+	queue.Start(a.Tasks)
+	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &env{app: a, store: store, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+	return &env{app: a, store: store, queue: queue, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+}
+
+// runPending hands every pending task to the application, in this
+// goroutine, and returns how many it ran.
+func (e *env) runPending() int {
+	GinkgoHelper()
+	tasks := e.queue.Take()
+	for _, t := range tasks {
+		Expect(e.app.Tasks.HandleTask(e.ctx, t, ports.TaskAttempt{Number: 1, Max: 1})).To(Succeed())
+	}
+	return len(tasks)
 }

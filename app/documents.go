@@ -3,7 +3,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -31,6 +30,8 @@ type UploadRequest struct {
 	// ExpiresAt defaults to now + the retention period.
 	ExpiresAt *time.Time
 	Body      io.Reader
+	// IdempotencyKey: see UploadDetails.
+	IdempotencyKey string
 }
 
 // UploadDetails are the parts of an upload that may arrive after its
@@ -38,6 +39,12 @@ type UploadRequest struct {
 type UploadDetails struct {
 	Metadata  map[string]any
 	ExpiresAt *time.Time
+	// IdempotencyKey, when set, makes the upload safe to repeat for
+	// domain.IdempotencyKeyTTL: the same key with the same upload returns
+	// the first document; with another upload it is a conflict. An upload
+	// is fingerprinted by its normalised filename, content type, the
+	// SHA-256 and size of its bytes, its metadata and its expires_at.
+	IdempotencyKey string
 }
 
 // StagedUpload is an upload whose bytes are stored but not yet recorded.
@@ -58,7 +65,7 @@ func (s *StagedUpload) Size() int64 { return s.info.Size }
 // (size-limited, hashed on the way) and records the document with its
 // document.uploaded event. On any failure nothing remains: no blob, no row.
 func (s *DocumentService) Upload(ctx context.Context, req UploadRequest) (*domain.Document, error) {
-	details := UploadDetails{Metadata: req.Metadata, ExpiresAt: req.ExpiresAt}
+	details := UploadDetails{Metadata: req.Metadata, ExpiresAt: req.ExpiresAt, IdempotencyKey: req.IdempotencyKey}
 	if err := s.validateDetails(details); err != nil {
 		return nil, err
 	}
@@ -70,6 +77,11 @@ func (s *DocumentService) Upload(ctx context.Context, req UploadRequest) (*domai
 }
 
 func (s *DocumentService) validateDetails(d UploadDetails) error {
+	if d.IdempotencyKey != "" {
+		if err := domain.ValidateIdempotencyKey(d.IdempotencyKey); err != nil {
+			return err
+		}
+	}
 	var fields []domain.FieldError
 	if _, err := domain.ValidateMetadata(d.Metadata); err != nil {
 		fields = append(fields, domain.FieldError{Field: "metadata", Message: err.Error()})
@@ -120,8 +132,22 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 		ContentType: staged.contentType, ByteSize: staged.info.Size, SHA256: staged.info.SHA256,
 		Metadata: d.Metadata, BlobKey: staged.key, ExpiresAt: expires, Now: now,
 	})
+	var claim, first *domain.IdempotencyRecord
+	if err == nil && d.IdempotencyKey != "" {
+		claim, err = s.uploadClaim(staged, d)
+	}
 	if err == nil {
 		err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+			if claim != nil {
+				claim.ResourceID = doc.ID()
+				var err error
+				if first, err = s.c.claim(ctx, *claim); err != nil {
+					return err
+				}
+				if first != nil {
+					return errReplay
+				}
+			}
 			if err := s.c.Repos.Documents.Create(ctx, doc); err != nil {
 				return err
 			}
@@ -129,11 +155,34 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 				map[string]any{"filename": doc.Filename(), "byte_size": doc.ByteSize(), "sha256": doc.SHA256(), "content_type": doc.ContentType()})
 		})
 	}
+	if first != nil {
+		// The same upload was made before with this key: answer with its
+		// document and keep nothing of this one.
+		s.Discard(ctx, staged)
+		return s.c.Repos.Documents.Get(ctx, staged.workspaceID, first.ResourceID)
+	}
 	if err != nil {
 		s.Discard(ctx, staged)
 		return nil, fmt.Errorf("upload: %w", err)
 	}
 	return doc, nil
+}
+
+// uploadClaim fingerprints a staged upload and its details for its
+// idempotency key.
+func (s *DocumentService) uploadClaim(staged *StagedUpload, d UploadDetails) (*domain.IdempotencyRecord, error) {
+	metadata := d.Metadata
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	var expires any
+	if d.ExpiresAt != nil {
+		expires = d.ExpiresAt.UTC().Format(time.RFC3339Nano)
+	}
+	return s.c.idempotencyClaim(staged.workspaceID, d.IdempotencyKey, statusCreated, "upload_document", map[string]any{
+		"filename": staged.filename, "content_type": staged.contentType, "sha256": staged.info.SHA256,
+		"byte_size": staged.info.Size, "metadata": metadata, "expires_at": expires,
+	})
 }
 
 // Discard removes a staged upload's bytes.
@@ -144,7 +193,7 @@ func (s *DocumentService) Discard(ctx context.Context, staged *StagedUpload) {
 }
 
 // Get returns a document that is not deleted. An expired document stays
-// readable until the purge sweep (PurgeExpired) removes it.
+// readable until the purge sweep (Maintenance.PurgeExpired) removes it.
 func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*domain.Document, error) {
 	d, err := s.c.Repos.Documents.Get(ctx, workspaceID, id)
 	if err != nil {
@@ -154,80 +203,6 @@ func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*dom
 		return nil, fmt.Errorf("document %q: %w", id, domain.ErrNotFound)
 	}
 	return d, nil
-}
-
-// purgeBatch is how many rows one sweep query handles.
-const purgeBatch = 100
-
-// sweepWorkspaces runs sweep on every workspace, a page at a time, and
-// adds up what it reports; it stops at the first error.
-func (c *core) sweepWorkspaces(ctx context.Context, sweep func(ctx context.Context, workspaceID string) (int, error)) (int, error) {
-	total := 0
-	for offset := 0; ; offset += purgeBatch {
-		workspaces, err := c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
-		if err != nil {
-			return total, err
-		}
-		for _, w := range workspaces {
-			n, err := sweep(ctx, w.ID())
-			total += n
-			if err != nil {
-				return total, err
-			}
-		}
-		if len(workspaces) < purgeBatch {
-			return total, nil
-		}
-	}
-}
-
-// PurgeExpired deletes every document whose expiry has passed, in every
-// workspace: the record is kept (deleted by "system", reason "expired")
-// with a document.purged event, and the bytes are removed. It returns how
-// many documents it purged. Safe to run from several processes at once: a
-// document purged by another is skipped.
-func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
-	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), s.purgeWorkspace)
-	if err != nil {
-		return n, fmt.Errorf("purge expired documents: %w", err)
-	}
-	return n, nil
-}
-
-func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string) (int, error) {
-	purged := 0
-	for {
-		now := s.c.Clock.Now()
-		batch, err := s.c.Repos.Documents.List(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, ports.Page{Limit: purgeBatch})
-		if err != nil {
-			return purged, fmt.Errorf("list expired documents: %w", err)
-		}
-		for _, d := range batch {
-			var doc *domain.Document
-			err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
-				var err error
-				doc, err = s.c.Repos.Documents.Update(ctx, workspaceID, d.ID(), func(d *domain.Document) error {
-					return d.Delete(domain.SystemActor.ID, "expired", s.c.Clock.Now())
-				})
-				if err != nil {
-					return err
-				}
-				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, d.ID(),
-					map[string]any{"reason": "expired", "expires_at": d.ExpiresAt().Format(time.RFC3339Nano)})
-			})
-			if errors.Is(err, domain.ErrNotFound) {
-				continue // purged or deleted meanwhile
-			}
-			if err != nil {
-				return purged, fmt.Errorf("purge document %s: %w", d.ID(), err)
-			}
-			s.removeBytes(ctx, doc)
-			purged++
-		}
-		if len(batch) < purgeBatch {
-			return purged, nil
-		}
-	}
 }
 
 // List returns the workspace's documents that are not deleted, newest
@@ -292,16 +267,16 @@ func (s *DocumentService) Delete(ctx context.Context, workspaceID, id, reason st
 	if err != nil {
 		return fmt.Errorf("delete document: %w", err)
 	}
-	s.removeBytes(ctx, doc)
+	s.c.removeBytes(ctx, doc)
 	return nil
 }
 
 // removeBytes deletes a document's blob after its row says it is gone. A
 // failure is logged: the row is already authoritative and the blob is
 // unreachable through the API.
-func (s *DocumentService) removeBytes(ctx context.Context, d *domain.Document) {
-	if err := s.c.Blobs.Delete(context.WithoutCancel(ctx), d.BlobKey()); err != nil {
-		s.c.Logger.ErrorContext(ctx, "remove document bytes", "document_id", d.ID(), "error", err)
+func (c *core) removeBytes(ctx context.Context, d *domain.Document) {
+	if err := c.Blobs.Delete(context.WithoutCancel(ctx), d.BlobKey()); err != nil {
+		c.Logger.ErrorContext(ctx, "remove document bytes", "document_id", d.ID(), "error", err)
 	}
 }
 

@@ -126,6 +126,8 @@ type TableRepository interface {
 
 // EventFilter narrows an event list.
 type EventFilter struct {
+	// ID keeps only the event with this id.
+	ID         string
 	EntityType string
 	EntityID   string
 	EventType  string
@@ -164,4 +166,9 @@ type Repositories struct {
 	Tables         TableRepository
 	EventSink      EventSink
 	Events         EventRepository
+	// Feed wakes readers of the events this backend commits.
+	Feed        EventFeed
+	Idempotency IdempotencyRepository
+	Webhooks    WebhookRepository
+	Deliveries  WebhookDeliveryRepository
 }

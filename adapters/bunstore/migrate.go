@@ -30,10 +30,12 @@ const (
 
 // columnTypes fills the migration templates. This is the one place column
 // types branch: PostgreSQL has jsonb and timestamptz; SQLite keeps JSON as
-// text and timestamps as fixed-width UTC text (see dbTime).
+// text and timestamps as fixed-width UTC text (see dbTime). PG is set on
+// PostgreSQL, for the few statements whose syntax differs.
 type columnTypes struct {
 	JSON string
 	Time string
+	PG   bool
 }
 
 func loadMigrations() (*migrate.Migrations, error) {
@@ -75,7 +77,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return err
 		}
 		mdb = bun.NewDB(sqldb, pgdialect.New())
-		types = columnTypes{JSON: "jsonb", Time: "timestamptz"}
+		types = columnTypes{JSON: "jsonb", Time: "timestamptz", PG: true}
 	} else {
 		sqldb, err := sql.Open(sqliteshim.ShimName, db.dsn)
 		if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/adapters/webhooksender"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -98,6 +99,7 @@ func (failingEvents) List(context.Context, string, ports.EventFilter, ports.Page
 // listening on a loopback port.
 type env struct {
 	app     *app.App
+	queue   *memory.Queue
 	blobs   *recordingBlobs
 	wsp     *domain.Workspace
 	base    string
@@ -128,19 +130,26 @@ func newEnv(o envOptions) *env {
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(stub.Extractor{})
 	Expect(err).NotTo(HaveOccurred())
-	repos := memory.New().Repositories()
+	store := memory.New()
+	repos := store.Repositories()
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 2, Policies: map[ports.TaskKind]ports.RetryPolicy{
+		ports.TaskDeliverWebhook: {MaxAttempts: 3, FirstDelay: 20 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
+	}})
 	a, err := app.New(app.Deps{
-		Repos: repos, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
-		Config: app.Config{MaxUploadBytes: testUploadLimit},
+		Repos: repos, Queue: queue, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
+		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: true, Timeout: 2 * time.Second}),
+		Config:   app.Config{MaxUploadBytes: testUploadLimit},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	queue.Start(a.Tasks)
+	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 
-	e := &env{app: a, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}}
+	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&e.logMu, e.logs}, nil))
 	check := func(name string) func(context.Context) error {
 		return func(context.Context) error {

@@ -126,6 +126,12 @@ func (s *server) routes(f *fiber.App) {
 	ws.Get("/jobs/:job_id/events", s.jobEvents)
 
 	ws.Get("/events", s.listEvents)
+
+	ws.Post("/webhooks", s.createWebhook)
+	ws.Get("/webhooks", s.listWebhooks)
+	ws.Get("/webhooks/:webhook_id", s.getWebhook)
+	ws.Delete("/webhooks/:webhook_id", s.deleteWebhook)
+	ws.Get("/webhooks/:webhook_id/deliveries", s.webhookDeliveries)
 }
 
 // requestIDPattern is what a client-sent X-Request-ID must look like to be

@@ -15,14 +15,12 @@ import (
 
 // Event stream pacing.
 const (
-	// ssePoll is how often a stream asks the event repository for more.
-	ssePoll = 200 * time.Millisecond
 	// sseKeepAlive is how long a quiet stream waits before a comment line,
 	// which also detects clients that went away.
 	sseKeepAlive = 15 * time.Second
 	// sseMaxDuration ends a stream that never sees a terminal event.
 	sseMaxDuration = time.Hour
-	// ssePage is how many events one poll reads at most.
+	// ssePage is how many events one read returns at most.
 	ssePage = 200
 )
 
@@ -57,61 +55,65 @@ func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error 
 }
 
 // pumpEvents writes events until the terminal one, the client leaving
-// (a failed flush), shutdown or sseMaxDuration.
+// (a failed flush), shutdown or sseMaxDuration. It reads the events once,
+// then again only when the event feed signals that one of this job's
+// events committed (in any process): an idle stream costs the database
+// nothing.
 func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, workspaceID, jobID, after string, terminal bool) {
-	deadline := time.After(sseMaxDuration)
-	tick := time.NewTicker(ssePoll)
-	defer tick.Stop()
-	lastWrite := time.Now()
-	for {
-		page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
-		if err != nil {
-			s.log.ErrorContext(ctx, "event stream", "job_id", jobID, "error", err)
-			return
-		}
-		for _, e := range page.Items {
-			data, err := json.Marshal(renderEvent(e))
+	// Subscribed before the first read, so that nothing committed after
+	// it goes unseen.
+	signals, cancel := s.app.Jobs.Watch(workspaceID, jobID)
+	defer cancel()
+	deadline := time.NewTimer(sseMaxDuration)
+	defer deadline.Stop()
+	keepAlive := time.NewTicker(sseKeepAlive)
+	defer keepAlive.Stop()
+	for read := true; ; {
+		if read {
+			page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
 			if err != nil {
+				s.log.ErrorContext(ctx, "event stream", "job_id", jobID, "error", err)
 				return
 			}
-			w.WriteString("id: " + e.ID() + "\nevent: " + e.Type() + "\ndata: ")
-			w.Write(data)
-			w.WriteString("\n\n")
-			after = e.ID()
-			if isTerminalEvent(e.Type()) {
-				terminal = true
+			for _, e := range page.Items {
+				data, err := json.Marshal(renderEvent(e))
+				if err != nil {
+					return
+				}
+				w.WriteString("id: " + e.ID() + "\nevent: " + e.Type() + "\ndata: ")
+				w.Write(data)
+				w.WriteString("\n\n")
+				after = e.ID()
+				if isTerminalEvent(e.Type()) {
+					terminal = true
+				}
 			}
-		}
-		if len(page.Items) > 0 {
-			if w.Flush() != nil {
-				return
+			if len(page.Items) > 0 {
+				if w.Flush() != nil {
+					return
+				}
+				keepAlive.Reset(sseKeepAlive)
 			}
-			lastWrite = time.Now()
+			if page.HasMore {
+				continue
+			}
+			if terminal {
+				return // everything up to the terminal event was sent
+			}
+			read = false
 		}
-		if page.HasMore {
-			continue
-		}
-		if terminal {
-			return // everything up to the terminal event was sent
-		}
-		if time.Since(lastWrite) >= sseKeepAlive {
+		select {
+		case <-signals:
+			read = true
+		case <-keepAlive.C:
 			w.WriteString(": keep-alive\n\n")
 			if w.Flush() != nil {
 				return
 			}
-			lastWrite = time.Now()
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
+		case <-deadline.C:
 			return
 		case <-shutdown:
 			return
-		}
-		// A terminal state whose event was sent before Last-Event-ID ends
-		// the stream as well.
-		if job, err := s.app.Jobs.Get(ctx, workspaceID, jobID); err == nil && job.Status().IsTerminal() {
-			terminal = true
 		}
 	}
 }

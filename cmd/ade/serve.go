@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
-	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
@@ -28,7 +26,13 @@ Configuration comes from the environment:
   ADE_JOB_TIMEOUT              extraction time limit (default 5m)
   ADE_LOG_FORMAT               text or json (default text)
   ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)`
+  ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default 1m)
+  ADE_WORKERS                  jobs run at once by this process; 0: API only (default 8)
+  ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default 3)
+  ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default 5s)
+  ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
+  ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default 8)
+  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default 30s)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
@@ -42,29 +46,15 @@ func newServeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
-		Long:  "Run the HTTP API server. It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
-		Args:  cobra.NoArgs,
+		Long: "Run the HTTP API server with ADE_WORKERS job workers (0: API only, jobs run in `ade worker` processes). " +
+			"It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig()
 			if err != nil {
 				return err
 			}
-			app := fx.New(wiring.Server(c, os.Stderr))
-			if err := app.Err(); err != nil {
-				return &exitError{code: 1, err: err}
-			}
-			startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
-			defer cancel()
-			if err := app.Start(startCtx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("start: %w", err)}
-			}
-			<-app.Wait()
-			stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
-			defer cancelStop()
-			if err := app.Stop(stopCtx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("stop: %w", err)}
-			}
-			return nil
+			return runGraph(fx.New(wiring.Server(c, os.Stderr)))
 		},
 	}
 }
@@ -83,20 +73,11 @@ func newMigrateCommand() *cobra.Command {
 			if c.IsMemoryDatabase() {
 				return &exitError{code: 2, err: fmt.Errorf("an in-memory database has nothing to migrate")}
 			}
-			if c.DatabaseURL == "" {
-				if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-					return &exitError{code: 1, err: err}
-				}
-			}
-			ctx := cmd.Context()
-			db, err := bunstore.Open(ctx, c.DatabaseTarget())
+			db, err := wiring.OpenDatabase(cmd.Context(), c)
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
 			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
-			}
 			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", db.Dialect())
 			return nil
 		},
