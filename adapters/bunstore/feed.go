@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,8 +29,8 @@ const notifyChannel = "ade_events"
 //     subscribers cost the database nothing.
 //   - SQLite: EventSink signals subscribers of this process after the
 //     commit; for events committed by other processes on the same file,
-//     one tail query per process and tailInterval (only while there are
-//     subscribers) reads the events table past the last row seen. SQLite
+//     one tail query per process and tailInterval (once anything
+//     subscribed) reads the events table past the last row seen. SQLite
 //     serialises writers, so row ids grow in commit order and the tail
 //     misses nothing.
 type Feed struct {
@@ -40,6 +41,11 @@ type Feed struct {
 	ready  chan struct{} // closed when the listener first listens
 	cancel context.CancelFunc
 	done   chan struct{}
+	// early is set when a subscriber stopped waiting for the listener:
+	// its first connection then signals everyone.
+	early atomic.Bool
+	// last is the SQLite tail's position: the highest events rowid seen.
+	last int64
 }
 
 // Feed timings.
@@ -63,11 +69,10 @@ func newFeed(db *DB) *Feed {
 func (f *Feed) Subscribe(workspaceID, entityID string) (<-chan struct{}, func()) {
 	ch, cancel := f.hub.Subscribe(workspaceID, entityID)
 	f.once.Do(f.start)
-	if f.db.isPostgres() {
-		select {
-		case <-f.ready:
-		case <-time.After(listenWait):
-		}
+	select {
+	case <-f.ready:
+	case <-time.After(listenWait):
+		f.early.Store(true)
 	}
 	return ch, cancel
 }
@@ -78,6 +83,16 @@ func (f *Feed) Subscribers() int { return f.hub.Subscribers() }
 func (f *Feed) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
+	if !f.db.isPostgres() {
+		// The tail starts at the end: everything before is read by the
+		// subscribers themselves.
+		var max sql.NullInt64
+		if err := f.db.bun.DB.QueryRowContext(ctx, "SELECT max(rowid) FROM events").Scan(&max); err != nil {
+			f.early.Store(true)
+		}
+		f.last = max.Int64
+		close(f.ready)
+	}
 	go func() {
 		defer close(f.done)
 		if f.db.isPostgres() {
@@ -127,6 +142,7 @@ func (f *Feed) listen(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	connected := false
 	for ctx.Err() == nil {
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err == nil {
@@ -139,8 +155,12 @@ func (f *Feed) listen(ctx context.Context) {
 			sleep(ctx, reconnectDelay)
 			continue
 		}
+		if connected || f.early.Swap(false) {
+			// Anything may have committed while nobody listened.
+			f.hub.PublishAll()
+		}
+		connected = true
 		readyOnce()
-		f.hub.PublishAll()
 		for {
 			n, err := conn.WaitForNotification(ctx)
 			if err != nil {
@@ -154,10 +174,11 @@ func (f *Feed) listen(ctx context.Context) {
 	}
 }
 
-// tail reads events committed by other processes (SQLite).
+// tail reads events committed by other processes (SQLite), from the
+// position start read, once per tailInterval. It also signals this
+// process's own events a second time: a subscriber then reads once more,
+// which costs a query but misses nothing.
 func (f *Feed) tail(ctx context.Context) {
-	var last int64
-	fresh := true
 	t := time.NewTicker(tailInterval)
 	defer t.Stop()
 	for {
@@ -166,31 +187,22 @@ func (f *Feed) tail(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if f.hub.Subscribers() == 0 {
-			fresh = true // start again from the end when someone listens
-			continue
-		}
-		if fresh {
-			var max sql.NullInt64
-			if err := f.db.bun.DB.QueryRowContext(ctx, "SELECT max(rowid) FROM events").Scan(&max); err != nil {
-				continue
-			}
-			last, fresh = max.Int64, false
+		if f.early.Swap(false) {
 			f.hub.PublishAll()
-			continue
 		}
-		rows, err := f.db.bun.DB.QueryContext(ctx, "SELECT rowid, workspace_id, entity_id FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000", last)
+		rows, err := f.db.bun.DB.QueryContext(ctx, "SELECT rowid, workspace_id, entity_id FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000", f.last)
 		if err != nil {
+			f.early.Store(true)
 			continue
 		}
 		for rows.Next() {
 			var ws, entity string
-			if rows.Scan(&last, &ws, &entity) == nil {
+			if rows.Scan(&f.last, &ws, &entity) == nil {
 				f.hub.Publish(ws, entity)
 			}
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			f.hub.PublishAll()
+			f.early.Store(true)
 		}
 	}
 }

@@ -49,7 +49,7 @@ func (r *IdempotencyRepository) Claim(ctx context.Context, rec domain.Idempotenc
 	res, err := r.db.conn(ctx).NewInsert().Model(row).
 		On(`CONFLICT (workspace_id, "key") DO UPDATE`).
 		Set("request_hash = EXCLUDED.request_hash, resource_id = EXCLUDED.resource_id, status_code = EXCLUDED.status_code, created_at = EXCLUDED.created_at").
-		Where("idempotency_keys.created_at < ?", newDBTime(notBefore)).
+		Where("?TableAlias.created_at < ?", newDBTime(notBefore)).
 		Exec(ctx)
 	if err != nil {
 		return nil, translate("claim idempotency key", err)

@@ -25,7 +25,7 @@ func TestRepositories(t *testing.T) {
 var postgresURL = os.Getenv("ADE_TEST_DATABASE_URL")
 
 // pgTables are emptied before every PostgreSQL spec, children first.
-var pgTables = []string{"idempotency_keys", "events", "extracted_tables", "jobs", "configurations", "documents", "api_keys", "workspaces"}
+var pgTables = []string{"webhook_deliveries", "webhooks", "idempotency_keys", "events", "extracted_tables", "jobs", "configurations", "documents", "api_keys", "workspaces"}
 
 var _ = repocontract.DescribeRepositories("memory", func() ports.Repositories {
 	return memory.New().Repositories()
@@ -40,7 +40,34 @@ var _ = repocontract.DescribeRepositories("SQLite", func() ports.Repositories {
 	return db.Repositories()
 })
 
+var _ = repocontract.DescribeFeedAcrossHandles("SQLite", func() (ports.Repositories, ports.Repositories) {
+	ctx := context.Background()
+	path := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "ade.db")
+	a, err := bunstore.Open(ctx, path)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(a.Close)
+	Expect(a.Migrate(ctx)).To(Succeed())
+	b, err := bunstore.Open(ctx, path)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	return a.Repositories(), b.Repositories()
+})
+
+var _ = repocontract.DescribeFeedAcrossHandles("PostgreSQL", func() (ports.Repositories, ports.Repositories) {
+	a := openPostgres()
+	b, err := bunstore.Open(context.Background(), postgresURL)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	return a.Repositories(), b.Repositories()
+})
+
 var _ = repocontract.DescribeRepositories("PostgreSQL", func() ports.Repositories {
+	return openPostgres().Repositories()
+})
+
+// openPostgres opens the PostgreSQL database of ADE_TEST_DATABASE_URL,
+// migrated and emptied.
+func openPostgres() *bunstore.DB {
 	if postgresURL == "" {
 		if os.Getenv("CI") == "true" {
 			Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the PostgreSQL contract specs must run in CI " +
@@ -56,5 +83,5 @@ var _ = repocontract.DescribeRepositories("PostgreSQL", func() ports.Repositorie
 	Expect(db.Migrate(ctx)).To(Succeed())
 	_, err = db.Bun().ExecContext(ctx, "TRUNCATE "+strings.Join(pgTables, ", ")+" CASCADE")
 	Expect(err).NotTo(HaveOccurred())
-	return db.Repositories()
-})
+	return db
+}
