@@ -28,6 +28,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/domain"
@@ -135,6 +136,7 @@ type Queue struct {
 	cfg      Config
 	client   *river.Client[*sql.Tx]
 	listener *pgxpool.Pool
+	sqlite   *sql.DB
 	lease    *leaseKeeper
 
 	mu      sync.Mutex
@@ -192,7 +194,13 @@ func Open(ctx context.Context, db *bunstore.DB, cfg Config) (*Queue, error) {
 		}
 		q.client, err = river.NewClient[*sql.Tx](d, rc)
 	default:
-		q.client, err = river.NewClient[*sql.Tx](riversqlite.New(db.SQL()), rc)
+		// River's own connection: one, so that its statements queue in
+		// Go instead of in SQLite's busy handler, which sleeps.
+		if q.sqlite, err = sql.Open(sqliteshim.ShimName, db.URL()); err != nil {
+			return nil, fmt.Errorf("open queue: %w", err)
+		}
+		q.sqlite.SetMaxOpenConns(1)
+		q.client, err = river.NewClient[*sql.Tx](riversqlite.New(q.sqlite), rc)
 	}
 	if err != nil {
 		q.closeListener()
@@ -276,6 +284,10 @@ func (q *Queue) closeListener() {
 	if q.listener != nil {
 		q.listener.Close()
 		q.listener = nil
+	}
+	if q.sqlite != nil {
+		_ = q.sqlite.Close()
+		q.sqlite = nil
 	}
 }
 
