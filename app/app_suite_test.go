@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -85,7 +86,19 @@ func newIdleEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	return newEnvWith(0, nil, cfg, extra...)
 }
 
+// newEnvWithRepos wires the application with four queue workers over the
+// repositories wrap returns (to inject faults).
+func newEnvWithRepos(wrap func(ports.Repositories) ports.Repositories, cfg app.Config, extra ...ports.Extractor) *env {
+	return build(4, nil, wrap, cfg, extra...)
+}
+
 func newEnvWith(workers int, sender ports.WebhookSender, cfg app.Config, extra ...ports.Extractor) *env {
+	return build(workers, sender, nil, cfg, extra...)
+}
+
+func newULID() string { return ulid.Make().String() }
+
+func build(workers int, sender ports.WebhookSender, wrap func(ports.Repositories) ports.Repositories, cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
@@ -96,8 +109,12 @@ func newEnvWith(workers int, sender ports.WebhookSender, cfg app.Config, extra .
 	store := memory.New()
 	queue := memory.NewQueue(store, memory.QueueOptions{Workers: workers, Policies: fastRetries})
 	clock := &stepClock{}
+	repos := store.Repositories()
+	if wrap != nil {
+		repos = wrap(repos)
+	}
 	a, err := app.New(app.Deps{
-		Repos: store.Repositories(), Queue: queue, Blobs: rec, Extractors: exs,
+		Repos: repos, Queue: queue, Blobs: rec, Extractors: exs,
 		Clock: clock, IDs: system.NewULIDs(), Webhooks: sender, Config: cfg,
 	})
 	Expect(err).NotTo(HaveOccurred())

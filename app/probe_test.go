@@ -10,6 +10,10 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
+// probeWaiting and probeStopped report the "wait" mode's progress: the
+// job id when it starts waiting, and again when its context ends.
+var probeWaiting, probeStopped = make(chan string, 16), make(chan string, 16)
+
 // probe is an extractor whose behaviour the payload's "mode" picks, to
 // drive every path of the job runner.
 type probe struct{}
@@ -18,7 +22,7 @@ func (probe) Name() string { return "probe" }
 
 func (probe) ValidatePayload(p map[string]any) error {
 	switch p["mode"] {
-	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed":
+	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed", "wait":
 		return nil
 	}
 	return domain.NewUnprocessable("bad probe payload", domain.FieldError{Field: "mode", Message: "unknown mode"})
@@ -55,6 +59,16 @@ func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.Ex
 		m["boom"]++ // a nil-map write: a real runtime panic
 	case "hang":
 		<-make(chan struct{}) // ignores its context on purpose
+	case "wait":
+		// Writes an output, then waits for its context to end (a
+		// cancellation), and says so.
+		if err := writeOutput("waiting.csv"); err != nil {
+			return res, err
+		}
+		probeWaiting <- req.JobID
+		<-ctx.Done()
+		probeStopped <- req.JobID
+		return res, ctx.Err()
 	case "outputs":
 		for i := range 2 {
 			if err := writeOutput(fmt.Sprintf("out-%d.csv", i)); err != nil {
