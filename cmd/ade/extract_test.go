@@ -50,6 +50,7 @@ func TestExtractExitCodes(t *testing.T) {
 	notJSON := writeFile(t, dir, "x.json", `{"fields":`)
 	empty := writeFile(t, dir, "empty.csv", "")
 	ole := writeFile(t, dir, "locked.xlsx", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"+string(make([]byte, 600)))
+	prose := writeFile(t, dir, "notes.csv", "How to fill in this form\n\nOne member per row.\n")
 
 	cases := []struct {
 		name string
@@ -65,6 +66,7 @@ func TestExtractExitCodes(t *testing.T) {
 		{"missing input", []string{"--config", cfg, filepath.Join(dir, "nope.csv")}, 1, "no such file"},
 		{"empty input", []string{"--config", cfg, empty}, 1, "empty"},
 		{"encrypted workbook", []string{"--config", cfg, ole}, 1, "OLE"},
+		{"no table", []string{"--config", cfg, prose}, 1, `no table was found in the document: sheet "notes": prose only`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -133,12 +135,12 @@ func TestExtractJSONShape(t *testing.T) {
 		t.Fatalf("unmapped fields must print as null")
 	}
 	for _, k := range []string{"duration_ms", "sheets_scanned", "tables_detected", "rows_extracted", "fields_mapped",
-		"columns_unmapped", "values_invalid", "input_sha256", "configuration_digest"} {
+		"columns_unmapped", "values_invalid", "input_sha256", "configuration_digest", "input_format"} {
 		if _, ok := doc.Metrics[k]; !ok {
 			t.Fatalf("metric %s missing", k)
 		}
 	}
-	if len(doc.Logs) == 0 || doc.Logs[0]["message"] != "table found" {
+	if len(doc.Logs) < 2 || doc.Logs[0]["message"] != "input read as xlsx" || doc.Logs[1]["message"] != "table found" {
 		t.Fatalf("logs: %v", doc.Logs)
 	}
 	for _, tb := range doc.Tables {

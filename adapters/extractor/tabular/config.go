@@ -1,6 +1,8 @@
 package tabular
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -8,31 +10,16 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
+	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
+	"github.com/ade-go/ade/adapters/extractor/tabular/output"
 	"github.com/ade-go/ade/domain"
 )
 
-// Transform names accepted in a field's "transforms" list.
-const (
-	TransformTrim           = "trim"
-	TransformCollapseSpaces = "collapse_spaces"
-	TransformLower          = "lower"
-	TransformUpper          = "upper"
-	TransformTitle          = "title"
-	TransformDigits         = "digits"
-	TransformFullName       = "full_name"
-	TransformDate           = "date"
-)
-
-// Transforms lists every transform name, in documentation order.
-var Transforms = []string{
-	TransformTrim, TransformCollapseSpaces, TransformLower, TransformUpper,
-	TransformTitle, TransformDigits, TransformFullName, TransformDate,
-}
-
 // Output formats accepted in "output_format".
 const (
-	OutputCSV  = "csv"
-	OutputXLSX = "xlsx"
+	OutputCSV  = output.FormatCSV
+	OutputXLSX = output.FormatXLSX
 )
 
 // Sheet selection modes of "sheets".
@@ -52,7 +39,7 @@ const (
 
 var fieldNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-var topLevelKeys = []string{"extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
+var topLevelKeys = []string{"allow_empty", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
 var fieldKeys = []string{"label", "name", "pattern", "required", "synonyms", "transforms", "validate"}
 var validateKeys = []string{"pattern"}
 
@@ -63,35 +50,23 @@ type Config struct {
 	// SheetNames are the sheets to read when SheetMode is "list".
 	SheetNames []string
 	// Fields are the configured fields in payload order.
-	Fields []Field
+	Fields []mapping.Field
 	// KeepUnmapped keeps columns that map to no field in the outputs.
 	KeepUnmapped bool
 	// OutputFormat is OutputCSV or OutputXLSX.
 	OutputFormat string
+	// AllowEmpty makes a document without tables succeed with none
+	// instead of failing with no_tables_found.
+	AllowEmpty bool
 	// Digest is the hex sha256 of the payload's canonical JSON.
 	Digest string
-
-	synonyms map[string]int // normalized synonym -> first field index
-}
-
-// Field is one configured field.
-type Field struct {
-	Name       string
-	Label      string
-	Synonyms   []string // as written
-	Pattern    *regexp.Regexp
-	Required   bool
-	Transforms []string
-	Validate   *regexp.Regexp
-
-	normSynonyms []string
 }
 
 // ParseConfig validates a payload and returns its configuration. A refused
 // payload gives a *domain.ValidationError (kind domain.ErrUnprocessable)
 // listing every problem found, with paths relative to the payload, in a
 // fixed order: unknown keys, extractor, sheets, fields, keep_unmapped_columns,
-// output_format.
+// output_format, allow_empty.
 func ParseConfig(payload map[string]any) (*Config, error) {
 	canonical, raw, err := canonicalize(payload)
 	if err != nil {
@@ -131,24 +106,15 @@ func ParseConfig(payload map[string]any) (*Config, error) {
 			v.add("output_format", `must be "csv" or "xlsx"`)
 		}
 	}
+	if x, ok := canonical["allow_empty"]; ok {
+		if b, ok := x.(bool); ok {
+			cfg.AllowEmpty = b
+		} else {
+			v.add("allow_empty", "must be a boolean")
+		}
+	}
 	if len(v.errs) > 0 {
 		return nil, domain.NewUnprocessable("invalid tabular configuration", v.errs...)
-	}
-	cfg.synonyms = map[string]int{}
-	for i := range cfg.Fields {
-		f := &cfg.Fields[i]
-		// The field's own name and label count as synonyms.
-		for _, s := range []string{f.Name, f.Label} {
-			if n := normalizeHeader(s); n != "" && !slices.Contains(f.normSynonyms, n) {
-				f.normSynonyms = append(f.normSynonyms, n)
-			}
-		}
-
-		for _, s := range f.normSynonyms {
-			if _, seen := cfg.synonyms[s]; !seen {
-				cfg.synonyms[s] = i
-			}
-		}
 	}
 	return cfg, nil
 }
@@ -235,7 +201,7 @@ func (v *validator) sheets(x any) (string, []string) {
 	return SheetsAll, nil
 }
 
-func (v *validator) fields(x any) []Field {
+func (v *validator) fields(x any) []mapping.Field {
 	list, ok := x.([]any)
 	if !ok {
 		v.add("fields", "must be a list of field objects")
@@ -249,7 +215,7 @@ func (v *validator) fields(x any) []Field {
 		v.add("fields", fmt.Sprintf("must list at most %d fields", maxFields))
 		return nil
 	}
-	out := make([]Field, 0, len(list))
+	out := make([]mapping.Field, 0, len(list))
 	firstByName := map[string]int{}
 	for i, e := range list {
 		path := fmt.Sprintf("fields[%d]", i)
@@ -271,8 +237,8 @@ func (v *validator) fields(x any) []Field {
 	return out
 }
 
-func (v *validator) field(path string, m map[string]any) Field {
-	var f Field
+func (v *validator) field(path string, m map[string]any) mapping.Field {
+	var f mapping.Field
 	v.unknownKeys(path, m, fieldKeys)
 	switch x, ok := m["name"]; {
 	case !ok:
@@ -302,14 +268,11 @@ func (v *validator) field(path string, m map[string]any) Field {
 		default:
 			for j, e := range list {
 				s, ok := e.(string)
-				if !ok || normalizeHeader(s) == "" {
+				if !ok || detect.HeaderKey(s) == "" {
 					v.add(fmt.Sprintf("%s.synonyms[%d]", path, j), "must be a string with at least one letter or digit")
 					continue
 				}
 				f.Synonyms = append(f.Synonyms, s)
-				if n := normalizeHeader(s); !slices.Contains(f.normSynonyms, n) {
-					f.normSynonyms = append(f.normSynonyms, n)
-				}
 			}
 		}
 	}
@@ -330,9 +293,9 @@ func (v *validator) field(path string, m map[string]any) Field {
 		} else {
 			for j, e := range list {
 				s, ok := e.(string)
-				if !ok || !slices.Contains(Transforms, s) {
+				if !ok || !slices.Contains(mapping.Transforms, s) {
 					v.add(fmt.Sprintf("%s.transforms[%d]", path, j),
-						"must be one of "+strings.Join(Transforms, ", "))
+						"must be one of "+strings.Join(mapping.Transforms, ", "))
 					continue
 				}
 				f.Transforms = append(f.Transforms, s)
@@ -369,4 +332,9 @@ func (v *validator) regex(path string, x any) *regexp.Regexp {
 		return nil
 	}
 	return re
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
-	"path"
 	"slices"
 	"strings"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
+	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
+	"github.com/ade-go/ade/adapters/extractor/tabular/output"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
@@ -24,24 +26,28 @@ const Name = "tabular"
 // Stable failure codes of *ports.ExtractionError.
 const (
 	// CodeEmptyInput: the document has no content.
-	CodeEmptyInput = "empty_input"
-	// CodeUnsupportedFormat: neither CSV text nor an XLSX workbook (this
-	// includes password-protected workbooks and legacy XLS files).
-	CodeUnsupportedFormat = "unsupported_format"
-	// CodeCorruptInput: an XLSX or CSV document that cannot be parsed.
-	CodeCorruptInput = "corrupt_input"
+	CodeEmptyInput = read.CodeEmptyInput
+	// CodeUnsupportedFormat: neither CSV text nor a readable workbook
+	// (this includes password-protected workbooks).
+	CodeUnsupportedFormat = read.CodeUnsupportedFormat
+	// CodeCorruptInput: a workbook or CSV document that cannot be parsed.
+	CodeCorruptInput = read.CodeCorruptInput
 	// CodeInvalidConfiguration: the payload fails ValidatePayload.
 	CodeInvalidConfiguration = "invalid_configuration"
 	// CodeCancelled: the context was done before the extraction finished.
-	CodeCancelled = "cancelled"
+	CodeCancelled = read.CodeCancelled
 	// CodeInputTooLarge: the workbook unpacks to more than ADE reads (a
 	// zip bomb, or a workbook far beyond operational sizes).
-	CodeInputTooLarge = "input_too_large"
+	CodeInputTooLarge = read.CodeInputTooLarge
+	// CodeNoTablesFound: no sheet holds a table (and the payload does not
+	// set allow_empty); the logs say why, sheet by sheet.
+	CodeNoTablesFound = "no_tables_found"
 )
 
 // Extractor is the tabular extractor. The zero value is ready to use.
 type Extractor struct {
-	// TempDir is where XLSX inputs are spooled; "" means os.TempDir().
+	// TempDir is where workbook inputs and XLSX outputs are spooled; ""
+	// means os.TempDir().
 	TempDir string
 }
 
@@ -59,56 +65,22 @@ func (e *Extractor) ValidatePayload(payload map[string]any) error {
 	return err
 }
 
-func extractionError(code, msg string, err error) *ports.ExtractionError {
-	return &ports.ExtractionError{Code: code, Message: msg, Err: err}
-}
-
-func cancelled(err error) error {
-	return extractionError(CodeCancelled, "the extraction was cancelled", err)
-}
-
-// extraction is the state of one Extract call.
-type extraction struct {
-	ctx    context.Context
-	cfg    *Config
-	base   string
-	format string
-	outs   *outputs
-	tables []*table
-	// validate holds each field's validate.pattern matcher, or nil.
-	validate []*matcher
-	logs     []domain.LogEntry
-
-	sheets, rowsOut, mapped, unmapped, invalid int
-}
-
-func (x *extraction) account(t *table, unmapped int) {
-	x.rowsOut += t.rows
-	x.unmapped += unmapped
-	x.invalid += t.invalidValues
-	for _, c := range t.cols {
-		if c.field >= 0 {
-			x.mapped++
-		}
-	}
-}
-
 // Extract reads the document, detects its tables and writes one normalized
 // output per table (CSV) or one workbook (XLSX) through req.Outputs, which
 // may be nil to skip outputs.
 func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (res ports.ExtractionResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			res, err = ports.ExtractionResult{}, extractionError(CodeCorruptInput,
+			res, err = ports.ExtractionResult{}, read.Fail(CodeCorruptInput,
 				"the document could not be read", fmt.Errorf("panic: %v", p))
 		}
 	}()
 	cfg, err := ParseConfig(req.Payload)
 	if err != nil {
-		return res, extractionError(CodeInvalidConfiguration, err.Error(), err)
+		return res, read.Fail(CodeInvalidConfiguration, err.Error(), err)
 	}
 	if err := ctx.Err(); err != nil {
-		return res, cancelled(err)
+		return res, read.Cancelled(err)
 	}
 	if req.Document.Open == nil {
 		return res, errors.New("extract: the document has no content to open")
@@ -116,7 +88,7 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	rc, err := req.Document.Open(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return res, cancelled(ctx.Err())
+			return res, read.Cancelled(ctx.Err())
 		}
 		return res, fmt.Errorf("extract: open document: %w", err)
 	}
@@ -125,41 +97,31 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	hasher := newAsyncHash()
 	defer hasher.stop()
 	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), 256<<10)
-	head, err := br.Peek(8 << 10)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	base := baseName(req.Document.Filename)
+	doc, err := read.Open(br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base})
+	if err != nil {
 		return res, readError(ctx, err)
 	}
-	format, err := sniff(head)
-	if err != nil {
-		return res, err
-	}
-	x := &extraction{ctx: ctx, cfg: cfg, base: baseName(req.Document.Filename), format: format}
-	x.validate = make([]*matcher, len(cfg.Fields))
-	for i, f := range cfg.Fields {
-		if f.Validate != nil {
-			x.validate[i] = newMatcher(f.Validate)
-		}
-	}
-	x.outs = newOutputs(ctx, req.Outputs, cfg.OutputFormat, x.base, e.TempDir)
-	defer x.outs.cleanup()
-
-	switch format {
-	case formatCSV:
-		err = x.runCSV(br)
-	default:
-		err = x.runXLSX(br, e.TempDir)
-	}
-	if err != nil {
+	defer doc.Book.Close()
+	x := &extraction{ctx: ctx, cfg: cfg, doc: doc, schema: mapping.NewSchema(cfg.Fields, cfg.KeepUnmapped),
+		outs: output.New(ctx, req.Outputs, cfg.OutputFormat, base, e.TempDir)}
+	defer x.outs.Cleanup()
+	x.logFormat()
+	if err := x.run(); err != nil {
 		return res, readError(ctx, err)
 	}
 	// Hash whatever the parser did not need to read.
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return res, readError(ctx, err)
 	}
-	if err := x.outs.commit(); err != nil {
+	if err := x.outs.Commit(); err != nil {
 		return res, readError(ctx, err)
 	}
-	return x.result(hex.EncodeToString(hasher.sum())), nil
+	res = x.result(hex.EncodeToString(hasher.sum()))
+	if len(x.tables) == 0 && !cfg.AllowEmpty {
+		return res, read.Fail(CodeNoTablesFound, x.noTablesMessage(), nil)
+	}
+	return res, nil
 }
 
 func readError(ctx context.Context, err error) error {
@@ -168,9 +130,169 @@ func readError(ctx context.Context, err error) error {
 		return ee
 	}
 	if ctx.Err() != nil {
-		return cancelled(ctx.Err())
+		return read.Cancelled(ctx.Err())
 	}
 	return fmt.Errorf("extract: %w", err)
+}
+
+// extraction is the state of one Extract call.
+type extraction struct {
+	ctx    context.Context
+	cfg    *Config
+	doc    *read.Document
+	schema *mapping.Schema
+	outs   *output.Set
+	tables []*tableResult
+	logs   []domain.LogEntry
+	// empty lists the sheets without tables and why.
+	empty []sheetReason
+
+	sheets, rowsOut, mapped, unmapped, invalid int
+}
+
+// sheetReason is why a sheet holds no table.
+type sheetReason struct{ sheet, reason, detail string }
+
+func (x *extraction) log(level, msg string, details map[string]any) {
+	x.logs = append(x.logs, domain.LogEntry{Level: level, Message: msg, Details: details})
+}
+
+// logFormat records what the input was read as.
+func (x *extraction) logFormat() {
+	d := map[string]any{"format": x.doc.Format}
+	if x.doc.Format == read.FormatCSV {
+		d["encoding"], d["delimiter"] = x.doc.Encoding, delimiterName(x.doc.Delimiter)
+	}
+	x.log("info", "input read as "+x.doc.Format, d)
+}
+
+// delimiterName is how a delimiter shows in metrics and logs.
+func delimiterName(d rune) string {
+	switch d {
+	case '\t':
+		return "tab"
+	case 0:
+		return ""
+	}
+	return string(d)
+}
+
+func (x *extraction) run() error {
+	for _, sheet := range x.selectSheets() {
+		if err := x.ctx.Err(); err != nil {
+			return read.Cancelled(err)
+		}
+		x.sheets++
+		rows, err := x.doc.Book.Rows(sheet)
+		if err != nil {
+			var ee *ports.ExtractionError
+			if errors.As(err, &ee) && ee.Code == CodeCancelled {
+				return err
+			}
+			x.noTable(sheet, "unreadable", err.Error())
+			continue
+		}
+		s := &sheetSink{x: x, sheet: sheet, info: x.doc.Book.Sheet(sheet), byTable: map[*detect.Table]*tableResult{}}
+		out, err := detect.Scan(x.ctx, rows, detect.Options{Synonym: x.schema.IsSynonym}, s)
+		_ = rows.Close()
+		if err != nil {
+			return err
+		}
+		for _, t := range s.order {
+			x.tables = append(x.tables, t)
+			x.logs = append(x.logs, t.logs...)
+		}
+		if out.Tables == 0 {
+			x.noTable(sheet, out.Reason, out.Detail)
+		}
+	}
+	if x.doc.Format == read.FormatCSV {
+		if n := x.doc.NonUTF8Bytes(); n > 0 {
+			x.log("warn", "bytes that are not UTF-8 read as Windows-1252", map[string]any{"bytes": n})
+		}
+	}
+	return nil
+}
+
+// noTable records and logs a sheet without a table.
+func (x *extraction) noTable(sheet, reason, detail string) {
+	x.empty = append(x.empty, sheetReason{sheet, reason, detail})
+	x.log("warn", "no table found", map[string]any{"sheet": sheet, "reason": reason, "detail": detail})
+}
+
+// noTablesMessage explains a document without tables, sheet by sheet.
+func (x *extraction) noTablesMessage() string {
+	var b strings.Builder
+	b.WriteString("no table was found in the document")
+	for i, s := range x.empty {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more sheet(s)", len(x.empty)-i)
+			break
+		}
+		sep := ": "
+		if i > 0 {
+			sep = "; "
+		}
+		fmt.Fprintf(&b, "%ssheet %q: %s (%s)", sep, s.sheet, strings.ReplaceAll(s.reason, "_", " "), s.detail)
+	}
+	if len(x.empty) == 0 {
+		b.WriteString(": no sheet was read")
+	}
+	return b.String()
+}
+
+// selectSheets applies the "sheets" setting, in workbook order.
+func (x *extraction) selectSheets() []string {
+	list := x.doc.Book.Sheets()
+	switch x.cfg.SheetMode {
+	case SheetsActive:
+		if name := x.doc.Book.Active(); name != "" {
+			return []string{name}
+		}
+		return nil
+	case sheetsList:
+		var out []string
+		for _, s := range list {
+			if slices.Contains(x.cfg.SheetNames, s) {
+				out = append(out, s)
+			}
+		}
+		for _, want := range x.cfg.SheetNames {
+			if !slices.Contains(list, want) {
+				x.log("warn", "sheet not found", map[string]any{"sheet": want})
+			}
+		}
+		return out
+	}
+	return list
+}
+
+func (x *extraction) result(inputSHA string) ports.ExtractionResult {
+	tables := make([]ports.ExtractedTable, len(x.tables))
+	for i, t := range x.tables {
+		tables[i] = t.result
+	}
+	logs := x.logs
+	if logs == nil {
+		logs = []domain.LogEntry{}
+	}
+	metrics := map[string]any{
+		"duration_ms":          0,
+		"sheets_scanned":       x.sheets,
+		"tables_detected":      len(x.tables),
+		"rows_extracted":       x.rowsOut,
+		"fields_mapped":        x.mapped,
+		"columns_unmapped":     x.unmapped,
+		"values_invalid":       x.invalid,
+		"input_sha256":         inputSHA,
+		"configuration_digest": x.cfg.Digest,
+		"input_format":         x.doc.Format,
+	}
+	if x.doc.Format == read.FormatCSV {
+		metrics["input_encoding"] = x.doc.Encoding
+		metrics["csv_delimiter"] = delimiterName(x.doc.Delimiter)
+	}
+	return ports.ExtractionResult{Tables: tables, Metrics: metrics, Logs: logs}
 }
 
 // asyncHash computes the SHA-256 of what is written to it in a goroutine
@@ -245,139 +367,11 @@ type ctxReader struct {
 
 func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
-		return 0, cancelled(err)
+		return 0, read.Cancelled(err)
 	}
 	return c.r.Read(p)
 }
 
 // baseName is the input's filename without its extension, made safe for
 // output filenames.
-func baseName(filename string) string {
-	name := path.Base(strings.ReplaceAll(filename, "\\", "/"))
-	if ext := path.Ext(name); ext != "" && ext != name {
-		name = strings.TrimSuffix(name, ext)
-	}
-	if name == "." || name == "/" || strings.TrimSpace(name) == "" {
-		return "document"
-	}
-	return safeName(name)
-}
-
-func (x *extraction) runCSV(r io.Reader) error {
-	x.sheets = 1
-	src := newCSVReader(r)
-	defer src.close()
-	return x.scanSheet(x.base, sheetInfo{}, src)
-}
-
-func (x *extraction) runXLSX(r io.Reader, tempDir string) error {
-	tmp, err := os.CreateTemp(tempDir, "ade-tabular-*.xlsx")
-	if err != nil {
-		return fmt.Errorf("spool workbook: %w", err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	size, err := io.Copy(tmp, r)
-	if err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	wb, err := openWorkbook(name, tmp, size)
-	if err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	defer wb.close()
-	for _, sheet := range x.selectSheets(wb) {
-		if err := x.ctx.Err(); err != nil {
-			return cancelled(err)
-		}
-		rows, err := wb.rows(sheet)
-		if err != nil {
-			return err
-		}
-		x.sheets++
-		err = x.scanSheet(sheet, wb.info(sheet), rows)
-		rows.close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// selectSheets applies the "sheets" setting, in workbook order.
-func (x *extraction) selectSheets(wb *workbook) []string {
-	list := wb.f.GetSheetList()
-	switch x.cfg.SheetMode {
-	case SheetsActive:
-		name := wb.f.GetSheetName(wb.f.GetActiveSheetIndex())
-		if name == "" && len(list) > 0 {
-			name = list[0]
-		}
-		if name == "" {
-			return nil
-		}
-		return []string{name}
-	case sheetsList:
-		var out []string
-		for _, s := range list {
-			if slices.Contains(x.cfg.SheetNames, s) {
-				out = append(out, s)
-			}
-		}
-		for _, want := range x.cfg.SheetNames {
-			if !slices.Contains(list, want) {
-				x.logs = append(x.logs, domain.LogEntry{Level: "warn", Message: "sheet not found",
-					Details: map[string]any{"sheet": want}})
-			}
-		}
-		return out
-	}
-	return list
-}
-
-func (x *extraction) scanSheet(sheet string, info sheetInfo, src rowReader) error {
-	s := &sheetScan{ctx: x.ctx, x: x, sheet: sheet, info: info, src: src}
-	if c, ok := src.(*csvReader); ok {
-		c.oldest = s.oldestRow
-	}
-	if err := s.run(); err != nil {
-		return err
-	}
-	for _, t := range s.tables {
-		x.tables = append(x.tables, t)
-		x.logs = append(x.logs, t.logs...)
-	}
-	if len(s.tables) == 0 {
-		x.logs = append(x.logs, domain.LogEntry{Level: "info", Message: "no table found",
-			Details: map[string]any{"sheet": sheet}})
-	}
-	return nil
-}
-
-func (x *extraction) result(inputSHA string) ports.ExtractionResult {
-	tables := make([]ports.ExtractedTable, len(x.tables))
-	for i, t := range x.tables {
-		tables[i] = t.result
-	}
-	logs := x.logs
-	if logs == nil {
-		logs = []domain.LogEntry{}
-	}
-	return ports.ExtractionResult{
-		Tables: tables,
-		Metrics: map[string]any{
-			"duration_ms":          0,
-			"sheets_scanned":       x.sheets,
-			"tables_detected":      len(x.tables),
-			"rows_extracted":       x.rowsOut,
-			"fields_mapped":        x.mapped,
-			"columns_unmapped":     x.unmapped,
-			"values_invalid":       x.invalid,
-			"input_sha256":         inputSHA,
-			"configuration_digest": x.cfg.Digest,
-		},
-		Logs: logs,
-	}
-}
+func baseName(filename string) string { return output.SafeName(read.SheetName(filename)) }

@@ -144,15 +144,28 @@ var _ = Describe("Table detection", func() {
 		Expect(res.Logs).To(ContainElement(HaveField("Message", "hidden columns read as data")))
 	})
 
-	It("finds no table on prose or instruction sheets, without an error", func() {
-		prose := sheetSpec{name: "Instructions", rows: [][]any{
-			{"How to fill in this workbook"}, {""}, {"1. Enter one member per row on the Data sheet."},
-			{"2. Do not rename the headers."}, {"Questions: ops@example.org"},
-		}}
-		res := mustRun(bytesDoc("p.xlsx", buildXLSX(0, prose)), simplePayload(nil), nil)
-		Expect(res.Tables).To(BeEmpty())
-		Expect(res.Metrics["tables_detected"]).To(Equal(0))
-		Expect(res.Logs).To(ContainElement(HaveField("Message", "no table found")))
+	Describe("a document without tables", func() {
+		var doc ports.SourceDocument
+		BeforeEach(func() {
+			prose := sheetSpec{name: "Instructions", rows: [][]any{
+				{"How to fill in this workbook"}, {""}, {"1. Enter one member per row on the Data sheet."},
+				{"2. Do not rename the headers."}, {"Questions: ops@example.org"},
+			}}
+			doc = bytesDoc("p.xlsx", buildXLSX(0, prose))
+		})
+		It("fails with no_tables_found, saying why for each sheet", func() {
+			res, err := run(doc, simplePayload(nil), nil)
+			Expect(extractionCode(err)).To(Equal("no_tables_found"))
+			Expect(err.Error()).To(ContainSubstring(`sheet "Instructions": prose only`))
+			Expect(res.Logs).To(ContainElement(And(HaveField("Message", "no table found"),
+				HaveField("Details", HaveKeyWithValue("reason", "prose_only")))))
+		})
+		It("succeeds with no table when allow_empty is set", func() {
+			res := mustRun(doc, simplePayload(map[string]any{"allow_empty": true}), nil)
+			Expect(res.Tables).To(BeEmpty())
+			Expect(res.Metrics["tables_detected"]).To(Equal(0))
+			Expect(res.Logs).To(ContainElement(HaveField("Message", "no table found")))
+		})
 	})
 
 	Describe("sheet selection", func() {
@@ -311,7 +324,7 @@ var _ = Describe("Table detection", func() {
 })
 
 var _ = Describe("Side-by-side tables of different lengths", func() {
-	It("keeps the longer table going past the shorter one's totals line", func() {
+	It("keeps the longer table going past the shorter one's totals line, which it keeps as data", func() {
 		rows := [][]any{{"Name", "Email", "Hours", "", "Item", "Qty"}}
 		for i := range 8 {
 			r := []any{fmt.Sprintf("N%d", i), fmt.Sprintf("n%d@x.org", i), i + 1, ""}
@@ -324,7 +337,8 @@ var _ = Describe("Side-by-side tables of different lengths", func() {
 			rows = append(rows, r)
 		}
 		res := mustRun(bytesDoc("s.xlsx", buildXLSX(0, sheetSpec{name: "S", rows: rows})), simplePayload(nil), nil)
-		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F4"}))
+		Expect(ranges(res)).To(Equal([]string{"A1:C9", "E1:F5"}))
+		Expect(res.Tables[1].Metadata["total_rows"]).To(Equal([]any{5}))
 	})
 })
 

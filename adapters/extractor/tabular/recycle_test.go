@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -58,13 +59,13 @@ func stackedCSV(seed uint64) []byte {
 }
 
 var _ = Describe("CSV row memory reuse", func() {
-	AfterEach(func() { tabular.RecycleCSVBatches(true) })
+	AfterEach(func() { read.RecycleCSVBatches = true })
 
 	It("gives the same tables and outputs as fresh memory", func() {
 		for seed := range uint64(4) {
 			data := stackedCSV(seed)
 			run := func(recycle bool) (ports.ExtractionResult, map[string][]byte) {
-				tabular.RecycleCSVBatches(recycle)
+				read.RecycleCSVBatches = recycle
 				sink := newMemSink()
 				res, err := tabular.New().Extract(context.Background(), ports.ExtractionRequest{
 					Payload: fuzzPayload, Document: bytesDoc("stacked.csv", data), Outputs: sink,

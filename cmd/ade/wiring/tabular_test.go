@@ -125,6 +125,11 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 			Expect(job["status"]).To(Equal("failed"))
 			Expect(job["error"]).To(HaveKeyWithValue("code", code))
 			Expect(job["output_document_ids"]).To(BeEmpty())
+			if code == "no_tables_found" {
+				Expect(job["error"]).To(HaveKeyWithValue("message", ContainSubstring(`sheet "notes": prose only`)))
+				Expect(job["logs"]).To(ContainElement(And(HaveKeyWithValue("message", "no table found"),
+					HaveKeyWithValue("details", HaveKeyWithValue("reason", "prose_only")))))
+			}
 		},
 		Entry("empty file", "empty.csv", func() []byte { return nil }, "empty_input"),
 		Entry("password-protected workbook", "locked.xlsx", func() []byte {
@@ -135,5 +140,8 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 			Expect(err).NotTo(HaveOccurred())
 			return b[:len(b)/2]
 		}, "corrupt_input"),
+		Entry("a document without any table", "notes.csv", func() []byte {
+			return []byte("How to fill in this form\n\nOne member per row please.\n")
+		}, "no_tables_found"),
 	)
 })

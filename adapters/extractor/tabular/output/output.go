@@ -1,4 +1,8 @@
-package tabular
+// Package output is the last stage of the tabular extractor: it writes
+// mapped tables as they stream, one CSV file per table or one XLSX
+// workbook with a sheet per table, through a ports.OutputSink, with names
+// and bytes that depend only on the input.
+package output
 
 import (
 	"archive/zip"
@@ -15,6 +19,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -24,15 +29,21 @@ const (
 	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 
-// tableWriter receives one table's normalized rows, header first.
-type tableWriter interface {
-	write(vals []string) error
-	close() error
+// Output formats.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// Writer receives one table's rows, the header row first.
+type Writer interface {
+	Write(vals []string) error
+	Close() error
 }
 
-// outputs creates the files of one extraction. CSV files are committed as
+// Set creates the files of one extraction. CSV files are committed as
 // each table ends; the XLSX workbook is assembled when the extraction ends.
-type outputs struct {
+type Set struct {
 	ctx     context.Context
 	sink    ports.OutputSink
 	format  string
@@ -42,33 +53,38 @@ type outputs struct {
 	book    *xlsxBook
 }
 
-func newOutputs(ctx context.Context, sink ports.OutputSink, format, base, tempDir string) *outputs {
-	return &outputs{ctx: ctx, sink: sink, format: format, base: base, tempDir: tempDir, names: map[string]bool{}}
+// New returns the outputs of one extraction written to sink (nil: none)
+// in format, named after base (the input's name); tempDir holds the XLSX
+// workbook's spooled sheets ("" means os.TempDir()).
+func New(ctx context.Context, sink ports.OutputSink, format, base, tempDir string) *Set {
+	return &Set{ctx: ctx, sink: sink, format: format, base: base, tempDir: tempDir, names: map[string]bool{}}
 }
 
-// open starts table t's output and returns its writer and name (a filename,
-// or a sheet name inside the XLSX workbook).
-func (o *outputs) open(t *table) (tableWriter, string, error) {
+// Open starts the output of a table (its sheet, its index within the
+// sheet and its title) and returns its writer and name (a filename, or a
+// sheet name inside the XLSX workbook). Without a sink it returns a nil
+// writer.
+func (o *Set) Open(sheet string, index int, title string) (Writer, string, error) {
 	if o.sink == nil {
 		return nil, "", nil
 	}
-	if o.format == OutputXLSX {
+	if o.format == FormatXLSX {
 		if o.book == nil {
 			o.book = &xlsxBook{tempDir: o.tempDir, names: map[string]bool{}}
 		}
-		sh, err := o.book.addSheet(t.title())
+		sh, err := o.book.addSheet(title)
 		if err != nil {
 			return nil, "", err
 		}
 		return sh, sh.name, nil
 	}
 	name := o.base
-	if t.sheet != o.base {
-		name += "-" + safeName(t.sheet)
+	if sheet != o.base {
+		name += "-" + SafeName(sheet)
 	}
-	name = fmt.Sprintf("%s-%d", name, t.index)
+	name = fmt.Sprintf("%s-%d", name, index)
 	for n := 2; o.names[strings.ToLower(name)+".csv"]; n++ {
-		name = fmt.Sprintf("%s-%d-%d", o.base, t.index, n)
+		name = fmt.Sprintf("%s-%d-%d", o.base, index, n)
 	}
 	name += ".csv"
 	o.names[strings.ToLower(name)] = true
@@ -79,8 +95,8 @@ func (o *outputs) open(t *table) (tableWriter, string, error) {
 	return &csvOut{w: w, bw: bufio.NewWriterSize(w, 256<<10)}, name, nil
 }
 
-// commit writes the XLSX workbook, if any.
-func (o *outputs) commit() error {
+// Commit writes the XLSX workbook, if any.
+func (o *Set) Commit() error {
 	if o.book == nil || len(o.book.sheets) == 0 {
 		return nil
 	}
@@ -93,12 +109,13 @@ func (o *outputs) commit() error {
 		return fmt.Errorf("write output %s: %w", name, err)
 	}
 	if err := o.ctx.Err(); err != nil {
-		return cancelled(err)
+		return read.Cancelled(err)
 	}
 	return w.Close()
 }
 
-func (o *outputs) cleanup() {
+// Cleanup removes the XLSX workbook's spooled sheets.
+func (o *Set) Cleanup() {
 	if o.book != nil {
 		o.book.cleanup()
 	}
@@ -112,7 +129,7 @@ type csvOut struct {
 	bw *bufio.Writer
 }
 
-func (c *csvOut) write(vals []string) error {
+func (c *csvOut) Write(vals []string) error {
 	// The row is built in the writer's free space: no copy unless it does
 	// not fit.
 	b := c.bw.AvailableBuffer()
@@ -120,7 +137,7 @@ func (c *csvOut) write(vals []string) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if !csvNeedsQuotes(v) {
+		if !CSVNeedsQuotes(v) {
 			b = append(b, v...)
 			continue
 		}
@@ -153,8 +170,8 @@ func hasCSVSpecial(x uint64) bool {
 	return zero(x^(ones*','))|zero(x^(ones*'"'))|zero(x^(ones*'\r'))|zero(x^(ones*'\n')) != 0
 }
 
-// csvNeedsQuotes mirrors encoding/csv's rule.
-func csvNeedsQuotes(v string) bool {
+// CSVNeedsQuotes mirrors encoding/csv's rule.
+func CSVNeedsQuotes(v string) bool {
 	if v == "" {
 		return false
 	}
@@ -180,7 +197,7 @@ func csvNeedsQuotes(v string) bool {
 	return unicode.IsSpace(r)
 }
 
-func (c *csvOut) close() error {
+func (c *csvOut) Close() error {
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
@@ -246,7 +263,7 @@ func (b *xlsxBook) addSheet(title string) (*xlsxSheet, error) {
 	return sh, nil
 }
 
-func (s *xlsxSheet) write(vals []string) error {
+func (s *xlsxSheet) Write(vals []string) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -259,7 +276,7 @@ func (s *xlsxSheet) write(vals []string) error {
 			continue
 		}
 		w.WriteString(`<c r="`)
-		w.WriteString(cellRef(i, s.rows))
+		w.WriteString(read.CellRef(i, s.rows))
 		w.WriteString(`" t="inlineStr"><is><t xml:space="preserve">`)
 		_ = xml.EscapeText(w, []byte(v))
 		w.WriteString(`</t></is></c>`)
@@ -268,7 +285,7 @@ func (s *xlsxSheet) write(vals []string) error {
 	return s.err
 }
 
-func (s *xlsxSheet) close() error {
+func (s *xlsxSheet) Close() error {
 	if s.err == nil {
 		s.err = s.bw.Flush()
 	}
@@ -337,13 +354,13 @@ func (b *xlsxBook) writeTo(w io.Writer) error {
 		}
 	}
 	for i, s := range b.sheets {
-		if err := s.close(); err != nil {
+		if err := s.Close(); err != nil {
 			return err
 		}
 		err := part(fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1), func(w io.Writer) error {
 			dim := "A1"
 			if s.rows > 0 && s.cols > 0 {
-				dim = "A1:" + cellRef(s.cols-1, s.rows)
+				dim = "A1:" + read.CellRef(s.cols-1, s.rows)
 			}
 			if _, err := io.WriteString(w, xmlHdr+`<worksheet xmlns="`+nsMain+`"><dimension ref="`+dim+`"/><sheetData>`); err != nil {
 				return err
@@ -362,4 +379,26 @@ func (b *xlsxBook) writeTo(w io.Writer) error {
 		}
 	}
 	return zw.Close()
+}
+
+// SafeName keeps letters, digits, '-', '_' and '.' of s for a filename.
+func SafeName(s string) string {
+	var b strings.Builder
+	underscore := false
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.' {
+			b.WriteRune(r)
+			underscore = false
+			continue
+		}
+		if !underscore {
+			b.WriteByte('_')
+			underscore = true
+		}
+	}
+	out := strings.Trim(b.String(), "_.")
+	if out == "" {
+		return "table"
+	}
+	return out
 }

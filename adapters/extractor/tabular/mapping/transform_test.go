@@ -1,23 +1,19 @@
-package tabular_test
+package mapping_test
 
 import (
-	"bytes"
-	"encoding/csv"
-	"strings"
-	"time"
-
 	"pgregory.net/rapid"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
+	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
 )
 
 var _ = Describe("Transforms", func() {
 	DescribeTable("apply in order",
 		func(transforms []string, in, want string, wantOK bool) {
-			got, ok := tabular.ApplyTransforms(transforms, in)
+			got, ok := mapping.ApplyTransforms(transforms, in)
 			Expect(got).To(Equal(want))
 			Expect(ok).To(Equal(wantOK))
 		},
@@ -53,7 +49,7 @@ var _ = Describe("Transforms", func() {
 	)
 
 	DescribeTable("normalize headers for synonym matching",
-		func(a, b string) { Expect(tabular.NormalizeHeader(a)).To(Equal(tabular.NormalizeHeader(b))) },
+		func(a, b string) { Expect(detect.HeaderKey(a)).To(Equal(detect.HeaderKey(b))) },
 		Entry(nil, "E-mail", "email"),
 		Entry(nil, "E mail", "EMAIL"),
 		Entry(nil, "M.I.", "mi"),
@@ -62,58 +58,12 @@ var _ = Describe("Transforms", func() {
 	)
 })
 
-var _ = Describe("Calendar dates", func() {
-	It("accepts exactly the days package time knows", func() {
-		for _, y := range []int{0, 1, 99, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999, 10000} {
-			for m := 0; m <= 13; m++ {
-				for d := 0; d <= 32; d++ {
-					want, wantOK := "", false
-					if t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC); y >= 1 && y <= 9999 &&
-						m >= 1 && m <= 12 && d >= 1 && t.Day() == d && int(t.Month()) == m {
-						want, wantOK = t.Format(time.DateOnly), true
-					}
-					got, ok := tabular.ValidDate(y, m, d)
-					Expect(ok).To(Equal(wantOK), "%d-%d-%d", y, m, d)
-					Expect(got).To(Equal(want), "%d-%d-%d", y, m, d)
-				}
-			}
-		}
-	})
-})
-
 var _ = Describe("Title case", func() {
 	It("gives the same text on the ASCII fast path", func() {
 		rapid.Check(GinkgoT(), func(t *rapid.T) {
 			s := rapid.StringOf(rapid.SampledFrom([]rune("aZq' -_.9\t,\u2019Éé"))).Draw(t, "s")
-			if got, want := tabular.TitleCase(s), tabular.TitleCaseRunes(s); got != want {
+			if got, want := mapping.TitleCase(s), mapping.TitleCaseRunes(s); got != want {
 				t.Fatalf("%q: %q, want %q", s, got, want)
-			}
-		})
-	})
-})
-
-var _ = Describe("Cell masks", func() {
-	It("say what isBlank and maybeLabel say", func() {
-		rapid.Check(GinkgoT(), func(t *rapid.T) {
-			s := rapid.StringOf(rapid.SampledFrom([]rune(" \t\n\r\v\fa@Z1.,-\u00a0\u2003é"))).Draw(t, "s")
-			if got, want := tabular.CellBits(s); got != want {
-				t.Fatalf("%q: %v, want %v", s, got, want)
-			}
-		})
-	})
-})
-
-var _ = Describe("CSV output quoting", func() {
-	It("quotes exactly the fields encoding/csv quotes", func() {
-		rapid.Check(GinkgoT(), func(t *rapid.T) {
-			s := rapid.StringOf(rapid.SampledFrom([]rune("ab ,\"\r\n\t.\\\u00a0é,"))).Draw(t, "s")
-			var buf bytes.Buffer
-			w := csv.NewWriter(&buf)
-			_ = w.Write([]string{s})
-			w.Flush()
-			quoted := strings.HasPrefix(buf.String(), `"`)
-			if got := tabular.CSVNeedsQuotes(s); got != quoted {
-				t.Fatalf("%q: %v, encoding/csv %v", s, got, quoted)
 			}
 		})
 	})

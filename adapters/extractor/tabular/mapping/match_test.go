@@ -1,4 +1,4 @@
-package tabular_test
+package mapping_test
 
 import (
 	"regexp"
@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	"pgregory.net/rapid"
 
-	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
 )
 
 // genPattern draws a small regular expression over a few letters, classes
@@ -40,7 +40,7 @@ var _ = Describe("Validate matcher", func() {
 			if err != nil {
 				t.Skip("not a regexp")
 			}
-			match := tabular.NewMatcher(re)
+			match := mapping.NewMatcher(re)
 			for i := range 20 {
 				s := rapid.StringOf(rapid.SampledFrom([]rune("ab@. \tc1\nAé"))).Draw(t, "s"+strings.Repeat("'", i))
 				if got, want := match(s), re.MatchString(s); got != want {
@@ -53,7 +53,7 @@ var _ = Describe("Validate matcher", func() {
 	DescribeTable("known patterns",
 		func(pat string, values ...string) {
 			re := regexp.MustCompile(pat)
-			match := tabular.NewMatcher(re)
+			match := mapping.NewMatcher(re)
 			for _, v := range values {
 				Expect(match(v)).To(Equal(re.MatchString(v)), "%q on %q", pat, v)
 			}

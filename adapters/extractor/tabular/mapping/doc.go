@@ -1,0 +1,11 @@
+// Package mapping is the third stage of the tabular extractor: it maps a
+// detected table's columns (package detect) to the configured fields, by
+// header synonyms or by the shape of sample values, and turns each data
+// row into an output row: transforms applied in order, required values
+// and validation patterns checked, issues counted.
+//
+// Rows stream through: a table's first rows are held only until the
+// mapping is decided (at most SampleRows of them), then every row is
+// written as it arrives to a Writer the caller opens. The package knows
+// nothing of output formats.
+package mapping

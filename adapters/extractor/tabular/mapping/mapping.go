@@ -1,0 +1,377 @@
+package mapping
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/domain"
+)
+
+const (
+	// SampleRows is how many data rows the pattern mapping looks at, and
+	// how many rows a table holds back until its mapping is decided.
+	SampleRows = 50
+	// MaxIssues bounds the invalid-value details a table keeps.
+	MaxIssues = 50
+)
+
+// Field is one configured field.
+type Field struct {
+	Name       string
+	Label      string
+	Synonyms   []string // as written
+	Pattern    *regexp.Regexp
+	Required   bool
+	Transforms []string
+	Validate   *regexp.Regexp
+
+	keys []string // header keys of the synonyms, the name and the label
+}
+
+// Schema is the configured fields, ready to map tables.
+type Schema struct {
+	Fields       []Field
+	KeepUnmapped bool
+
+	synonyms map[string]int // header key -> first field index
+	validate []*matcher
+}
+
+// NewSchema prepares fields (in priority order) for mapping.
+func NewSchema(fields []Field, keepUnmapped bool) *Schema {
+	s := &Schema{Fields: slices.Clone(fields), KeepUnmapped: keepUnmapped, synonyms: map[string]int{}}
+	s.validate = make([]*matcher, len(s.Fields))
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		f.keys = nil
+		for _, syn := range f.Synonyms {
+			if k := detect.HeaderKey(syn); k != "" && !slices.Contains(f.keys, k) {
+				f.keys = append(f.keys, k)
+			}
+		}
+		// The field's own name and label count as synonyms.
+		for _, syn := range []string{f.Name, f.Label} {
+			if k := detect.HeaderKey(syn); k != "" && !slices.Contains(f.keys, k) {
+				f.keys = append(f.keys, k)
+			}
+		}
+		for _, k := range f.keys {
+			if _, seen := s.synonyms[k]; !seen {
+				s.synonyms[k] = i
+			}
+		}
+		if f.Validate != nil {
+			s.validate[i] = newMatcher(f.Validate)
+		}
+	}
+	return s
+}
+
+// IsSynonym reports whether a header key names a configured field.
+func (s *Schema) IsSynonym(key string) bool {
+	_, ok := s.synonyms[key]
+	return ok
+}
+
+// Field returns the field named name (the zero Field when none is).
+func (s *Schema) Field(name string) Field {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return Field{}
+}
+
+// Writer receives a table's output rows, the header row first.
+type Writer interface {
+	Write(vals []string) error
+	Close() error
+}
+
+// Opener opens a table's output once its output columns are known; it
+// returns the writer (nil for none) and the output's name.
+type Opener func(columns []string) (Writer, string, error)
+
+// Column is one source column of a mapped table.
+type Column struct {
+	detect.Column
+	// Field is the index of the field the column maps to, or -1.
+	Field int
+	// By is how it was mapped: "synonym" or "pattern".
+	By string
+	// Output is the column's output name, "" when it is dropped.
+	Output string
+}
+
+// Issue is one invalid value.
+type Issue struct {
+	Row   int
+	Field string
+	Issue string
+}
+
+// outPlan is how one output column is made from its source column,
+// resolved once per table.
+type outPlan struct {
+	col      int    // index in Table.Columns
+	field    *Field // nil: written as read
+	steps    []transformFunc
+	validate *matcher
+}
+
+// pendingRow is a data row kept until the mapping is decided.
+type pendingRow struct {
+	num  int
+	vals []string
+}
+
+// Table maps one detected table's rows.
+type Table struct {
+	// Columns are the band's columns with their mapping; final once the
+	// first SampleRows rows are in, or at Finish.
+	Columns []Column
+	// OutputNames are the output's column names.
+	OutputNames []string
+	// Output is the output's name from the Opener.
+	Output string
+	// Samples are the first normalized rows, by output name.
+	Samples []map[string]any
+	// InvalidValues and InvalidRows count the invalid values and the rows
+	// holding them; Issues details the first MaxIssues.
+	InvalidValues, InvalidRows int
+	Issues                     []Issue
+
+	schema  *Schema
+	band    detect.Band
+	open    Opener
+	buffer  []pendingRow
+	mapped  bool
+	rowBuf  []string
+	outCols []int
+	outBuf  []string
+	plan    []outPlan
+	writer  Writer
+}
+
+// NewTable starts mapping a detected table; open is called once the
+// mapping is decided.
+func (s *Schema) NewTable(layout *detect.Table, open Opener) *Table {
+	t := &Table{schema: s, band: layout.Band, open: open}
+	for _, c := range layout.Columns {
+		t.Columns = append(t.Columns, Column{Column: c, Field: -1})
+	}
+	return t
+}
+
+// Add maps and writes one data row.
+func (t *Table) Add(r *read.Row) error {
+	var vals []string
+	switch {
+	case t.mapped && len(r.Cells) > t.band.Last:
+		// Rows are written at once: the row's own cells serve.
+		vals = r.Cells[t.band.First : t.band.Last+1]
+	case t.mapped:
+		if t.rowBuf == nil {
+			t.rowBuf = make([]string, t.band.Width())
+		}
+		vals = t.rowBuf
+		clear(vals)
+	default:
+		vals = make([]string, t.band.Width())
+	}
+	if len(r.Cells) <= t.band.Last || !t.mapped {
+		for c := t.band.First; c <= t.band.Last && c < len(r.Cells); c++ {
+			vals[c-t.band.First] = r.Cells[c]
+		}
+	}
+	if !t.mapped {
+		t.buffer = append(t.buffer, pendingRow{r.Num, vals})
+		if len(t.buffer) >= SampleRows {
+			return t.decide()
+		}
+		return nil
+	}
+	return t.emit(r.Num, vals)
+}
+
+// decide maps fields to columns from the headers and the buffered sample,
+// opens the table's output and writes the buffered rows.
+func (t *Table) decide() error {
+	t.mapped = true
+	s := t.schema
+	taken := make([]bool, len(t.Columns))
+	for fi, f := range s.Fields {
+		for ci := range t.Columns {
+			if !taken[ci] && f.matchesHeader(t.Columns[ci].Column) {
+				t.Columns[ci].Field, t.Columns[ci].By, taken[ci] = fi, "synonym", true
+				break
+			}
+		}
+	}
+	for fi, f := range s.Fields {
+		if f.Pattern == nil || t.FieldMapped(fi) {
+			continue
+		}
+		best, bestScore := -1, 0.5
+		for ci := range t.Columns {
+			if taken[ci] {
+				continue
+			}
+			hits, nonEmpty := 0, 0
+			for _, p := range t.buffer {
+				v := strings.TrimSpace(p.vals[ci])
+				if v == "" {
+					continue
+				}
+				nonEmpty++
+				if f.Pattern.MatchString(v) {
+					hits++
+				}
+			}
+			if nonEmpty > 0 {
+				if score := float64(hits) / float64(nonEmpty); score > bestScore {
+					best, bestScore = ci, score
+				}
+			}
+		}
+		if best >= 0 {
+			t.Columns[best].Field, t.Columns[best].By, taken[best] = fi, "pattern", true
+		}
+	}
+	seen := map[string]int{}
+	for _, f := range s.Fields {
+		seen[strings.ToLower(f.Name)] = 1
+	}
+	for ci, c := range t.Columns {
+		switch {
+		case c.Field >= 0:
+			t.Columns[ci].Output = s.Fields[c.Field].Name
+		case s.KeepUnmapped:
+			t.Columns[ci].Output = detect.UniqueName(c.Header, seen)
+		default:
+			continue
+		}
+		t.outCols = append(t.outCols, ci)
+		t.OutputNames = append(t.OutputNames, t.Columns[ci].Output)
+	}
+	t.outBuf = make([]string, len(t.outCols))
+	t.plan = make([]outPlan, len(t.outCols))
+	for j, ci := range t.outCols {
+		p := outPlan{col: ci}
+		if fi := t.Columns[ci].Field; fi >= 0 {
+			p.field = &s.Fields[fi]
+			p.steps = compileTransforms(p.field.Transforms)
+			p.validate = s.validate[fi]
+		}
+		t.plan[j] = p
+	}
+	w, name, err := t.open(t.OutputNames)
+	if err != nil {
+		return err
+	}
+	t.writer, t.Output = w, name
+	if t.writer != nil {
+		if err := t.writer.Write(t.OutputNames); err != nil {
+			return err
+		}
+	}
+	for _, p := range t.buffer {
+		if err := t.emit(p.num, p.vals); err != nil {
+			return err
+		}
+	}
+	t.buffer = nil
+	return nil
+}
+
+// FieldMapped reports whether field fi maps to a column of the table.
+func (t *Table) FieldMapped(fi int) bool {
+	for _, c := range t.Columns {
+		if c.Field == fi {
+			return true
+		}
+	}
+	return false
+}
+
+// emit normalizes one data row and writes it out.
+func (t *Table) emit(num int, vals []string) error {
+	bad := 0
+	for j := range t.plan {
+		p := &t.plan[j]
+		v := vals[p.col]
+		if f := p.field; f != nil {
+			ok := true
+			for _, step := range p.steps {
+				var good bool
+				v, good = step(v)
+				ok = ok && good
+			}
+			issue := ""
+			switch {
+			case !ok:
+				issue = "unparsable " + TransformDate
+			case f.Required && read.IsBlank(v):
+				issue = "required value missing"
+			case p.validate != nil && !read.IsBlank(v) && !p.validate.MatchString(v):
+				issue = "fails validate.pattern"
+			}
+			if issue != "" {
+				bad++
+				if len(t.Issues) < MaxIssues {
+					t.Issues = append(t.Issues, Issue{Row: num, Field: f.Name, Issue: issue})
+				}
+			}
+		}
+		t.outBuf[j] = v
+	}
+	if bad > 0 {
+		t.InvalidValues += bad
+		t.InvalidRows++
+	}
+	if len(t.Samples) < domain.MaxSampleRows {
+		m := make(map[string]any, len(t.OutputNames))
+		for j, n := range t.OutputNames {
+			m[n] = t.outBuf[j]
+		}
+		t.Samples = append(t.Samples, m)
+	}
+	if t.writer != nil {
+		return t.writer.Write(t.outBuf)
+	}
+	return nil
+}
+
+// Finish decides the mapping if the table was too short to fill the
+// sample, and closes the output.
+func (t *Table) Finish() error {
+	if !t.mapped {
+		if err := t.decide(); err != nil {
+			return err
+		}
+	}
+	if t.writer != nil {
+		return t.writer.Close()
+	}
+	return nil
+}
+
+// matchesHeader reports whether a column's header names the field: its
+// leaf header, or the group and leaf together, equals the field's name,
+// label or a synonym once normalized.
+func (f *Field) matchesHeader(c detect.Column) bool {
+	keys := []string{detect.HeaderKey(c.Leaf)}
+	if c.Group != "" {
+		keys = append(keys, detect.HeaderKey(c.Group+" "+c.Leaf))
+	}
+	for _, k := range keys {
+		if k != "" && slices.Contains(f.keys, k) {
+			return true
+		}
+	}
+	return false
+}
