@@ -14,6 +14,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,17 +99,19 @@ func (failingEvents) List(context.Context, string, ports.EventFilter, ports.Page
 // env is one application over in-memory adapters behind the Fiber app,
 // listening on a loopback port.
 type env struct {
-	app     *app.App
-	queue   *memory.Queue
-	blobs   *recordingBlobs
-	wsp     *domain.Workspace
-	base    string
-	client  *nethttp.Client
-	logs    *bytes.Buffer
-	ready   map[string]error
-	readyMu sync.Mutex
-	stop    func() error
-	logMu   sync.Mutex
+	app   *app.App
+	queue *memory.Queue
+	// eventReads counts event reads (envOptions.countEvents).
+	eventReads *atomic.Int64
+	blobs      *recordingBlobs
+	wsp        *domain.Workspace
+	base       string
+	client     *nethttp.Client
+	logs       *bytes.Buffer
+	ready      map[string]error
+	readyMu    sync.Mutex
+	stop       func() error
+	logMu      sync.Mutex
 }
 
 // logText returns what the server logged so far.
@@ -120,6 +123,27 @@ func (e *env) logText() string {
 
 type envOptions struct {
 	failEvents bool
+	// syncWait bounds a synchronous submission's wait (app.Config.SyncWait).
+	syncWait time.Duration
+	// paused starts the queue paused: jobs stay pending until Resume.
+	paused bool
+	// extractors are registered beside the stub.
+	extractors []ports.Extractor
+	// countEvents counts event reads in eventReads.
+	countEvents bool
+	// strictWebhooks refuses private webhook addresses, as production does.
+	strictWebhooks bool
+}
+
+// countingEvents counts the reads of the event repository.
+type countingEvents struct {
+	ports.EventRepository
+	n *atomic.Int64
+}
+
+func (c countingEvents) List(ctx context.Context, ws string, f ports.EventFilter, p ports.Page) ([]*domain.Event, error) {
+	c.n.Add(1)
+	return c.EventRepository.List(ctx, ws, f, p)
 }
 
 func newEnv(o envOptions) *env {
@@ -128,28 +152,35 @@ func newEnv(o envOptions) *env {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	rec := &recordingBlobs{BlobStore: bs}
-	exs, err := app.NewExtractors(stub.Extractor{})
+	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, o.extractors...)...)
 	Expect(err).NotTo(HaveOccurred())
 	store := memory.New()
 	repos := store.Repositories()
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}
+	reads := &atomic.Int64{}
+	if o.countEvents {
+		repos.Events = countingEvents{repos.Events, reads}
+	}
 	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 2, Policies: map[ports.TaskKind]ports.RetryPolicy{
 		ports.TaskDeliverWebhook: {MaxAttempts: 3, FirstDelay: 20 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
 	}})
 	a, err := app.New(app.Deps{
 		Repos: repos, Queue: queue, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
-		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: true, Timeout: 2 * time.Second}),
-		Config:   app.Config{MaxUploadBytes: testUploadLimit},
+		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: !o.strictWebhooks, Timeout: 2 * time.Second}),
+		Config:   app.Config{MaxUploadBytes: testUploadLimit, SyncWait: o.syncWait},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	if o.paused {
+		queue.Pause()
+	}
 	queue.Start(a.Tasks)
 	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 
-	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}}
+	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}, eventReads: reads}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&e.logMu, e.logs}, nil))
 	check := func(name string) func(context.Context) error {
 		return func(context.Context) error {
