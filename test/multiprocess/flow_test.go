@@ -75,7 +75,7 @@ func (d *deployment) count(query string, args ...any) int {
 // fixtures are what the flow's jobs run on.
 type fixtures struct {
 	stubDoc, rosterDoc, bigRosterDoc string
-	okCfg, failCfg, rosterCfg      string
+	okCfg, failCfg, rosterCfg        string
 }
 
 func setUp(a *api) fixtures {
@@ -165,7 +165,9 @@ type submitted struct {
 	ok, fail, slow []string
 }
 
-func (s submitted) all() []string { return append(append(append([]string{}, s.ok...), s.fail...), s.slow...) }
+func (s submitted) all() []string {
+	return append(append(append([]string{}, s.ok...), s.fail...), s.slow...)
+}
 
 // submitAll submits the stub jobs from several goroutines, then the slow
 // jobs, spreading every kind over the API processes.
