@@ -78,7 +78,11 @@ func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 			s.c.Logger.WarnContext(ctx, "remove outputs of a lost attempt", "job_id", job.ID(), "error", err)
 		}
 	}
-	return s.execute(ctx, job)
+	if err := s.execute(ctx, job); err != nil {
+		s.c.Logger.WarnContext(ctx, "job attempt handed back to the queue", "job_id", job.ID(), "attempt", job.Attempts(), "error", err)
+		return err
+	}
+	return nil
 }
 
 // beginAttempt moves a pending job to running, restarts a running one

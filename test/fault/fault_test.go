@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -21,17 +23,21 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
-var errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
+var (
+	errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
+	// errRefused is a refusal that retrying cannot cure.
+	errRefused = errors.New("check constraint violated")
+)
 
-// flakySink fails Append while fail says so.
+// flakySink fails Append with the error fail returns.
 type flakySink struct {
 	ports.EventSink
-	fail func(events []*domain.Event) bool
+	fail func(events []*domain.Event) error
 }
 
 func (f *flakySink) Append(ctx context.Context, events ...*domain.Event) error {
-	if f.fail(events) {
-		return errDown
+	if err := f.fail(events); err != nil {
+		return err
 	}
 	return f.EventSink.Append(ctx, events...)
 }
@@ -110,38 +116,60 @@ type world struct {
 	repos  ports.Repositories
 	blobs  *trackedBlobs
 	ws     string
-	failOn atomic.Value // func([]*domain.Event) bool
+	failOn atomic.Value // func([]*domain.Event) error
 }
+
+// retryFast: a terminal write is retried for 300 ms, and a job task the
+// worker gave back is run again 50 ms later.
+var retryFast = app.Config{TerminalRetry: 300 * time.Millisecond, SyncWait: 10 * time.Second}
 
 func newWorld() *world {
 	w := &world{ctx: context.Background()}
-	w.failOn.Store(func([]*domain.Event) bool { return false })
+	w.failOn.Store(func([]*domain.Event) error { return nil })
 	bs, err := blobstore.Open(w.ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	w.blobs = &trackedBlobs{BlobStore: bs}
-	repos := memory.New().Repositories()
-	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) bool {
-		return w.failOn.Load().(func([]*domain.Event) bool)(e)
+	store := memory.New()
+	repos := store.Repositories()
+	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) error {
+		return w.failOn.Load().(func([]*domain.Event) error)(e)
 	}}
 	repos.EventSink = sink
 	w.repos = repos
 	exs, err := app.NewExtractors(stub.Extractor{}, writer{})
 	Expect(err).NotTo(HaveOccurred())
-	w.app, err = app.New(app.Deps{Repos: repos, Blobs: w.blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 2, Policies: map[ports.TaskKind]ports.RetryPolicy{
+		ports.TaskRunJob: {MaxAttempts: 10, FirstDelay: 50 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}})
+	w.app, err = app.New(app.Deps{Repos: repos, Queue: queue, Blobs: w.blobs, Extractors: exs, Clock: system.Clock{},
+		IDs: system.NewULIDs(), Config: retryFast})
 	Expect(err).NotTo(HaveOccurred())
+	queue.Start(w.app.Tasks)
+	DeferCleanup(queue.Stop)
 	ws, err := w.app.Workspaces.EnsureDefault(w.ctx)
 	Expect(err).NotTo(HaveOccurred())
 	w.ws = ws.ID()
 	return w
 }
 
-func (w *world) failWhen(f func([]*domain.Event) bool) { w.failOn.Store(f) }
+// failWhen makes Append fail with errDown (the store does not answer)
+// for the events f picks.
+func (w *world) failWhen(f func([]*domain.Event) bool) { w.failWith(f, errDown) }
 
-func ofType(t string) func([]*domain.Event) bool {
+// failWith makes Append fail with err for the events f picks.
+func (w *world) failWith(f func([]*domain.Event) bool, err error) {
+	w.failOn.Store(func(es []*domain.Event) error {
+		if f(es) {
+			return err
+		}
+		return nil
+	})
+}
+
+func ofType(types ...string) func([]*domain.Event) bool {
 	return func(es []*domain.Event) bool {
 		for _, e := range es {
-			if e.Type() == t {
+			if slices.Contains(types, e.Type()) {
 				return true
 			}
 		}
@@ -198,15 +226,15 @@ var _ = Describe("when the store stops answering", func() {
 		Expect(w.jobs()).To(BeEmpty())
 	})
 
-	It("results that cannot be stored end the job failed and remove its outputs", func() {
+	It("results refused for good end the job failed and remove its outputs", func() {
 		doc, cfg := w.upload(), w.configure("writer")
 		before := len(w.blobs.remaining(w.ctx))
-		w.failWhen(ofType(domain.EventJobSucceeded))
+		w.failWith(ofType(domain.EventJobSucceeded), errRefused)
 		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(job.Status()).To(Equal(domain.JobFailed))
 		Expect(job.Error().Code).To(Equal(app.CodeInternal))
-		Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
+		Expect(job.Error().Message).NotTo(ContainSubstring("constraint"), "no internal detail in the job's error")
 		Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
 		Expect(w.documents()).To(HaveLen(1), "no output document row")
 		tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID())
@@ -214,16 +242,44 @@ var _ = Describe("when the store stops answering", func() {
 		Expect(tables).To(BeEmpty())
 	})
 
-	It("a job that cannot even record its failure is ended by the stale sweep later", func() {
-		doc, cfg := w.upload(), w.configure("stub")
-		w.failWhen(func(es []*domain.Event) bool {
-			return ofType(domain.EventJobSucceeded)(es) || ofType(domain.EventJobFailed)(es)
+	It("an outage when a job ends delays its end: the terminal write is retried, nothing is mislabelled", func() {
+		doc, cfg := w.upload(), w.configure("writer")
+		// Down for 150 ms from the first terminal write, within the
+		// retry window.
+		var downSince atomic.Int64
+		w.failOn.Store(func(es []*domain.Event) error {
+			if !ofType(domain.EventJobSucceeded, domain.EventJobFailed)(es) {
+				return nil
+			}
+			downSince.CompareAndSwap(0, time.Now().UnixNano())
+			if time.Since(time.Unix(0, downSince.Load())) < 150*time.Millisecond {
+				return errDown
+			}
+			return nil
 		})
-		_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-		Expect(err).To(MatchError(domain.ErrUnavailable), "the caller learns the store is down")
-		jobs := w.jobs()
-		Expect(jobs).To(HaveLen(1))
-		Expect(jobs[0].Status()).To(Equal(domain.JobRunning), "nothing could be written")
+		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(job.Status()).To(Equal(domain.JobSucceeded), "the real outcome, not internal")
+		Expect(job.Attempts()).To(Equal(1), "the same attempt wrote it")
+		Expect(w.documents()).To(HaveLen(2), "the input and the one output")
+	})
+
+	It("a job whose end cannot be written for longer goes back to the queue, and its next attempt ends it once the store answers", func() {
+		doc, cfg := w.upload(), w.configure("stub")
+		w.failWhen(ofType(domain.EventJobSucceeded, domain.EventJobFailed))
+		j, err := w.app.Jobs.Enqueue(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		status := func() domain.JobStatus {
+			cur, err := w.repos.Jobs.Get(w.ctx, w.ws, j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			return cur.Status()
+		}
+		Eventually(status, 5*time.Second, 10*time.Millisecond).Should(Equal(domain.JobRunning))
+		Consistently(status, time.Second, 50*time.Millisecond).Should(Equal(domain.JobRunning), "its end could not be written")
+		w.failWith(func([]*domain.Event) bool { return false }, nil)
+		Eventually(status, 5*time.Second, 20*time.Millisecond).Should(Equal(domain.JobSucceeded))
+		cur, _ := w.repos.Jobs.Get(w.ctx, w.ws, j.ID())
+		Expect(cur.Attempts()).To(BeNumerically(">=", 2), "a later attempt started the job over")
 	})
 })
 
