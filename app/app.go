@@ -48,6 +48,10 @@ type Config struct {
 	// job's terminal state while the store does not answer (default 2
 	// minutes); past it, the task fails and the queue runs it again.
 	TerminalRetry time.Duration
+	// KeyCacheTTL is how long a key read from the database is trusted
+	// before it is read again (default 5 seconds): the longest a
+	// revocation made by another process takes to reach this one.
+	KeyCacheTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -68,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TerminalRetry <= 0 {
 		c.TerminalRetry = DefaultTerminalRetry
+	}
+	if c.KeyCacheTTL <= 0 {
+		c.KeyCacheTTL = DefaultKeyCacheTTL
 	}
 	return c
 }
@@ -96,6 +103,7 @@ type App struct {
 	Configurations *ConfigurationService
 	Jobs           *JobService
 	Events         *EventService
+	Keys           *APIKeyService
 	Webhooks       *WebhookService
 	Maintenance    *MaintenanceService
 	// Tasks handles the queue's tasks: queue adapters' workers call it.
@@ -106,7 +114,7 @@ type App struct {
 func New(d Deps) (*App, error) {
 	if d.Repos.Tx == nil || d.Repos.Workspaces == nil || d.Repos.Documents == nil ||
 		d.Repos.Configurations == nil || d.Repos.Jobs == nil || d.Repos.Tables == nil ||
-		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.Feed == nil ||
+		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil || d.Repos.Feed == nil ||
 		d.Repos.Idempotency == nil || d.Repos.Webhooks == nil || d.Repos.Deliveries == nil {
 		return nil, errors.New("app: every repository is required")
 	}
@@ -127,6 +135,7 @@ func New(d Deps) (*App, error) {
 		Configurations: &ConfigurationService{c},
 		Jobs:           &JobService{c},
 		Events:         &EventService{c},
+		Keys:           &APIKeyService{c: c, cache: map[string]*keyEntry{}, touched: map[string]time.Time{}},
 		Webhooks:       &WebhookService{c},
 		Maintenance:    &MaintenanceService{c},
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ade-go/ade/ports"
 	"sync"
 
 	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
 )
 
 // WorkspaceService manages workspaces.
@@ -50,7 +50,10 @@ func (s *WorkspaceService) EnsureDefault(ctx context.Context) (*domain.Workspace
 
 // Resolve finds a workspace by id or slug. Found workspaces are cached for
 // the life of the service; misses are not, so a workspace created by
-// another process is found as soon as it exists.
+// another process is found as soon as it exists. The cache holds
+// workspaces only, never a decision about who may see one: that is made
+// on every request from the key, which is itself re-read every
+// KeyCacheTTL.
 func (s *WorkspaceService) Resolve(ctx context.Context, idOrSlug string) (*domain.Workspace, error) {
 	if w, ok := s.resolved.Load(idOrSlug); ok {
 		return domain.RehydrateWorkspace(w.(*domain.Workspace).State()), nil
@@ -67,5 +70,23 @@ func (s *WorkspaceService) Resolve(ctx context.Context, idOrSlug string) (*domai
 func (s *WorkspaceService) List(ctx context.Context, p PageRequest) (Page[*domain.Workspace], error) {
 	return list(p, func(pp ports.Page) ([]*domain.Workspace, error) {
 		return s.c.Repos.Workspaces.List(ctx, pp)
+	})
+}
+
+// ListVisible returns the workspaces key may see, newest first: every
+// workspace for a global admin key, the key's own for any other.
+func (s *WorkspaceService) ListVisible(ctx context.Context, key *domain.APIKey, p PageRequest) (Page[*domain.Workspace], error) {
+	if key.IsGlobalAdmin() {
+		return s.List(ctx, p)
+	}
+	return list(p, func(pp ports.Page) ([]*domain.Workspace, error) {
+		w, err := s.Resolve(ctx, key.WorkspaceID())
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && pp.Offset > 0) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []*domain.Workspace{w}, nil
 	})
 }

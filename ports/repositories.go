@@ -154,6 +154,39 @@ type EventRepository interface {
 	List(ctx context.Context, workspaceID string, f EventFilter, p Page) ([]*domain.Event, error)
 }
 
+// APIKeyFilter narrows a key list.
+type APIKeyFilter struct {
+	// WorkspaceID keeps only the keys of one workspace; empty keeps every
+	// key, global admin keys included.
+	WorkspaceID string
+	// GlobalOnly keeps only global admin keys (keys without a workspace).
+	GlobalOnly bool
+}
+
+// APIKeyRepository stores API keys. It never sees a key's text, only its
+// hash.
+type APIKeyRepository interface {
+	// Create MUST fail with domain.ErrConflict when the id or the hash
+	// exists, and with domain.ErrUnprocessable or domain.ErrNotFound when
+	// the key's workspace does not exist.
+	Create(ctx context.Context, k *domain.APIKey) error
+	// Get MUST find a key by id (revoked or not) and fail with
+	// domain.ErrNotFound when there is none.
+	Get(ctx context.Context, id string) (*domain.APIKey, error)
+	// GetByHash MUST find the key whose hash is hash (revoked or not) and
+	// fail with domain.ErrNotFound when there is none.
+	GetByHash(ctx context.Context, hash string) (*domain.APIKey, error)
+	// List MUST return the keys matching f, newest first.
+	List(ctx context.Context, f APIKeyFilter, p Page) ([]*domain.APIKey, error)
+	// Update follows the DocumentRepository.Update contract (without a
+	// workspace: ids are unique across workspaces).
+	Update(ctx context.Context, id string, fn func(*domain.APIKey) error) (*domain.APIKey, error)
+	// TouchLastUsed MUST record, for every key id in used, its time as the
+	// key's last use unless the stored one is later (it never moves back);
+	// unknown ids MUST be ignored. It MUST NOT change anything else.
+	TouchLastUsed(ctx context.Context, used map[string]time.Time) error
+}
+
 // Repositories bundles one storage backend's repositories, transaction
 // boundary and event sink: every member MUST share the backend, so that
 // they all take part in the transactions Tx starts.
@@ -166,6 +199,7 @@ type Repositories struct {
 	Tables         TableRepository
 	EventSink      EventSink
 	Events         EventRepository
+	APIKeys        APIKeyRepository
 	// Feed wakes readers of the events this backend commits.
 	Feed        EventFeed
 	Idempotency IdempotencyRepository

@@ -185,6 +185,7 @@ func (db *DB) Repositories() ports.Repositories {
 		Tables:         &TableRepository{db: db},
 		EventSink:      &EventSink{db: db},
 		Events:         &EventRepository{db: db},
+		APIKeys:        &APIKeyRepository{db: db},
 		Feed:           db.feed,
 		Idempotency:    &IdempotencyRepository{db: db},
 		Webhooks:       &WebhookRepository{db: db},

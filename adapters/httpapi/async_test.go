@@ -140,7 +140,7 @@ var _ = Describe("Asynchronous jobs and idempotency", func() {
 		for i := range streams {
 			wg.Go(func() {
 				defer GinkgoRecover()
-				resp, err := e.client.Get(e.base + e.ws("/jobs/"+id+"/events?stream=true"))
+				resp, err := e.client.Do(e.newRequest(nethttp.MethodGet, e.ws("/jobs/"+id+"/events?stream=true"), nil))
 				Expect(err).NotTo(HaveOccurred())
 				defer resp.Body.Close()
 				rd := bufio.NewReader(resp.Body)

@@ -144,7 +144,7 @@ var _ = Describe("Documents", func() {
 			raw := body.Bytes()
 			conn, err := (&nethttpDialer{}).dial(e.base)
 			Expect(err).NotTo(HaveOccurred())
-			_, err = conn.Write([]byte("POST " + e.ws("/documents") + " HTTP/1.1\r\nHost: x\r\nX-Request-ID: gone-away\r\nContent-Type: " + ct +
+			_, err = conn.Write([]byte("POST " + e.ws("/documents") + " HTTP/1.1\r\nHost: x\r\nX-Request-ID: gone-away\r\nAuthorization: Bearer " + e.admin.Text + "\r\nContent-Type: " + ct +
 				"\r\nContent-Length: " + itoa(len(raw)) + "\r\n\r\n"))
 			Expect(err).NotTo(HaveOccurred())
 			_, err = conn.Write(raw[:len(raw)/2])

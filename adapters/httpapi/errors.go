@@ -23,6 +23,7 @@ const (
 	CodeDocumentTooLarge     = "document_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeUnprocessable        = "unprocessable"
+	CodeRateLimited          = "rate_limited"
 	CodeServiceUnavailable   = "service_unavailable"
 	CodeInternal             = "internal"
 )
@@ -39,6 +40,9 @@ var (
 	errRangeNotSatisfiable = errors.New("range not satisfiable")
 	// errMethodNotAllowed: the path exists for other methods.
 	errMethodNotAllowed = errors.New("method not allowed")
+	// errRateLimited: the key is over its rate limit or a concurrency
+	// cap (see rateLimitError).
+	errRateLimited = errors.New("rate limited")
 )
 
 // mapping is one row of the error table.
@@ -62,6 +66,7 @@ var errorTable = []mapping{
 	{errUnsupportedMediaType, fiber.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Unsupported media type"},
 	{errRangeNotSatisfiable, fiber.StatusRequestedRangeNotSatisfiable, CodeInvalidRequest, "Range not satisfiable"},
 	{domain.ErrUnprocessable, fiber.StatusUnprocessableEntity, CodeUnprocessable, "Unprocessable request"},
+	{errRateLimited, fiber.StatusTooManyRequests, CodeRateLimited, "Too many requests"},
 	{domain.ErrUnavailable, fiber.StatusServiceUnavailable, CodeServiceUnavailable, "Service unavailable"},
 }
 
@@ -170,11 +175,17 @@ func problemFor(err error, requestID string) Problem {
 	var ve *domain.ValidationError
 	var tl *domain.TooLargeError
 	var re *requestError
+	var ce *credentialError
+	var rl *rateLimitError
 	switch {
 	case errors.As(err, &ve):
 		p.Detail, p.Errors = ve.Message, ve.Fields
 	case errors.As(err, &re):
 		p.Detail, p.Errors = re.detail, re.fields
+	case errors.As(err, &ce):
+		p.Detail = ce.detail
+	case errors.As(err, &rl):
+		p.Detail = rl.detail
 	case detail != "":
 		p.Detail = detail
 	default:
@@ -188,7 +199,38 @@ func problemFor(err error, requestID string) Problem {
 		// Never echo ids or repository wording back.
 		p.Detail = "no such resource"
 	}
+	if p.Status == fiber.StatusUnauthorized && ce == nil {
+		p.Detail = "a valid API key is required"
+	}
 	return p
+}
+
+// unavailableRetry is the Retry-After of every 503: a dependency that
+// does not answer is given a few seconds before the client tries again.
+const unavailableRetry = "5"
+
+// setProblemHeaders adds the headers a problem's status calls for: the
+// authentication challenge of a 401 (RFC 6750; error="invalid_token" when
+// a key was presented and refused) and the Retry-After of a 429 or 503.
+func setProblemHeaders(c *fiber.Ctx, status int, err error) {
+	switch status {
+	case fiber.StatusUnauthorized:
+		challenge := `Bearer realm="ade"`
+		var ce *credentialError
+		if errors.As(err, &ce) && ce.presented {
+			challenge += `, error="invalid_token"`
+		}
+		c.Set(fiber.HeaderWWWAuthenticate, challenge)
+	case fiber.StatusTooManyRequests:
+		retry := concurrencyRetry
+		var rl *rateLimitError
+		if errors.As(err, &rl) {
+			retry = rl.retryAfter
+		}
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, ceilSeconds(retry.Seconds()))))
+	case fiber.StatusServiceUnavailable:
+		c.Set(fiber.HeaderRetryAfter, unavailableRetry)
+	}
 }
 
 // errorHandler is the app's one error handler: it maps err through the
@@ -207,6 +249,7 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 		c.Context().SetConnectionClose()
 		lingerDrain(c)
 	}
+	setProblemHeaders(c, p.Status, err)
 	var rerr rangeError
 	if errors.As(err, &rerr) {
 		c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(rerr.size, 10))

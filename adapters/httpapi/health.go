@@ -54,6 +54,7 @@ func (s *server) ready(c *fiber.Ctx) error {
 	p := problemFor(fmt.Errorf("%w: %w", domain.ErrUnavailable, errNotReady), requestIDOf(c))
 	p.Detail = fmt.Sprintf("not ready: %v failed", failed)
 	p.Checks = results
+	setProblemHeaders(c, p.Status, nil)
 	return writeJSON(c, p.Status, problemContentType, p)
 }
 

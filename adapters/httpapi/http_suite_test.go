@@ -97,7 +97,8 @@ func (failingEvents) List(context.Context, string, ports.EventFilter, ports.Page
 }
 
 // env is one application over in-memory adapters behind the Fiber app,
-// listening on a loopback port.
+// listening on a loopback port. Requests carry a global admin key unless a
+// spec takes it off.
 type env struct {
 	app   *app.App
 	queue *memory.Queue
@@ -105,6 +106,7 @@ type env struct {
 	eventReads *atomic.Int64
 	blobs      *recordingBlobs
 	wsp        *domain.Workspace
+	admin      app.CreatedAPIKey
 	base       string
 	client     *nethttp.Client
 	logs       *bytes.Buffer
@@ -123,6 +125,10 @@ func (e *env) logText() string {
 
 type envOptions struct {
 	failEvents bool
+	// limits replace the specs' default of limits too high to reach.
+	limits *httpapi.Limits
+	// keys wraps the key repository (to make it fail).
+	keys func(ports.APIKeyRepository) ports.APIKeyRepository
 	// syncWait bounds a synchronous submission's wait (app.Config.SyncWait).
 	syncWait time.Duration
 	// paused starts the queue paused: jobs stay pending until Resume.
@@ -146,6 +152,9 @@ func (c countingEvents) List(ctx context.Context, ws string, f ports.EventFilter
 	return c.EventRepository.List(ctx, ws, f, p)
 }
 
+// unreachable are limits no spec reaches unless it means to.
+var unreachable = httpapi.Limits{Rate: 1e6, Burst: 1e6, Uploads: 1000, Jobs: 1000}
+
 func newEnv(o envOptions) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
@@ -158,6 +167,9 @@ func newEnv(o envOptions) *env {
 	repos := store.Repositories()
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
+	}
+	if o.keys != nil {
+		repos.APIKeys = o.keys(repos.APIKeys)
 	}
 	reads := &atomic.Int64{}
 	if o.countEvents {
@@ -179,8 +191,14 @@ func newEnv(o envOptions) *env {
 	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
+	admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "spec admin"})
+	Expect(err).NotTo(HaveOccurred())
+	limits := unreachable
+	if o.limits != nil {
+		limits = *o.limits
+	}
 
-	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, logs: &bytes.Buffer{}, ready: map[string]error{}, eventReads: reads}
+	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, admin: admin, logs: &bytes.Buffer{}, ready: map[string]error{}, eventReads: reads}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&e.logMu, e.logs}, nil))
 	check := func(name string) func(context.Context) error {
 		return func(context.Context) error {
@@ -190,7 +208,7 @@ func newEnv(o envOptions) *env {
 		}
 	}
 	f := httpapi.New(httpapi.Options{
-		App: a, Logger: logger, MaxUploadBytes: testUploadLimit,
+		App: a, Logger: logger, MaxUploadBytes: testUploadLimit, Limits: limits,
 		Checks: map[string]func(context.Context) error{"database": check("database"), "blob_store": check("blob_store")},
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -312,11 +330,29 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
+// newRequest makes a request with the global admin key.
 func (e *env) newRequest(method, path string, body io.Reader) *nethttp.Request {
+	GinkgoHelper()
+	return e.newRequestAs(e.admin.Text, method, path, body)
+}
+
+// newRequestAs makes a request with key (none when empty).
+func (e *env) newRequestAs(key, method, path string, body io.Reader) *nethttp.Request {
 	GinkgoHelper()
 	req, err := nethttp.NewRequest(method, e.base+path, body)
 	Expect(err).NotTo(HaveOccurred())
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	return req
+}
+
+// key makes a key of the workspace with a role and returns it.
+func (e *env) key(workspaceID string, role domain.Role) app.CreatedAPIKey {
+	GinkgoHelper()
+	k, err := e.app.Keys.Create(context.Background(), app.CreateAPIKeyRequest{WorkspaceID: workspaceID, Role: role, Label: "spec " + string(role)})
+	Expect(err).NotTo(HaveOccurred())
+	return k
 }
 
 func (e *env) get(path string, check ...requestCheck) response {

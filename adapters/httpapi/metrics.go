@@ -20,6 +20,8 @@ type metrics struct {
 	latency     *prometheus.HistogramVec
 	uploadBytes prometheus.Counter
 	jobs        *prometheus.CounterVec
+	authFails   *prometheus.CounterVec
+	limited     *prometheus.CounterVec
 }
 
 // newMetrics registers the collectors on reg (a new registry with the Go
@@ -49,8 +51,22 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "ade_jobs_total",
 			Help: "Jobs that reached a terminal status through the API, by status.",
 		}, []string{"status"}),
+		authFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ade_auth_failures_total",
+			Help: "Requests refused with 401, by reason (missing, malformed, unknown, revoked). Never labelled by key.",
+		}, []string{"reason"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ade_rate_limited_total",
+			Help: "Requests refused with 429, by limit (rate, uploads, jobs). Never labelled by key.",
+		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.uploadBytes, m.jobs)
+	reg.MustRegister(m.requests, m.latency, m.uploadBytes, m.jobs, m.authFails, m.limited)
+	for _, r := range []string{"missing", "malformed", "unknown", "revoked"} {
+		m.authFails.WithLabelValues(r)
+	}
+	for _, l := range []string{limitRate, limitUploads, limitJobs} {
+		m.limited.WithLabelValues(l)
+	}
 	for _, st := range []domain.JobStatus{domain.JobSucceeded, domain.JobFailed, domain.JobCancelled} {
 		m.jobs.WithLabelValues(string(st))
 	}
@@ -68,6 +84,12 @@ func (m *metrics) jobFinished(st domain.JobStatus) {
 		m.jobs.WithLabelValues(string(st)).Inc()
 	}
 }
+
+// authFailed counts a 401 by reason.
+func (m *metrics) authFailed(reason string) { m.authFails.WithLabelValues(reason).Inc() }
+
+// rateLimited counts a 429 by limit.
+func (m *metrics) rateLimited(limit string) { m.limited.WithLabelValues(limit).Inc() }
 
 func (m *metrics) handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))

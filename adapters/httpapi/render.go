@@ -226,3 +226,27 @@ func renderResults(r app.Results) resultsJSON {
 
 // renderEvent renders an event as the API and webhook deliveries show it.
 func renderEvent(e *domain.Event) app.EventBody { return app.NewEventBody(e) }
+
+type apiKeyJSON struct {
+	APIKeyID    string  `json:"api_key_id"`
+	WorkspaceID string  `json:"workspace_id"`
+	Role        string  `json:"role"`
+	Label       string  `json:"label"`
+	CreatedAt   string  `json:"created_at"`
+	LastUsedAt  *string `json:"last_used_at"`
+	RevokedAt   *string `json:"revoked_at"`
+}
+
+// createdAPIKeyJSON is a new key with its text, shown this once.
+type createdAPIKeyJSON struct {
+	apiKeyJSON
+	Key string `json:"key"`
+}
+
+func renderAPIKey(k *domain.APIKey) apiKeyJSON {
+	s := k.State()
+	return apiKeyJSON{
+		APIKeyID: s.ID, WorkspaceID: s.WorkspaceID, Role: string(s.Role), Label: s.Label,
+		CreatedAt: ts(s.CreatedAt), LastUsedAt: tsPtr(s.LastUsedAt), RevokedAt: tsPtr(s.RevokedAt),
+	}
+}

@@ -39,13 +39,13 @@ func pathID(c *fiber.Ctx, name string) (string, error) {
 	return id, nil
 }
 
-// workspace resolves the {ws} path parameter (an id or a slug).
+// workspace returns the {ws} of the request, which the guard resolved and
+// authorised.
 func (s *server) workspace(c *fiber.Ctx) (*domain.Workspace, error) {
-	ref := c.Params("ws")
-	if ref == "" || len(ref) > 64 {
-		return nil, domain.ErrNotFound
+	if ws, ok := c.Locals(localWorkspace).(*domain.Workspace); ok {
+		return ws, nil
 	}
-	return s.app.Workspaces.Resolve(c.UserContext(), ref)
+	return nil, errors.New("httpapi: the guard did not resolve the route's workspace")
 }
 
 // resource resolves the request's workspace and the id in path parameter

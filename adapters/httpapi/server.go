@@ -31,21 +31,28 @@ type Options struct {
 	// Registry receives the HTTP metrics served at /metrics; nil means a
 	// new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// Limits are the per-key rate limit and the concurrency caps.
+	Limits Limits
+	// InsecureWithoutAuth builds a server that asks for no key: every
+	// request acts as a global admin, with no rate limit or cap. It exists
+	// for one purpose, measuring what authentication costs (test/bench);
+	// the ade binary never sets it and offers no setting for it (test/arch
+	// fails the build of any other user).
+	InsecureWithoutAuth bool
 }
-
-// adminActor is who every request acts as until API keys arrive.
-var adminActor = domain.Actor{Type: domain.ActorUser, ID: "admin", Label: "global admin"}
 
 // readyTimeout bounds each readiness check.
 const readyTimeout = 2 * time.Second
 
 // server holds what the handlers share.
 type server struct {
-	app       *app.App
-	log       *slog.Logger
-	maxUpload int64
-	checks    map[string]func(context.Context) error
-	metrics   *metrics
+	app         *app.App
+	log         *slog.Logger
+	maxUpload   int64
+	checks      map[string]func(context.Context) error
+	metrics     *metrics
+	limits      *limiter
+	withoutAuth bool
 }
 
 // New returns the fully configured Fiber app: streaming request bodies,
@@ -63,7 +70,7 @@ func New(opts Options) *fiber.App {
 	}
 	s := &server{
 		app: opts.App, log: opts.Logger, maxUpload: opts.MaxUploadBytes, checks: opts.Checks,
-		metrics: newMetrics(opts.Registry),
+		metrics: newMetrics(opts.Registry), limits: newLimiter(opts.Limits), withoutAuth: opts.InsecureWithoutAuth,
 	}
 	f := fiber.New(fiber.Config{
 		AppName:               "ade",
@@ -92,6 +99,55 @@ func New(opts Options) *fiber.App {
 	return f
 }
 
+// apiRoute is one /api/v1 operation: what it asks to do (a row of the
+// permission table, domain.Action) and the concurrency cap it takes.
+type apiRoute struct {
+	method  string
+	path    string
+	action  domain.Action
+	gate    gateKind
+	handler func(*server, *fiber.Ctx) error
+}
+
+// apiRoutes is every /api/v1 operation. The guard of each consults the
+// permission table for its action; no handler checks permissions.
+var apiRoutes = []apiRoute{
+	{fiber.MethodPost, "/workspaces", domain.ActionCreateWorkspace, noGate, (*server).createWorkspace},
+	{fiber.MethodGet, "/workspaces", domain.ActionListWorkspaces, noGate, (*server).listWorkspaces},
+
+	{fiber.MethodPost, "/workspaces/:ws/api-keys", domain.ActionManageKeys, noGate, (*server).createAPIKey},
+	{fiber.MethodGet, "/workspaces/:ws/api-keys", domain.ActionManageKeys, noGate, (*server).listAPIKeys},
+	{fiber.MethodDelete, "/workspaces/:ws/api-keys/:api_key_id", domain.ActionManageKeys, noGate, (*server).revokeAPIKey},
+
+	{fiber.MethodPost, "/workspaces/:ws/documents", domain.ActionWriteDocuments, uploadGate, (*server).uploadDocument},
+	{fiber.MethodGet, "/workspaces/:ws/documents", domain.ActionRead, noGate, (*server).listDocuments},
+	{fiber.MethodGet, "/workspaces/:ws/documents/:document_id", domain.ActionRead, noGate, (*server).getDocument},
+	{fiber.MethodDelete, "/workspaces/:ws/documents/:document_id", domain.ActionWriteDocuments, noGate, (*server).deleteDocument},
+	{fiber.MethodGet, "/workspaces/:ws/documents/:document_id/download", domain.ActionRead, noGate, (*server).downloadDocument},
+	{fiber.MethodGet, "/workspaces/:ws/documents/:document_id/events", domain.ActionRead, noGate, (*server).documentEvents},
+
+	{fiber.MethodPost, "/workspaces/:ws/configurations", domain.ActionManageConfigurations, noGate, (*server).createConfiguration},
+	{fiber.MethodGet, "/workspaces/:ws/configurations", domain.ActionRead, noGate, (*server).listConfigurations},
+	{fiber.MethodGet, "/workspaces/:ws/configurations/:configuration_id", domain.ActionRead, noGate, (*server).getConfiguration},
+	{fiber.MethodPost, "/workspaces/:ws/configurations/:configuration_id/activate", domain.ActionManageConfigurations, noGate, (*server).activateConfiguration},
+	{fiber.MethodGet, "/workspaces/:ws/configurations/:configuration_id/events", domain.ActionRead, noGate, (*server).configurationEvents},
+
+	{fiber.MethodPost, "/workspaces/:ws/jobs", domain.ActionRunJobs, jobGate, (*server).submitJob},
+	{fiber.MethodGet, "/workspaces/:ws/jobs", domain.ActionRead, noGate, (*server).listJobs},
+	{fiber.MethodGet, "/workspaces/:ws/jobs/:job_id", domain.ActionRead, noGate, (*server).getJob},
+	{fiber.MethodGet, "/workspaces/:ws/jobs/:job_id/results", domain.ActionRead, noGate, (*server).jobResults},
+	{fiber.MethodPost, "/workspaces/:ws/jobs/:job_id/cancel", domain.ActionRunJobs, noGate, (*server).cancelJob},
+	{fiber.MethodGet, "/workspaces/:ws/jobs/:job_id/events", domain.ActionRead, noGate, (*server).jobEvents},
+
+	{fiber.MethodGet, "/workspaces/:ws/events", domain.ActionRead, noGate, (*server).listEvents},
+
+	{fiber.MethodPost, "/workspaces/:ws/webhooks", domain.ActionManageWebhooks, noGate, (*server).createWebhook},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks", domain.ActionManageWebhooks, noGate, (*server).listWebhooks},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks/:webhook_id", domain.ActionManageWebhooks, noGate, (*server).getWebhook},
+	{fiber.MethodDelete, "/workspaces/:ws/webhooks/:webhook_id", domain.ActionManageWebhooks, noGate, (*server).deleteWebhook},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks/:webhook_id/deliveries", domain.ActionManageWebhooks, noGate, (*server).webhookDeliveries},
+}
+
 func (s *server) routes(f *fiber.App) {
 	f.Get("/health/live", s.live)
 	f.Get("/health/ready", s.ready)
@@ -100,38 +156,15 @@ func (s *server) routes(f *fiber.App) {
 	f.Get("/docs", serveDocs)
 	f.Get("/docs/:asset", serveDocsAsset)
 
-	v1 := f.Group("/api/v1")
-	v1.Post("/workspaces", s.createWorkspace)
-	v1.Get("/workspaces", s.listWorkspaces)
-
-	ws := v1.Group("/workspaces/:ws")
-	ws.Post("/documents", s.uploadDocument)
-	ws.Get("/documents", s.listDocuments)
-	ws.Get("/documents/:document_id", s.getDocument)
-	ws.Delete("/documents/:document_id", s.deleteDocument)
-	ws.Get("/documents/:document_id/download", s.downloadDocument)
-	ws.Get("/documents/:document_id/events", s.documentEvents)
-
-	ws.Post("/configurations", s.createConfiguration)
-	ws.Get("/configurations", s.listConfigurations)
-	ws.Get("/configurations/:configuration_id", s.getConfiguration)
-	ws.Post("/configurations/:configuration_id/activate", s.activateConfiguration)
-	ws.Get("/configurations/:configuration_id/events", s.configurationEvents)
-
-	ws.Post("/jobs", s.submitJob)
-	ws.Get("/jobs", s.listJobs)
-	ws.Get("/jobs/:job_id", s.getJob)
-	ws.Get("/jobs/:job_id/results", s.jobResults)
-	ws.Post("/jobs/:job_id/cancel", s.cancelJob)
-	ws.Get("/jobs/:job_id/events", s.jobEvents)
-
-	ws.Get("/events", s.listEvents)
-
-	ws.Post("/webhooks", s.createWebhook)
-	ws.Get("/webhooks", s.listWebhooks)
-	ws.Get("/webhooks/:webhook_id", s.getWebhook)
-	ws.Delete("/webhooks/:webhook_id", s.deleteWebhook)
-	ws.Get("/webhooks/:webhook_id/deliveries", s.webhookDeliveries)
+	for _, r := range apiRoutes {
+		handle := func(c *fiber.Ctx) error { return r.handler(s, c) }
+		path := "/api/v1" + r.path
+		if r.method == fiber.MethodGet {
+			f.Get(path, s.guard(r), handle) // and HEAD
+			continue
+		}
+		f.Add(r.method, path, s.guard(r), handle)
+	}
 }
 
 // requestIDPattern is what a client-sent X-Request-ID must look like to be
@@ -158,16 +191,15 @@ func requestIDOf(c *fiber.Ctx) string {
 	return id
 }
 
-// middleware assigns the request id, puts the actor, source and request id
-// in the context, handles errors so that their status is known, and then
-// records the request's log line and metrics.
+// middleware assigns the request id, puts the source and request id in
+// the context (the guard adds the actor), handles errors so that their
+// status is known, and then records the request's log line and metrics.
 func (s *server) middleware(c *fiber.Ctx) error {
 	start := time.Now()
 	self := c.Route()
 	rid := requestIDOf(c)
 	ctx := app.WithRequestID(context.Background(), rid)
 	ctx = app.WithSource(ctx, "api")
-	ctx = app.WithActor(ctx, adminActor)
 	c.SetUserContext(ctx)
 
 	if err := c.Next(); err != nil {
@@ -193,8 +225,14 @@ func (s *server) middleware(c *fiber.Ctx) error {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	s.log.LogAttrs(ctx, level, "request",
+	attrs := []slog.Attr{
 		slog.String("method", c.Method()), slog.String("route", route), slog.Int("status", status),
-		slog.Duration("duration", elapsed), slog.String("request_id", rid), slog.Int("bytes", size))
+		slog.Duration("duration", elapsed), slog.String("request_id", rid), slog.Int("bytes", size),
+	}
+	if k, ok := c.Locals(localKey).(*domain.APIKey); ok {
+		// The key's id names it; its text is never logged.
+		attrs = append(attrs, slog.String("api_key_id", k.ID()))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil
 }

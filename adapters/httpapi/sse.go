@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,14 +23,22 @@ const (
 	sseMaxDuration = time.Hour
 	// ssePage is how many events one read returns at most.
 	ssePage = 200
+	// sseRecheck is how often a stream checks that its key is still
+	// valid: a revoked key's stream ends within this plus the key cache
+	// TTL.
+	sseRecheck = time.Second
 )
 
 // streamJobEvents answers a job's events as Server-Sent Events: every event
 // after Last-Event-ID (all of them without it), as they are recorded,
-// closing after the job's terminal event. The job must exist (404 before
-// the stream starts otherwise).
+// closing after the job's terminal event, or when the request's key is
+// revoked. The job must exist (404 before the stream starts otherwise).
 func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error {
 	ctx := c.UserContext()
+	key, err := requestKey(c)
+	if err != nil {
+		return err
+	}
 	job, err := s.app.Jobs.Get(ctx, workspaceID, jobID)
 	if err != nil {
 		return err
@@ -49,17 +58,19 @@ func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error 
 	// The writer runs after the handler returned, on fasthttp's goroutine:
 	// it must not touch c.
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		s.pumpEvents(ctx, w, shutdown, workspaceID, jobID, after, terminal)
+		s.pumpEvents(ctx, w, shutdown, key, workspaceID, jobID, after, terminal)
 	})
 	return nil
 }
 
 // pumpEvents writes events until the terminal one, the client leaving
-// (a failed flush), shutdown or sseMaxDuration. It reads the events once,
-// then again only when the event feed signals that one of this job's
-// events committed (in any process): an idle stream costs the database
-// nothing.
-func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, workspaceID, jobID, after string, terminal bool) {
+// (a failed flush), the key's revocation, shutdown or sseMaxDuration. It
+// reads the events once, then again only when the event feed signals that
+// one of this job's events committed (in any process): an idle stream
+// costs the database nothing. Its key is rechecked every sseRecheck
+// against the key cache, which reads the database once per key and cache
+// TTL, however many streams the key holds open.
+func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, key *domain.APIKey, workspaceID, jobID, after string, terminal bool) {
 	// Subscribed before the first read, so that nothing committed after
 	// it goes unseen.
 	signals, cancel := s.app.Jobs.Watch(workspaceID, jobID)
@@ -68,6 +79,8 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 	defer deadline.Stop()
 	keepAlive := time.NewTicker(sseKeepAlive)
 	defer keepAlive.Stop()
+	recheck := time.NewTicker(sseRecheck)
+	defer recheck.Stop()
 	for read := true; ; {
 		if read {
 			page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
@@ -105,6 +118,18 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 		select {
 		case <-signals:
 			read = true
+		case <-recheck.C:
+			if err := s.recheck(ctx, key); err != nil {
+				// A revoked key (or a database that cannot say whether it
+				// is) reads no further; the client's reconnection meets
+				// the guard.
+				why := "its key is no longer accepted"
+				if !errors.Is(err, domain.ErrUnauthenticated) {
+					why = "its key could not be checked"
+				}
+				s.log.InfoContext(ctx, "event stream ended: "+why, "job_id", jobID, "api_key_id", key.ID())
+				return
+			}
 		case <-keepAlive.C:
 			w.WriteString(": keep-alive\n\n")
 			if w.Flush() != nil {

@@ -28,13 +28,18 @@ func (s *server) createWorkspace(c *fiber.Ctx) error {
 	return ok(c, fiber.StatusCreated, renderWorkspace(w))
 }
 
-// listWorkspaces handles GET /api/v1/workspaces.
+// listWorkspaces handles GET /api/v1/workspaces: the workspaces the key
+// may see.
 func (s *server) listWorkspaces(c *fiber.Ctx) error {
+	key, err := requestKey(c)
+	if err != nil {
+		return err
+	}
 	p, err := page(c)
 	if err != nil {
 		return err
 	}
-	res, err := s.app.Workspaces.List(c.UserContext(), p)
+	res, err := s.app.Workspaces.ListVisible(c.UserContext(), key, p)
 	if err != nil {
 		return err
 	}

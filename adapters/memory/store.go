@@ -31,6 +31,7 @@ type Store struct {
 	jobs           collection[domain.JobState]
 	tables         collection[domain.TableState]
 	events         collection[domain.EventState]
+	apiKeys        collection[domain.APIKeyState]
 	idempotency    collection[domain.IdempotencyRecord]
 	webhooks       collection[domain.WebhookState]
 	deliveries     collection[domain.WebhookDelivery]
@@ -59,6 +60,7 @@ func New() *Store {
 		jobs:           collection[domain.JobState]{},
 		tables:         collection[domain.TableState]{},
 		events:         collection[domain.EventState]{},
+		apiKeys:        collection[domain.APIKeyState]{},
 		idempotency:    collection[domain.IdempotencyRecord]{},
 		webhooks:       collection[domain.WebhookState]{},
 		deliveries:     collection[domain.WebhookDelivery]{},
@@ -78,6 +80,7 @@ func (s *Store) Repositories() ports.Repositories {
 		Tables:         &TableRepository{s},
 		EventSink:      events,
 		Events:         events,
+		APIKeys:        &APIKeyRepository{s},
 		Feed:           s,
 		Idempotency:    &IdempotencyRepository{s},
 		Webhooks:       &WebhookRepository{s},

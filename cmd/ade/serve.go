@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
+	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
@@ -32,7 +35,15 @@ Configuration comes from the environment:
   ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default 5s)
   ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
   ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default 8)
-  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default 30s)`
+  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default 30s)
+  ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
+                               (otherwise a first start prints a generated one)
+  ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
+                               again: the revocation delay (default 5s)
+  ADE_RATE_LIMIT               requests per second per key (default 50)
+  ADE_RATE_BURST               requests per key at once (default 100)
+  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
@@ -54,7 +65,7 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runGraph(fx.New(wiring.Server(c, os.Stderr)))
+			return runGraph(fx.New(wiring.Server(c, os.Stdout, os.Stderr)))
 		},
 	}
 }
@@ -66,20 +77,31 @@ func newMigrateCommand() *cobra.Command {
 		Long:  "Apply the schema migrations to the configured database and exit. Safe to run while servers start." + envHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig()
+			db, err := openMigrated(cmd.Context(), "an in-memory database has nothing to migrate")
 			if err != nil {
 				return err
-			}
-			if c.IsMemoryDatabase() {
-				return &exitError{code: 2, err: fmt.Errorf("an in-memory database has nothing to migrate")}
-			}
-			db, err := wiring.OpenDatabase(cmd.Context(), c)
-			if err != nil {
-				return &exitError{code: 1, err: err}
 			}
 			defer db.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", db.Dialect())
 			return nil
 		},
 	}
+}
+
+// openMigrated opens the configured database and brings its schema up to
+// date, for the commands that work on it beside (or without) a server. An
+// in-memory database is refused with why: no other process can see it.
+func openMigrated(ctx context.Context, why string) (*bunstore.DB, error) {
+	c, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if c.IsMemoryDatabase() {
+		return nil, &exitError{code: 2, err: errors.New(why)}
+	}
+	db, err := wiring.OpenDatabase(ctx, c)
+	if err != nil {
+		return nil, &exitError{code: 1, err: err}
+	}
+	return db, nil
 }

@@ -109,3 +109,18 @@ func BuildAde(dir string) (string, error) {
 	}
 	return bin, nil
 }
+
+// AdminKey is the global admin API key benchmark servers start with; the
+// benchmarks send it with every request to ade.
+const AdminKey = "ade_benchGlobalAdmin0123456789abcdefghijklmnopqrstuvwxyz"
+
+// AuthEnv is the environment that starts `ade serve` with AdminKey as its
+// bootstrap key and per-key limits no benchmark reaches (the limiter
+// still runs on every request).
+func AuthEnv() []string {
+	return []string{
+		"ADE_BOOTSTRAP_ADMIN_KEY=" + AdminKey,
+		"ADE_RATE_LIMIT=1000000000", "ADE_RATE_BURST=1000000000",
+		"ADE_MAX_CONCURRENT_UPLOADS=100000", "ADE_MAX_RUNNING_JOBS=100000",
+	}
+}

@@ -23,15 +23,32 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// client speaks to one server; every response it receives is checked
-// against the OpenAPI document.
+// client speaks to one server with one API key (none when empty); every
+// response it receives is checked against the OpenAPI document.
 type client struct {
 	base string
 	http *http.Client
+	key  string
 }
 
-func newClient(base string) *client {
-	return &client{base: base, http: &http.Client{
+// as returns a client of the same server that sends key instead (no key
+// when empty).
+func (c *client) as(key string) *client {
+	cp := *c
+	cp.key = key
+	return &cp
+}
+
+// authorize adds the client's key unless the request names credentials
+// of its own.
+func (c *client) authorize(req *http.Request) {
+	if c.key != "" && req.Header.Get("Authorization") == "" && req.Header.Get("X-API-Key") == "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+}
+
+func newClient(base, key string) *client {
+	return &client{base: base, key: key, http: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			// Raw bytes: the specs check Content-Length, ETag and ranges.
@@ -115,6 +132,7 @@ func (c *client) do(method, path string, body io.Reader, headers ...header) *rep
 
 func (c *client) send(req *http.Request) *reply {
 	GinkgoHelper()
+	c.authorize(req)
 	res, err := c.http.Do(req)
 	Expect(err).NotTo(HaveOccurred(), "%s %s", req.Method, req.URL.Path)
 	defer res.Body.Close()
@@ -132,6 +150,7 @@ func (c *client) send(req *http.Request) *reply {
 // reports its failed write instead of the response.
 func (c *client) sendEager(req *http.Request) *reply {
 	GinkgoHelper()
+	c.authorize(req)
 	conn, err := net.Dial("tcp", req.URL.Host)
 	Expect(err).NotTo(HaveOccurred())
 	defer conn.Close()

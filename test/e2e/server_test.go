@@ -105,7 +105,14 @@ func tail(s string, n int) string {
 // test process's own ADE_* and AWS_* variables are not passed on).
 func runAde(env map[string]string) *adeProcess {
 	GinkgoHelper()
-	cmd := exec.Command(adeBin, "serve")
+	return runAdeCommand(env, "serve")
+}
+
+// runAdeCommand starts `ade args...` with exactly the given ADE_*
+// environment.
+func runAdeCommand(env map[string]string, args ...string) *adeProcess {
+	GinkgoHelper()
+	cmd := exec.Command(adeBin, args...)
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "ADE_") || strings.HasPrefix(kv, "AWS_") {
 			continue
@@ -145,38 +152,63 @@ type adeServer struct {
 	dataDir, parentDir string
 	// blobKeys lists the objects the server's blob store holds.
 	blobKeys func() []string
+	// env is the ADE_* environment it runs with (for `ade keys` on the
+	// same database).
+	env map[string]string
 }
+
+// adminKey is the global admin key every server of the suite starts with
+// (ADE_BOOTSTRAP_ADMIN_KEY), and its clients send.
+const adminKey = "ade_e2eGlobalAdmin0123456789abcdefghijklmnopqrstuvwxyz"
 
 // serverOptions tune one server start.
 type serverOptions struct {
-	// env adds or overrides ADE_* variables.
+	// env adds or overrides ADE_* variables; an empty value removes one.
 	env map[string]string
+	// dataDir reuses a data directory (a restart); empty makes a new one.
+	dataDir string
 }
 
 // startServer starts the binary on a free port with a fresh data directory
 // and the backend's storage, waits for /health/ready, and stops it with
 // SIGTERM when the current node's cleanup runs, expecting exit status 0.
+//
+// Servers start with adminKey as their bootstrap key and limits too high
+// for the specs to reach, unless opts say otherwise.
 func startServer(b *backend, opts serverOptions) *adeServer {
 	GinkgoHelper()
 	parent := GinkgoT().TempDir()
 	dataDir := filepath.Join(parent, "outer", "inner", "data")
+	if opts.dataDir != "" {
+		dataDir = opts.dataDir
+	}
 	Expect(os.MkdirAll(dataDir, 0o750)).To(Succeed())
 	addr := freeAddr()
 	env := map[string]string{
-		"ADE_HTTP_ADDR":        addr,
-		"ADE_DATA_DIR":         dataDir,
-		"ADE_LOG_FORMAT":       "json",
-		"ADE_SHUTDOWN_TIMEOUT": "10s",
+		"ADE_HTTP_ADDR":              addr,
+		"ADE_DATA_DIR":               dataDir,
+		"ADE_LOG_FORMAT":             "json",
+		"ADE_SHUTDOWN_TIMEOUT":       "10s",
+		"ADE_BOOTSTRAP_ADMIN_KEY":    adminKey,
+		"ADE_RATE_LIMIT":             "100000",
+		"ADE_RATE_BURST":             "100000",
+		"ADE_MAX_CONCURRENT_UPLOADS": "1000",
+		"ADE_MAX_RUNNING_JOBS":       "1000",
 	}
 	s := &adeServer{dataDir: dataDir, parentDir: parent}
 	for k, v := range b.storage(s) {
 		env[k] = v
 	}
 	for k, v := range opts.env {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
 		env[k] = v
 	}
+	s.env = env
 	s.adeProcess = runAde(env)
-	s.client = newClient("http://" + addr)
+	s.client = newClient("http://"+addr, env["ADE_BOOTSTRAP_ADMIN_KEY"])
 	DeferCleanup(s.stop)
 	s.waitReady()
 	return s

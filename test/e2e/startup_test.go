@@ -91,6 +91,7 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		req, err := http.NewRequest(http.MethodPost, srv.base+"/api/v1/workspaces/"+ws+"/documents", pr)
 		Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+adminKey)
 		type result struct {
 			status int
 			body   []byte

@@ -7,12 +7,17 @@ package wiring
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
 )
 
 // Config is the server's configuration, read from ADE_* environment
@@ -46,6 +51,17 @@ type Config struct {
 	// documents and idempotency keys, stale jobs (ADE_PURGE_INTERVAL, a Go
 	// duration). One process runs it per interval, whatever their number.
 	PurgeInterval time.Duration
+	// BootstrapAdminKey, when set, becomes a global admin key at start-up
+	// (ADE_BOOTSTRAP_ADMIN_KEY). It never prints.
+	BootstrapAdminKey Secret
+	// KeyCacheTTL is how long a key read from the database is trusted
+	// (ADE_AUTH_CACHE_TTL): the longest a revocation made by another
+	// process takes to reach this one.
+	KeyCacheTTL time.Duration
+	// Limits are the per-key rate limit and the concurrency caps
+	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
+	// ADE_MAX_RUNNING_JOBS).
+	Limits httpapi.Limits
 	// Workers is how many jobs this process runs at once (ADE_WORKERS); 0
 	// makes `ade serve` an API-only process.
 	Workers int
@@ -65,6 +81,31 @@ type Config struct {
 	WebhookBackoff     time.Duration
 }
 
+// Secret is a configuration value that must never be printed or logged:
+// every way of formatting it shows a placeholder.
+type Secret string
+
+// String implements fmt.Stringer.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString implements fmt.GoStringer (%#v).
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// LogValue implements slog.LogValuer.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText implements encoding.TextMarshaler (JSON and other encoders,
+// a structured log of the whole configuration among them).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the value itself, for the one place that uses it.
+func (s Secret) Reveal() string { return string(s) }
+
 // Defaults of the environment variables.
 const (
 	DefaultHTTPAddr        = "127.0.0.1:8000"
@@ -74,6 +115,7 @@ const (
 	DefaultJobTimeout      = 5 * time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPurgeInterval   = time.Minute
+	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
 	DefaultWorkers         = 8
 	DefaultJobMaxAttempts  = 3
 	DefaultWorkerLeaseTTL  = 5 * time.Second
@@ -145,6 +187,35 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.WebhookMaxAttempts = int(hookAttempts)
 	if c.WebhookBackoff, err = durationVar(getenv, "ADE_WEBHOOK_BACKOFF", DefaultWebhookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
 		bad("ADE_WEBHOOK_BACKOFF", getenv("ADE_WEBHOOK_BACKOFF"), "must be a duration from 10ms to 1h such as 30s")
+	}
+	c.BootstrapAdminKey = Secret(strings.TrimSpace(getenv("ADE_BOOTSTRAP_ADMIN_KEY")))
+	if c.BootstrapAdminKey != "" && !domain.WellFormedAPIKey(c.BootstrapAdminKey.Reveal()) {
+		// The value is a secret: never echo it.
+		errs = append(errs, fmt.Errorf("ADE_BOOTSTRAP_ADMIN_KEY: must be %q followed by %d to %d letters, digits, '_' or '-' "+
+			"(for example: ade_$(openssl rand -hex 32))", domain.APIKeyPrefix, domain.MinAPIKeySecretChars, domain.MaxAPIKeyChars-len(domain.APIKeyPrefix)))
+	}
+	if c.KeyCacheTTL, err = durationVar(getenv, "ADE_AUTH_CACHE_TTL", DefaultKeyCacheTTL); err != nil ||
+		c.KeyCacheTTL < 100*time.Millisecond || c.KeyCacheTTL > 10*time.Minute {
+		bad("ADE_AUTH_CACHE_TTL", getenv("ADE_AUTH_CACHE_TTL"), "must be a duration from 100ms to 10m such as 5s")
+	}
+	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", httpapi.DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
+		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int
+		def  int64
+		what string
+	}{
+		{"ADE_RATE_BURST", &c.Limits.Burst, httpapi.DefaultRateBurst, "requests"},
+		{"ADE_MAX_CONCURRENT_UPLOADS", &c.Limits.Uploads, httpapi.DefaultMaxUploads, "uploads"},
+		{"ADE_MAX_RUNNING_JOBS", &c.Limits.Jobs, httpapi.DefaultMaxJobs, "jobs"},
+	} {
+		n, err := intVar(getenv, v.name, v.def)
+		if err != nil || n < 1 || n > 1_000_000_000 {
+			bad(v.name, getenv(v.name), "must be a positive whole number of "+v.what)
+		}
+		*v.dst = int(n)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
@@ -229,6 +300,14 @@ func intVar(getenv func(string) string, name string, def int64) (int64, error) {
 		return def, nil
 	}
 	return strconv.ParseInt(v, 10, 64)
+}
+
+func floatVar(getenv func(string) string, name string, def float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	return strconv.ParseFloat(v, 64)
 }
 
 func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {

@@ -1,12 +1,16 @@
 package wiring_test
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
@@ -60,5 +64,54 @@ var _ = Describe("ConfigFromEnv", func() {
 			Expect(err.Error()).To(ContainSubstring(name))
 		}
 		Expect(strings.Contains(err.Error(), "hunter2")).To(BeFalse())
+	})
+})
+
+var _ = Describe("the authentication and limit settings", func() {
+	It("default to a 5 s key cache and documented limits", func() {
+		c, err := wiring.ConfigFromEnv(env(nil))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.BootstrapAdminKey).To(BeEmpty())
+		Expect(c.KeyCacheTTL).To(Equal(5 * time.Second))
+		Expect(c.Limits).To(Equal(httpapi.Limits{Rate: 50, Burst: 100, Uploads: 4, Jobs: 4}))
+	})
+
+	It("are read from the environment", func() {
+		key := "ade_" + strings.Repeat("ab", 20)
+		c, err := wiring.ConfigFromEnv(env(map[string]string{
+			"ADE_BOOTSTRAP_ADMIN_KEY": " " + key + " ", "ADE_AUTH_CACHE_TTL": "2s", "ADE_RATE_LIMIT": "2.5",
+			"ADE_RATE_BURST": "7", "ADE_MAX_CONCURRENT_UPLOADS": "1", "ADE_MAX_RUNNING_JOBS": "3",
+		}))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.BootstrapAdminKey.Reveal()).To(Equal(key))
+		Expect(c.KeyCacheTTL).To(Equal(2 * time.Second))
+		Expect(c.Limits).To(Equal(httpapi.Limits{Rate: 2.5, Burst: 7, Uploads: 1, Jobs: 3}))
+	})
+
+	It("refuses bad values naming each, and never echoes a bootstrap key", func() {
+		weak := "ade_tooshort-hunter2"
+		_, err := wiring.ConfigFromEnv(env(map[string]string{
+			"ADE_BOOTSTRAP_ADMIN_KEY": weak, "ADE_AUTH_CACHE_TTL": "1h", "ADE_RATE_LIMIT": "NaN",
+			"ADE_RATE_BURST": "0", "ADE_MAX_CONCURRENT_UPLOADS": "-2", "ADE_MAX_RUNNING_JOBS": "many",
+		}))
+		Expect(err).To(HaveOccurred())
+		for _, name := range []string{"ADE_BOOTSTRAP_ADMIN_KEY", "ADE_AUTH_CACHE_TTL", "ADE_RATE_LIMIT",
+			"ADE_RATE_BURST", "ADE_MAX_CONCURRENT_UPLOADS", "ADE_MAX_RUNNING_JOBS"} {
+			Expect(err.Error()).To(ContainSubstring(name))
+		}
+		Expect(err.Error()).NotTo(ContainSubstring("hunter2"))
+	})
+
+	It("never prints the bootstrap key, however the configuration is formatted or logged", func() {
+		key := "ade_" + strings.Repeat("cd", 20)
+		c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_BOOTSTRAP_ADMIN_KEY": key}))
+		Expect(err).NotTo(HaveOccurred())
+		var logged bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "config", c, "key", c.BootstrapAdminKey)
+		slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "key", c.BootstrapAdminKey)
+		for _, out := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(c.BootstrapAdminKey), logged.String()} {
+			Expect(out).NotTo(ContainSubstring(key[4:]))
+		}
+		Expect(fmt.Sprint(c.BootstrapAdminKey)).To(Equal("[redacted]"))
 	})
 })

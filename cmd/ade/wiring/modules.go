@@ -138,7 +138,7 @@ var AppModule = fx.Module("app",
 			return app.New(app.Deps{
 				Repos: repos, Queue: q, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Webhooks: hooks, Logger: log,
 				Config: app.Config{MaxUploadBytes: c.MaxUploadBytes, DocumentRetention: c.DocumentRetention,
-					JobTimeout: c.JobTimeout, JobMaxAttempts: c.JobMaxAttempts},
+					JobTimeout: c.JobTimeout, JobMaxAttempts: c.JobMaxAttempts, KeyCacheTTL: c.KeyCacheTTL},
 			})
 		},
 	),
@@ -149,6 +149,86 @@ var AppModule = fx.Module("app",
 		}))
 	}),
 )
+
+// KeysModule makes sure a global admin key exists at start-up and writes
+// API key uses: the concerns of a process that serves the API.
+var KeysModule = fx.Module("keys",
+	fx.Invoke(func(lc fx.Lifecycle, a *app.App, c Config, con Console, log *slog.Logger) {
+		lc.Append(fx.StartHook(func(ctx context.Context) error { return bootstrap(ctx, a, c, con, log) }))
+	}),
+	fx.Invoke(startKeyUseFlusher),
+)
+
+// Console is where the server prints what is for the operator's eyes
+// only, apart from the log: the bootstrap admin key.
+type Console struct{ io.Writer }
+
+// bootstrap makes sure a global admin key exists: the supplied
+// ADE_BOOTSTRAP_ADMIN_KEY, or on a database without any global admin key
+// a generated one, printed once on the console (never logged).
+func bootstrap(ctx context.Context, a *app.App, c Config, con Console, log *slog.Logger) error {
+	res, err := a.Keys.Bootstrap(ctx, c.BootstrapAdminKey.Reveal())
+	if err != nil {
+		return fmt.Errorf("bootstrap admin key: %w", err)
+	}
+	switch {
+	case res.Text != "":
+		if _, err := fmt.Fprintf(con, "admin api key: %s\n", res.Text); err != nil {
+			return fmt.Errorf("print the bootstrap admin key: %w", err)
+		}
+		log.Warn("created a global admin API key and printed it once on standard output; store it now, it is not shown again",
+			"api_key_id", app.BootstrapKeyID)
+	case res.Created:
+		log.Info("ADE_BOOTSTRAP_ADMIN_KEY is now a global admin API key")
+	case res.SuppliedRevoked:
+		log.Warn("ADE_BOOTSTRAP_ADMIN_KEY names a revoked key: it stays revoked")
+	}
+	return nil
+}
+
+// keyUseFlushInterval is how often the sampled uses of API keys are
+// written to last_used_at.
+const keyUseFlushInterval = 30 * time.Second
+
+// startKeyUseFlusher writes key uses every keyUseFlushInterval and once
+// more at stop, after the HTTP server drained (fx stops modules in reverse
+// order).
+func startKeyUseFlusher(lc fx.Lifecycle, a *app.App, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				t := time.NewTicker(keyUseFlushInterval)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						if err := a.Keys.FlushLastUsed(ctx); err != nil && ctx.Err() == nil {
+							log.Warn("record API key use", "error", err)
+						}
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(stopCtx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+			case <-stopCtx.Done():
+				return stopCtx.Err()
+			}
+			if err := a.Keys.FlushLastUsed(stopCtx); err != nil {
+				log.Warn("record API key use at stop", "error", err)
+			}
+			return nil
+		},
+	})
+}
 
 // workerQueue is a queue this process can run tasks from.
 type workerQueue interface {
@@ -222,7 +302,7 @@ var HTTPModule = fx.Module("http",
 	}),
 	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *fiber.App {
 		return httpapi.New(httpapi.Options{
-			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg,
+			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits,
 			Checks: map[string]func(context.Context) error{"database": s.Ping, "blob_store": blobs.Ping},
 		})
 	}),
@@ -261,15 +341,17 @@ var HTTPModule = fx.Module("http",
 	}),
 )
 
-// Server is the whole `ade serve` graph for a configuration.
-func Server(c Config, logOutput io.Writer) fx.Option {
+// Server is the whole `ade serve` graph for a configuration. The log goes
+// to logOutput; console receives the one line a first start prints (the
+// bootstrap admin key), kept apart so that keys never enter the log.
+func Server(c Config, console, logOutput io.Writer) fx.Option {
 	log := NewLogger(c, logOutput)
 	return fx.Options(
-		fx.Supply(c, log),
+		fx.Supply(c, log, Console{console}),
 		fx.WithLogger(func() fxevent.Logger { return quietFxLogger{&fxevent.SlogLogger{Logger: log}} }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
-		StorageModule, BlobModule, ExtractorsModule, AppModule, QueueModule, HTTPModule,
+		StorageModule, BlobModule, ExtractorsModule, AppModule, KeysModule, QueueModule, HTTPModule,
 	)
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 
@@ -26,7 +25,7 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 		c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATA_DIR": GinkgoT().TempDir()}))
 		Expect(err).NotTo(HaveOccurred())
 		var srv *fiber.App
-		app := fx.New(wiring.Server(c, GinkgoWriter), fx.Populate(&srv))
+		app := fx.New(server(c), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
 		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
 
@@ -37,7 +36,7 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 		fw, _ := mw.CreateFormFile("file", "S01_clean_roster_alias_headers.xlsx")
 		_, _ = fw.Write(xlsx)
 		Expect(mw.Close()).To(Succeed())
-		req := httptest.NewRequest("POST", "/api/v1/workspaces/default/documents", &buf)
+		req := newRequest("POST", "/api/v1/workspaces/default/documents", &buf)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		status, doc := do(srv, req)
 		Expect(status).To(Equal(201), "%v", doc)
@@ -45,13 +44,13 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 
 		payload, err := os.ReadFile(filepath.Join(samples, "people.json"))
 		Expect(err).NotTo(HaveOccurred())
-		req = httptest.NewRequest("POST", "/api/v1/workspaces/default/configurations",
+		req = newRequest("POST", "/api/v1/workspaces/default/configurations",
 			bytes.NewBufferString(`{"document_type":"roster","title":"People","payload":`+string(payload)+`}`))
 		req.Header.Set("Content-Type", "application/json")
 		status, cfg := do(srv, req)
 		Expect(status).To(Equal(201), "%v", cfg)
 
-		req = httptest.NewRequest("POST", "/api/v1/workspaces/default/jobs",
+		req = newRequest("POST", "/api/v1/workspaces/default/jobs",
 			bytes.NewBufferString(fmt.Sprintf(`{"document_id":%q,"configuration_id":%q}`, doc["document_id"], cfg["configuration_id"])))
 		req.Header.Set("Content-Type", "application/json")
 		status, job := do(srv, req)
@@ -63,7 +62,7 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 		Expect(metrics["input_sha256"]).To(Equal(doc["sha256"]))
 		Expect(metrics).To(HaveKey("configuration_digest"))
 
-		status, results := do(srv, httptest.NewRequest("GET", fmt.Sprintf("/api/v1/workspaces/default/jobs/%s/results", job["job_id"]), nil))
+		status, results := do(srv, newRequest("GET", fmt.Sprintf("/api/v1/workspaces/default/jobs/%s/results", job["job_id"]), nil))
 		Expect(status).To(Equal(200))
 		tables := results["tables"].([]any)
 		Expect(tables).To(HaveLen(1))
@@ -77,7 +76,7 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 		Expect(outputs).To(HaveLen(1))
 		out := outputs[0].(map[string]any)
 		Expect(out["produced_by_job_id"]).To(Equal(job["job_id"]))
-		resp, err := srv.Test(httptest.NewRequest("GET", fmt.Sprintf("/api/v1/workspaces/default/documents/%s/download", out["document_id"]), nil), -1)
+		resp, err := srv.Test(newRequest("GET", fmt.Sprintf("/api/v1/workspaces/default/documents/%s/download", out["document_id"]), nil), -1)
 		Expect(err).NotTo(HaveOccurred())
 		defer resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(200))
@@ -96,7 +95,7 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 			c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATABASE_URL": "memory://", "ADE_BLOB_URL": "mem://"}))
 			Expect(err).NotTo(HaveOccurred())
 			var srv *fiber.App
-			app := fx.New(wiring.Server(c, GinkgoWriter), fx.Populate(&srv))
+			app := fx.New(server(c), fx.Populate(&srv))
 			Expect(app.Start(context.Background())).To(Succeed())
 			DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
 
@@ -105,19 +104,19 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 			fw, _ := mw.CreateFormFile("file", name)
 			_, _ = fw.Write(body())
 			Expect(mw.Close()).To(Succeed())
-			req := httptest.NewRequest("POST", "/api/v1/workspaces/default/documents", &buf)
+			req := newRequest("POST", "/api/v1/workspaces/default/documents", &buf)
 			req.Header.Set("Content-Type", mw.FormDataContentType())
 			status, doc := do(srv, req)
 			Expect(status).To(Equal(201), "%v", doc)
 
 			payload, err := os.ReadFile(filepath.Join(samples, "people.json"))
 			Expect(err).NotTo(HaveOccurred())
-			req = httptest.NewRequest("POST", "/api/v1/workspaces/default/configurations",
+			req = newRequest("POST", "/api/v1/workspaces/default/configurations",
 				bytes.NewBufferString(`{"document_type":"roster","title":"People","payload":`+string(payload)+`}`))
 			req.Header.Set("Content-Type", "application/json")
 			_, cfg := do(srv, req)
 
-			req = httptest.NewRequest("POST", "/api/v1/workspaces/default/jobs",
+			req = newRequest("POST", "/api/v1/workspaces/default/jobs",
 				bytes.NewBufferString(fmt.Sprintf(`{"document_id":%q,"configuration_id":%q}`, doc["document_id"], cfg["configuration_id"])))
 			req.Header.Set("Content-Type", "application/json")
 			status, job := do(srv, req)

@@ -14,10 +14,7 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,21 +25,17 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the baseline
 	"github.com/oklog/ulid/v2"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the baseline
@@ -54,21 +47,11 @@ const (
 	targetGetRatio    = 0.6
 )
 
-type options struct {
-	clients  int
-	duration time.Duration
-	warmup   time.Duration
-	maxReq   int64
-}
-
 func main() {
-	var o options
+	var o benchkit.LoadOptions
 	db := flag.String("db", os.Getenv("ADE_TEST_DATABASE_URL"), "PostgreSQL URL (a fresh schema is created in it); default $ADE_TEST_DATABASE_URL")
 	withSQLite := flag.Bool("sqlite", true, "also run on the embedded SQLite")
-	flag.IntVar(&o.clients, "clients", 32, "concurrent clients")
-	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
-	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up before each phase")
-	flag.Int64Var(&o.maxReq, "max-requests", 2_000_000, "bound on the requests of one phase")
+	benchkit.LoadFlags(&o, 10*time.Second)
 	dir := flag.String("dir", "", "parent directory for data (default: the system temp dir)")
 	child := flag.String("serve-baseline", "", "internal: run the baseline server on this address")
 	childDriver := flag.String("baseline-driver", "", "internal: pgx or sqlite")
@@ -87,36 +70,13 @@ func main() {
 	}
 }
 
-// phase is the outcome of one load phase.
-type phase struct {
-	ok, failed int64
-	perSec     float64
-	p50, p99   time.Duration
-	firstError string
-}
-
-func (p phase) String() string {
-	s := fmt.Sprintf("%8.0f /s  p50 %7s  p99 %7s  (%d ok", p.perSec, round(p.p50), round(p.p99), p.ok)
-	if p.failed > 0 {
-		s += fmt.Sprintf(", %d FAILED: %s", p.failed, p.firstError)
-	}
-	return s + ")"
-}
-
-func round(d time.Duration) time.Duration {
-	if d > time.Millisecond {
-		return d.Round(10 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
-}
-
 // backendFigures are the four phases on one database.
 type backendFigures struct {
 	name                                string
-	adeSubmit, baseSubmit, adeGet, bGet phase
+	adeSubmit, baseSubmit, adeGet, bGet benchkit.Phase
 }
 
-func run(o options, pgURL string, withSQLite bool, parent string) error {
+func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, parent string) error {
 	work, err := os.MkdirTemp(parent, "ade-http-jobs-")
 	if err != nil {
 		return err
@@ -128,19 +88,13 @@ func run(o options, pgURL string, withSQLite bool, parent string) error {
 	}
 
 	var figures []backendFigures
-	if pgURL == "" {
-		fmt.Println("PostgreSQL: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
-	} else {
-		schemaURL, drop, err := freshSchema(pgURL)
-		if err != nil {
-			return err
-		}
+	err = benchkit.OnPostgres(pgURL, func(schemaURL string) error {
 		f, err := runBackend(o, bin, work, "PostgreSQL", schemaURL, "pgx", schemaURL)
-		drop()
-		if err != nil {
-			return err
-		}
 		figures = append(figures, f)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if withSQLite {
 		dataDir := filepath.Join(work, "sqlite")
@@ -152,10 +106,10 @@ func run(o options, pgURL string, withSQLite bool, parent string) error {
 		figures = append(figures, f)
 	}
 
-	fmt.Printf("\nhttp-jobs: %d clients, %s per phase (after %s warm-up), loopback, keep-alive\n", o.clients, o.duration, o.warmup)
+	fmt.Printf("\nhttp-jobs: %d clients, %s per phase (after %s warm-up), loopback, keep-alive\n", o.Clients, o.Duration, o.Warmup)
 	for _, f := range figures {
-		sr := f.adeSubmit.perSec / f.baseSubmit.perSec
-		gr := f.adeGet.perSec / f.bGet.perSec
+		sr := f.adeSubmit.PerSec / f.baseSubmit.PerSec
+		gr := f.adeGet.PerSec / f.bGet.PerSec
 		fmt.Printf("  %s\n", f.name)
 		fmt.Printf("    POST /jobs      ade      %s\n", f.adeSubmit)
 		fmt.Printf("    POST /jobs      baseline %s\n", f.baseSubmit)
@@ -173,7 +127,7 @@ func run(o options, pgURL string, withSQLite bool, parent string) error {
 // runBackend measures ade then the baseline on one database. adeDB is
 // ADE_DATABASE_URL (empty for SQLite in dataDir); the baseline opens
 // driver/dsn, the same database, after ade stopped.
-func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backendFigures, error) {
+func runBackend(o benchkit.LoadOptions, bin, dataDir, name, adeDB, driver, dsn string) (backendFigures, error) {
 	f := backendFigures{name: name}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return f, err
@@ -184,25 +138,26 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(benchkit.CleanEnv(), "ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir, "ADE_DATABASE_URL="+adeDB, "ADE_LOG_FORMAT=json")
-	srv, err := start(cmd, addr)
+	cmd.Env = append(cmd.Env, benchkit.AuthEnv()...)
+	srv, err := benchkit.StartServer(cmd, addr)
 	if err != nil {
 		return f, fmt.Errorf("ade serve: %w", err)
 	}
 	base := "http://" + addr
 	ws, doc, cfg, err := setup(base)
 	if err != nil {
-		_ = srv.stop()
-		return f, fmt.Errorf("%w\n%s", err, srv.stderr.String())
+		_ = srv.Stop()
+		return f, fmt.Errorf("%w\n%s", err, srv.Stderr())
 	}
-	client := newClient()
+	client := benchkit.NewClient()
 	fmt.Printf("%s: ade POST /jobs ...\n", name)
 	var jobIDs []string
 	f.adeSubmit, jobIDs = submitPhase(o, client, base, ws, doc, cfg)
 	fmt.Printf("%s: ade GET /jobs/{id} ...\n", name)
 	f.adeGet = getPhase(o, client, base, ws, jobIDs)
 	client.CloseIdleConnections()
-	if err := srv.stop(); err != nil {
-		return f, fmt.Errorf("stop ade serve: %w\n%s", err, srv.stderr.String())
+	if err := srv.Stop(); err != nil {
+		return f, fmt.Errorf("stop ade serve: %w\n%s", err, srv.Stderr())
 	}
 
 	addr, err = benchkit.FreeAddr()
@@ -215,7 +170,7 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 	}
 	cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-driver", driver, "-baseline-dsn", dsn)
 	cmd.Env = benchkit.CleanEnv()
-	bsrv, err := start(cmd, addr)
+	bsrv, err := benchkit.StartServer(cmd, addr)
 	if err != nil {
 		return f, fmt.Errorf("baseline: %w", err)
 	}
@@ -225,23 +180,16 @@ func runBackend(o options, bin, dataDir, name, adeDB, driver, dsn string) (backe
 	fmt.Printf("%s: baseline GET /jobs/{id} ...\n", name)
 	f.bGet = getPhase(o, client, base, ws, jobIDs)
 	client.CloseIdleConnections()
-	if err := bsrv.stop(); err != nil {
-		return f, fmt.Errorf("stop baseline: %w\n%s", err, bsrv.stderr.String())
+	if err := bsrv.Stop(); err != nil {
+		return f, fmt.Errorf("stop baseline: %w\n%s", err, bsrv.Stderr())
 	}
 	return f, nil
-}
-
-func newClient() *http.Client {
-	return &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64, DisableCompression: true},
-	}
 }
 
 // setup uploads a small document and creates a stub configuration through
 // ade's API; it returns the workspace id, document id and configuration id.
 func setup(base string) (ws, doc, cfg string, err error) {
-	c := newClient()
+	c := benchkit.NewClient()
 	defer c.CloseIdleConnections()
 	var w struct {
 		Items []struct {
@@ -289,39 +237,26 @@ func call(c *http.Client, method, u, ct string, body []byte, want int, out any) 
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
-	res, err := c.Do(req)
+	b, err := benchkit.Fetch(c, req, want)
 	if err != nil {
 		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, u, res.StatusCode, b)
 	}
 	return json.Unmarshal(b, out)
 }
 
 // submitPhase runs POST /jobs under load and returns the figures and up to
 // 10,000 of the created job ids.
-func submitPhase(o options, c *http.Client, base, ws, doc, cfg string) (phase, []string) {
+func submitPhase(o benchkit.LoadOptions, c *http.Client, base, ws, doc, cfg string) (benchkit.Phase, []string) {
 	u := base + "/api/v1/workspaces/" + ws + "/jobs"
 	body := []byte(`{"document_id":"` + doc + `","configuration_id":"` + cfg + `"}`)
 	var mu sync.Mutex
 	var ids []string
-	p := load(o, func(i int64) error {
+	p := benchkit.Load(o, func(i int64) error {
 		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		res, err := c.Do(req)
+		b, err := benchkit.Fetch(c, req, http.StatusCreated) // the baseline ignores the key
 		if err != nil {
 			return err
-		}
-		b, err := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusCreated {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
 		}
 		var j struct {
 			ID     string `json:"job_id"`
@@ -344,159 +279,16 @@ func submitPhase(o options, c *http.Client, base, ws, doc, cfg string) (phase, [
 }
 
 // getPhase runs GET /jobs/{id} under load over the given ids.
-func getPhase(o options, c *http.Client, base, ws string, ids []string) phase {
+func getPhase(o benchkit.LoadOptions, c *http.Client, base, ws string, ids []string) benchkit.Phase {
 	if len(ids) == 0 {
-		return phase{firstError: "no jobs to read"}
+		return benchkit.Phase{FirstError: "no jobs to read"}
 	}
 	prefix := base + "/api/v1/workspaces/" + ws + "/jobs/"
-	return load(o, func(i int64) error {
-		res, err := c.Get(prefix + ids[i%int64(len(ids))])
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(res.Body)
-		_ = res.Body.Close()
-		if err != nil {
-			return err
-		}
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d: %.200s", res.StatusCode, b)
-		}
-		return nil
-	})
-}
-
-// load runs do from o.clients goroutines: first for o.warmup (discarded),
-// then for o.duration or until o.maxReq requests.
-func load(o options, do func(i int64) error) phase {
-	if o.warmup > 0 {
-		w := o
-		w.duration, w.warmup = o.warmup, 0
-		_ = load(w, do)
-	}
-	var next, ok, failed atomic.Int64
-	var firstErr atomic.Value
-	lat := make([][]time.Duration, o.clients)
-	deadline := time.Now().Add(o.duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range o.clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mine := make([]time.Duration, 0, 1<<14)
-			for time.Now().Before(deadline) {
-				i := next.Add(1) - 1
-				if i >= o.maxReq {
-					break
-				}
-				t := time.Now()
-				err := do(i)
-				d := time.Since(t)
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				ok.Add(1)
-				mine = append(mine, d)
-			}
-			lat[w] = mine
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	p := phase{ok: ok.Load(), failed: failed.Load(), perSec: float64(ok.Load()) / elapsed.Seconds()}
-	if s, _ := firstErr.Load().(string); s != "" {
-		p.firstError = s
-	}
-	if len(all) > 0 {
-		p.p50 = all[len(all)*50/100]
-		p.p99 = all[min(len(all)-1, len(all)*99/100)]
-	}
-	return p
-}
-
-// process is a started server.
-type process struct {
-	cmd    *exec.Cmd
-	done   chan error
-	stderr *strings.Builder
-}
-
-func start(cmd *exec.Cmd, addr string) (*process, error) {
-	p := &process{cmd: cmd, done: make(chan error, 1), stderr: &strings.Builder{}}
-	cmd.Stderr = &benchkit.LimitedWriter{W: p.stderr, N: 64 << 10}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { p.done <- cmd.Wait() }()
-	c := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-p.done:
-			return nil, fmt.Errorf("exited before it was ready: %v\n%s", err, p.stderr.String())
-		default:
-		}
-		if res, err := c.Get("http://" + addr + "/health/ready"); err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = p.stop()
-	return nil, fmt.Errorf("not ready after 30s\n%s", p.stderr.String())
-}
-
-func (p *process) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
+	return benchkit.Load(o, func(i int64) error {
+		req, _ := http.NewRequest(http.MethodGet, prefix+ids[i%int64(len(ids))], nil)
+		_, err := benchkit.Fetch(c, req, http.StatusOK) // the baseline ignores the key
 		return err
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return errors.New("did not exit within 30s of SIGTERM")
-	}
-}
-
-// freshSchema creates an empty schema in the database of pgURL and returns
-// a URL whose search_path is that schema, and a function dropping it.
-func freshSchema(pgURL string) (string, func(), error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, pgURL)
-	if err != nil {
-		return "", nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "ade_bench_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", nil, err
-	}
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("options", "-csearch_path="+schema)
-	u.RawQuery = q.Encode()
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, pgURL); err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-			_ = conn.Close(ctx)
-		}
-	}
-	return u.String(), drop, nil
+	})
 }
 
 // ---- the baseline server (child process) ----

@@ -135,6 +135,7 @@ func run(size int64, runs int, parent string, bufKiB int, fsync bool) error {
 					"ADE_HTTP_ADDR="+addr, "ADE_DATA_DIR="+dataDir,
 					"ADE_MAX_UPLOAD_BYTES="+strconv.FormatInt(size+(1<<20), 10),
 					"ADE_LOG_FORMAT=json", "ADE_JOB_TIMEOUT=5m")
+				cmd.Env = append(cmd.Env, benchkit.AuthEnv()...)
 				url = "http://" + addr + "/api/v1/workspaces/default/documents"
 			} else {
 				cmd = exec.Command(self, "-serve-baseline", addr, "-baseline-dir", dataDir,
@@ -277,6 +278,7 @@ func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, w
 		return result{}, err
 	}
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+benchkit.AdminKey) // the baseline ignores it
 	req.ContentLength = length
 	start := time.Now()
 	res, err := client.Do(req)

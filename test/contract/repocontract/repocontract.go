@@ -39,6 +39,7 @@ func DescribeRepositories(name string, factory func() ports.Repositories) bool {
 		describeJobs(func() *world { return w })
 		describeTables(func() *world { return w })
 		describeEvents(func() *world { return w })
+		describeAPIKeys(func() *world { return w })
 		describeTransactions(func() *world { return w })
 		describeIdempotency(func() *world { return w })
 		describeWebhooks(func() *world { return w })

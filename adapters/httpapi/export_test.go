@@ -1,0 +1,19 @@
+package httpapi
+
+import "strings"
+
+// RouteActions lists every /api/v1 operation as "METHOD /openapi/path"
+// with the action its guard asks the permission table about.
+func RouteActions() map[string]string {
+	out := map[string]string{}
+	for _, r := range apiRoutes {
+		parts := strings.Split("/api/v1"+r.path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + p[1:] + "}"
+			}
+		}
+		out[r.method+" "+strings.Join(parts, "/")] = string(r.action)
+	}
+	return out
+}
