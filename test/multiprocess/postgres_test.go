@@ -100,6 +100,8 @@ var _ = Describe("two API processes and two workers on PostgreSQL + S3", Ordered
 			"AWS_ACCESS_KEY_ID": "mp", "AWS_SECRET_ACCESS_KEY": "mp-secret",
 			"ADE_DATA_DIR": GinkgoT().TempDir(), "ADE_LOG_FORMAT": "json", "ADE_SHUTDOWN_TIMEOUT": "5s",
 			"ADE_BOOTSTRAP_ADMIN_KEY": adminKey, "ADE_WORKER_LEASE_TTL": leaseTTL.String(),
+			// The flows submit as fast as they can with one key.
+			"ADE_RATE_LIMIT": "1000000", "ADE_RATE_BURST": "1000000",
 			"ADE_WEBHOOK_ALLOW_PRIVATE": "true", "ADE_WEBHOOK_BACKOFF": "200ms",
 			"ADE_WEBHOOK_MAX_ATTEMPTS": strconv.Itoa(webhookAttempts), "ADE_PURGE_INTERVAL": "2s",
 		}

@@ -40,6 +40,8 @@ var _ = Describe("the embedded default: one ade serve with in-process workers on
 		env = map[string]string{
 			"ADE_HTTP_ADDR": addr, "ADE_DATA_DIR": dataDir, "ADE_LOG_FORMAT": "json", "ADE_SHUTDOWN_TIMEOUT": "5s",
 			"ADE_BOOTSTRAP_ADMIN_KEY": adminKey, "ADE_WORKER_LEASE_TTL": leaseTTL.String(),
+			// The flows submit as fast as they can with one key.
+			"ADE_RATE_LIMIT": "1000000", "ADE_RATE_BURST": "1000000",
 			"ADE_WEBHOOK_ALLOW_PRIVATE": "true", "ADE_WEBHOOK_BACKOFF": "200ms",
 			"ADE_WEBHOOK_MAX_ATTEMPTS": strconv.Itoa(webhookAttempts),
 			// The manual purge below must find the document still there.
