@@ -93,6 +93,10 @@ type TaskHandler interface {
 // process or in any other sharing the store. A signal carries no data: the
 // subscriber reads what changed from the EventRepository, so signals may
 // coalesce and a subscriber never misses an event by reading too late.
+// Signals from another process may be lost when that process dies right
+// after a commit (adapters signal everyone once they learn of such a
+// death): a subscriber that must not wait forever also reads on a slow
+// timer.
 type EventFeed interface {
 	// Subscribe MUST, from the moment it returns until cancel is called,
 	// signal on the returned channel (without blocking: a pending signal

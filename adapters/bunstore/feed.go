@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"strings"
@@ -18,15 +19,25 @@ import (
 var _ ports.EventFeed = (*Feed)(nil)
 
 // notifyChannel is the PostgreSQL channel events are announced on; the
-// payload is "<workspace id>/<entity id>".
+// payload is "<origin> <workspace id>/<entity id>", or "<origin> *" to ask
+// for a re-read of everything. The origin names the sending Feed, which
+// ignores its own notifications (it signalled its subscribers already).
 const notifyChannel = "ade_events"
 
 // Feed tells subscribers when events commit (ports.EventFeed).
 //
-//   - PostgreSQL: EventSink sends pg_notify in the event's transaction, so
-//     the notification goes out when (and only if) it commits; every
-//     process LISTENs on one connection and fans out in process. Idle
-//     subscribers cost the database nothing.
+//   - PostgreSQL: once an event's transaction commits, the process signals
+//     its own subscribers and sends a notification; every process LISTENs
+//     on one connection and fans out in process. Idle subscribers cost the
+//     database nothing. Notifications go out after the commit, batched, in
+//     a statement of their own, not inside the event's transaction:
+//     PostgreSQL serialises the commits of every transaction that
+//     notifies, and with each job's start and end notifying, that halved
+//     the job throughput. The price: a process that dies between a commit
+//     and its notification loses that signal; the queue's lease keeper
+//     broadcasts a re-read to every subscriber when it finds a dead
+//     process (Broadcast), and subscribers that wait long re-read on a
+//     slow timer of their own.
 //   - SQLite: EventSink signals subscribers of this process after the
 //     commit; for events committed by other processes on the same file,
 //     one tail query per process and tailInterval (once anything
@@ -46,7 +57,29 @@ type Feed struct {
 	early atomic.Bool
 	// last is the SQLite tail's position: the highest events rowid seen.
 	last int64
+
+	// The PostgreSQL notifier: keys to announce, batched by one goroutine.
+	notifyOnce sync.Once
+	outbox     chan string
+	// overflow is set when the outbox was full: the next batch asks every
+	// process to re-read everything.
+	overflow    atomic.Bool
+	stopNotify  chan struct{}
+	notifierEnd chan struct{}
+	// origin tags this feed's notifications.
+	origin string
 }
+
+// broadcastPayload asks every subscriber of every process to re-read.
+const broadcastPayload = "*"
+
+// Notifier bounds.
+const (
+	// outboxSize is how many keys may wait for the notifier.
+	outboxSize = 8192
+	// notifyBatch is the most keys one notifying statement sends.
+	notifyBatch = 500
+)
 
 // Feed timings.
 const (
@@ -61,7 +94,9 @@ const (
 )
 
 func newFeed(db *DB) *Feed {
-	return &Feed{db: db, hub: eventhub.New(), ready: make(chan struct{}), done: make(chan struct{})}
+	return &Feed{db: db, hub: eventhub.New(), ready: make(chan struct{}), done: make(chan struct{}),
+		outbox: make(chan string, outboxSize), stopNotify: make(chan struct{}), notifierEnd: make(chan struct{}),
+		origin: rand.Text()[:12]}
 }
 
 // Subscribe implements ports.EventFeed. The first call starts the
@@ -103,8 +138,16 @@ func (f *Feed) start() {
 	}()
 }
 
-// close stops the listener or the tail.
+// close sends the notifications still waiting and stops the listener or
+// the tail.
 func (f *Feed) close() {
+	f.notifyOnce.Do(func() { close(f.notifierEnd) }) // never started
+	select {
+	case <-f.stopNotify:
+	default:
+		close(f.stopNotify)
+	}
+	<-f.notifierEnd
 	f.once.Do(func() { close(f.done) }) // never started
 	if f.cancel != nil {
 		f.cancel()
@@ -112,24 +155,80 @@ func (f *Feed) close() {
 	<-f.done
 }
 
-// published announces events about entities of ctx's transaction: a
-// notification sent at commit on PostgreSQL, a local signal after commit
-// on SQLite.
-func (f *Feed) published(ctx context.Context, keys [][2]string) error {
-	if f.db.isPostgres() {
-		for _, k := range keys {
-			if _, err := f.db.conn(ctx).ExecContext(ctx, "SELECT pg_notify(?, ?)", notifyChannel, k[0]+"/"+k[1]); err != nil {
-				return translate("notify event", err)
-			}
-		}
-		return nil
-	}
+// published announces events about entities once ctx's transaction
+// commits (at once outside a transaction): this process's subscribers
+// hear at once; on PostgreSQL the other processes' from the notifier.
+func (f *Feed) published(ctx context.Context, keys [][2]string) {
 	f.db.onCommit(ctx, func() {
 		for _, k := range keys {
 			f.hub.Publish(k[0], k[1])
+			if f.db.isPostgres() {
+				f.send(k[0] + "/" + k[1])
+			}
 		}
 	})
-	return nil
+}
+
+// Broadcast asks every subscriber of every process sharing the database to
+// re-read what it follows: the queue calls it when it finds a process
+// dead, whose last notifications may never have been sent.
+func (f *Feed) Broadcast() {
+	f.hub.PublishAll()
+	if f.db.isPostgres() {
+		f.send(broadcastPayload)
+	}
+}
+
+// send queues a notification payload for the notifier; when the outbox
+// is full, the next batch broadcasts instead.
+func (f *Feed) send(payload string) {
+	f.notifyOnce.Do(func() { go f.notifier() })
+	select {
+	case f.outbox <- payload:
+	default:
+		f.overflow.Store(true)
+	}
+}
+
+// notifier sends the queued payloads in batches, each batch one statement
+// outside any transaction of the events'. A batch that fails (the database
+// does not answer) becomes a broadcast, sent once it answers again.
+func (f *Feed) notifier() {
+	defer close(f.notifierEnd)
+	batch := make([]string, 0, notifyBatch)
+	for {
+		select {
+		case p := <-f.outbox:
+			batch = append(batch, p)
+		case <-f.stopNotify:
+			// Send what is left, once.
+			for len(f.outbox) > 0 && len(batch) < notifyBatch {
+				batch = append(batch, <-f.outbox)
+			}
+			if len(batch) > 0 || f.overflow.Load() {
+				_ = f.notify(context.Background(), batch)
+			}
+			return
+		}
+		for len(batch) < notifyBatch && len(f.outbox) > 0 {
+			batch = append(batch, <-f.outbox)
+		}
+		if err := f.notify(context.Background(), batch); err != nil {
+			f.overflow.Store(true)
+			sleep(context.Background(), reconnectDelay)
+		}
+		batch = batch[:0]
+	}
+}
+
+func (f *Feed) notify(ctx context.Context, batch []string) error {
+	if f.overflow.Swap(false) {
+		batch = []string{broadcastPayload}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := f.db.bun.DB.ExecContext(ctx, "SELECT pg_notify($1, $2 || ' ' || p) FROM unnest($3::text[]) AS p", notifyChannel, f.origin, batch)
+	return err
 }
 
 // listen keeps one LISTEN connection open, reconnecting after failures;
@@ -166,8 +265,15 @@ func (f *Feed) listen(ctx context.Context) {
 			if err != nil {
 				break
 			}
-			if ws, entity, ok := strings.Cut(n.Payload, "/"); ok {
-				f.hub.Publish(ws, entity)
+			origin, payload, _ := strings.Cut(n.Payload, " ")
+			switch {
+			case origin == f.origin:
+			case payload == broadcastPayload:
+				f.hub.PublishAll()
+			default:
+				if ws, entity, ok := strings.Cut(payload, "/"); ok {
+					f.hub.Publish(ws, entity)
+				}
 			}
 		}
 		_ = conn.Close(context.Background())

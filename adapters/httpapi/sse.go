@@ -19,6 +19,11 @@ const (
 	// sseKeepAlive is how long a quiet stream waits before a comment line,
 	// which also detects clients that went away.
 	sseKeepAlive = 15 * time.Second
+	// sseRefresh is how often an idle stream reads its events anyway: the
+	// bound on how late it learns of an event whose signal was lost with
+	// the process that committed it (5 minutes: 200 idle streams cost
+	// two-thirds of a query per second).
+	sseRefresh = 5 * time.Minute
 	// sseMaxDuration ends a stream that never sees a terminal event.
 	sseMaxDuration = time.Hour
 	// ssePage is how many events one read returns at most.
@@ -81,6 +86,8 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 	defer keepAlive.Stop()
 	recheck := time.NewTicker(sseRecheck)
 	defer recheck.Stop()
+	refresh := time.NewTicker(sseRefresh)
+	defer refresh.Stop()
 	for read := true; ; {
 		if read {
 			page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
@@ -117,6 +124,8 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 		}
 		select {
 		case <-signals:
+			read = true
+		case <-refresh.C:
 			read = true
 		case <-recheck.C:
 			if err := s.recheck(ctx, key); err != nil {

@@ -113,6 +113,9 @@ func (k *leaseKeeper) run(ctx context.Context) {
 			k.q.cfg.Logger.Warn("queue: rescue of lost tasks failed", "error", err)
 		} else if moved > 0 {
 			k.q.cfg.Logger.Warn("queue: handed out again the tasks of stopped workers", "tasks", moved)
+			// A dead process may have committed events it never
+			// announced: every subscriber reads again.
+			k.q.db.Feed().Broadcast()
 		}
 		if n%600 == 0 {
 			k.forgetOld(ctx)
