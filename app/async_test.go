@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -111,7 +112,7 @@ var _ = Describe("Asynchronous jobs", func() {
 		// bytes; the queue hands the task out again.
 		lose := func(j *domain.Job) ports.Task {
 			task := e.queue.Take()[0]
-			_, err := e.store.Repositories().Jobs.Update(e.ctx, e.ws, j.ID(), func(j *domain.Job) error {
+			_, err := e.mem.Repositories().Jobs.Update(e.ctx, e.ws, j.ID(), func(j *domain.Job) error {
 				if j.Status() == domain.JobPending {
 					return j.Start(e.clock.Now())
 				}
@@ -135,21 +136,21 @@ var _ = Describe("Asynchronous jobs", func() {
 			Expect(done.State().Logs[0].Message).To(ContainSubstring("attempt 1 was interrupted"))
 			_, err = e.blobs.Open(e.ctx, "outputs/"+e.ws+"/"+j.ID()+"/lost", 0, -1)
 			Expect(err).To(MatchError(domain.ErrNotFound), "the lost attempt's bytes are removed")
-			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Tables).To(HaveLen(1))
+			Expect(res.Tables.Items).To(HaveLen(1))
 			Expect(res.OutputDocuments).To(HaveLen(2))
 			evs := timeline(e, j.ID())
 			Expect(types(evs)).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}),
 				"the lost attempt's start was never recorded by a worker here; the restart is")
 			Expect(evs[1].State().Payload).To(HaveKeyWithValue("from", "running"))
-			Expect(evs[1].State().Payload).To(HaveKeyWithValue("attempts", 2.0))
+			Expect(evs[1].State().Payload).To(HaveKeyWithValue("attempts", json.Number("2")))
 
 			// A late duplicate of the task finds nothing to do.
 			Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 3, Max: 5})).To(Succeed())
 			Expect(terminalEvents(timeline(e, j.ID()))).To(Equal(1))
-			res, _ = e.app.Jobs.Results(e.ctx, e.ws, j.ID())
-			Expect(res.Tables).To(HaveLen(1))
+			res, _ = e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(res.Tables.Items).To(HaveLen(1))
 		})
 
 		It("ends failed with attempts_exhausted once every allowed attempt was lost", func() {
@@ -167,8 +168,8 @@ var _ = Describe("Asynchronous jobs", func() {
 			evs := timeline(e, j.ID())
 			Expect(terminalEvents(evs)).To(Equal(1))
 			Expect(evs[len(evs)-1].Type()).To(Equal(domain.EventJobFailed))
-			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
-			Expect(res.Tables).To(BeEmpty())
+			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(res.Tables.Items).To(BeEmpty())
 		})
 
 	})
@@ -181,8 +182,8 @@ var _ = Describe("Asynchronous jobs", func() {
 		Eventually(probeWaiting, 5*time.Second).Should(Receive(Equal(j.ID())))
 		// Another worker took the job over (its lease said this one was
 		// gone) and recorded its start.
-		err = e.store.WithinTx(e.ctx, func(ctx context.Context) error {
-			if _, err := e.store.Repositories().Jobs.Update(ctx, e.ws, j.ID(), func(j *domain.Job) error { return j.Restart(e.clock.Now()) }); err != nil {
+		err = e.mem.WithinTx(e.ctx, func(ctx context.Context) error {
+			if _, err := e.mem.Repositories().Jobs.Update(ctx, e.ws, j.ID(), func(j *domain.Job) error { return j.Restart(e.clock.Now()) }); err != nil {
 				return err
 			}
 			ev, err := domain.NewEvent(domain.EventState{ID: newULID(), WorkspaceID: e.ws, EventType: domain.EventJobRunning,
@@ -190,7 +191,7 @@ var _ = Describe("Asynchronous jobs", func() {
 			if err != nil {
 				return err
 			}
-			return e.store.Repositories().EventSink.Append(ctx, ev)
+			return e.mem.Repositories().EventSink.Append(ctx, ev)
 		})
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(probeStopped, 5*time.Second).Should(Receive(Equal(j.ID())), "the stale attempt's extractor was stopped")
@@ -219,9 +220,9 @@ var _ = Describe("Asynchronous jobs", func() {
 			done := getJob(e, j.ID())
 			Expect(done.Status()).To(Equal(domain.JobCancelled))
 			Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}))
-			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Tables).To(BeEmpty())
+			Expect(res.Tables.Items).To(BeEmpty())
 			Expect(res.OutputDocuments).To(BeEmpty())
 			for _, k := range e.blobs.putKeys() {
 				if strings.HasPrefix(k, "outputs/") {
@@ -251,7 +252,7 @@ var _ = Describe("Asynchronous jobs", func() {
 			Expect(j.Status()).To(Equal(domain.JobSucceeded), "not failed, not left running")
 			Expect(flaky.refused.Load()).To(BeNumerically(">=", 2), "the terminal write was refused, then retried")
 			Expect(terminalEvents(timeline(e, j.ID()))).To(Equal(1))
-			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 			Expect(res.OutputDocuments).To(HaveLen(2))
 		})
 	})

@@ -84,7 +84,7 @@ func (s *DocumentService) validateDetails(d UploadDetails) error {
 	}
 	var fields []domain.FieldError
 	if _, err := domain.ValidateMetadata(d.Metadata); err != nil {
-		fields = append(fields, domain.FieldError{Field: "metadata", Message: err.Error()})
+		fields = append(fields, domain.MetadataFieldError(err))
 	}
 	if d.ExpiresAt != nil {
 		if err := domain.ValidateExpiry(*d.ExpiresAt, s.c.Clock.Now()); err != nil {
@@ -303,10 +303,12 @@ var extensionTypes = map[string]string{
 	".pdf":  "application/pdf",
 }
 
-// detectContentType keeps a specific declared type, else sniffs the first
-// bytes and refines generic results (zip, plain text) by the extension.
+// detectContentType keeps a specific declared type (a valid media type on
+// one line), else sniffs the first bytes and refines generic results (zip,
+// plain text) by the extension.
 func detectContentType(declared, filename string, head []byte) string {
-	if mt, _, err := mime.ParseMediaType(declared); err == nil && mt != "application/octet-stream" && mt != "" {
+	if mt, _, err := mime.ParseMediaType(declared); err == nil && mt != "application/octet-stream" && mt != "" &&
+		domain.ValidateLine(declared) == nil {
 		return declared
 	}
 	sniffed := http.DetectContentType(head)

@@ -145,7 +145,7 @@ var _ = Describe("Maintenance", func() {
 		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
 		_, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID(), IdempotencyKey: "k"})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(e.store.Repositories().Deliveries.Record(e.ctx, domain.WebhookDelivery{ID: newULID(), WorkspaceID: e.ws,
+		Expect(e.mem.Repositories().Deliveries.Record(e.ctx, domain.WebhookDelivery{ID: newULID(), WorkspaceID: e.ws,
 			WebhookID: "w", EventID: "e", EventType: domain.EventJobFailed, Attempt: 1, DeliveredAt: e.clock.Now()})).To(Succeed())
 
 		e.clock.jump(49 * time.Hour)

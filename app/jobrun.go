@@ -143,7 +143,7 @@ func (s *JobService) execute(ctx context.Context, job *domain.Job) error {
 		return ctx.Err()
 	case jerr != nil:
 		sink.discard(ctx)
-		return s.fail(ctx, job, *jerr, res.Logs, started)
+		return s.failWith(ctx, job, *jerr, res.Logs, res.Metrics, started)
 	}
 	return s.succeed(ctx, job, res, sink, started)
 }
@@ -302,7 +302,17 @@ func (s *JobService) persist(ctx context.Context, job *domain.Job, write func(ct
 
 // fail ends the running attempt failed with its cause.
 func (s *JobService) fail(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, started time.Time) error {
-	metrics := map[string]any{"duration_ms": s.c.Clock.Now().Sub(started).Milliseconds(), "tables_detected": 0, "rows_extracted": 0}
+	return s.failWith(ctx, job, cause, logs, nil, started)
+}
+
+// failWith is fail keeping the metrics a failed extractor reported (what
+// it read, which limit stopped it) beside the job's own.
+func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, extra map[string]any, started time.Time) error {
+	metrics := map[string]any{}
+	for k, v := range extra {
+		metrics[k] = v
+	}
+	metrics["duration_ms"], metrics["tables_detected"], metrics["rows_extracted"] = s.c.Clock.Now().Sub(started).Milliseconds(), 0, 0
 	err := s.persist(ctx, job, func(ctx context.Context) error {
 		_, err := s.transition(ctx, job.WorkspaceID(), job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
 			now := s.c.Clock.Now()

@@ -21,6 +21,10 @@ func (s *JobService) Get(ctx context.Context, workspaceID, id string) (*domain.J
 
 // List returns the workspace's jobs matching f, newest first.
 func (s *JobService) List(ctx context.Context, workspaceID string, f ports.JobFilter, p PageRequest) (Page[*domain.Job], error) {
+	if err := checkLines("invalid filter", "status", string(f.Status), "document_id", f.DocumentID,
+		"configuration_id", f.ConfigurationID); err != nil {
+		return Page[*domain.Job]{}, err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return Page[*domain.Job]{}, domain.NewInvalid("invalid filter", domain.FieldError{Field: "status", Message: "must be one of pending, running, succeeded, failed, cancelled"})
 	}
@@ -42,20 +46,24 @@ func (s *JobService) Cancel(ctx context.Context, workspaceID, id string) (*domai
 	return job, nil
 }
 
-// Results are a job's tables and output documents.
+// Results are a page of a job's tables, and its output documents (all of
+// them: a job's outputs are one per table at most, and listed whole).
 type Results struct {
 	Job             *domain.Job
-	Tables          []*domain.Table
+	Tables          Page[*domain.Table]
 	OutputDocuments []*domain.Document
 }
 
-// Results returns a job's tables (by sequence) and output documents.
-func (s *JobService) Results(ctx context.Context, workspaceID, id string) (Results, error) {
+// Results returns a page of a job's tables (by sequence) and its output
+// documents.
+func (s *JobService) Results(ctx context.Context, workspaceID, id string, p PageRequest) (Results, error) {
 	job, err := s.c.Repos.Jobs.Get(ctx, workspaceID, id)
 	if err != nil {
 		return Results{}, err
 	}
-	tables, err := s.c.Repos.Tables.ListByJob(ctx, workspaceID, id)
+	tables, err := list(p, func(pp ports.Page) ([]*domain.Table, error) {
+		return s.c.Repos.Tables.ListByJob(ctx, workspaceID, id, pp)
+	})
 	if err != nil {
 		return Results{}, err
 	}

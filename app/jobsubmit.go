@@ -98,6 +98,10 @@ func (s *JobService) await(ctx context.Context, job *domain.Job, signals <-chan 
 // already used for the same request, it stores nothing and returns the
 // first job with replayed set.
 func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string, status int) (job *domain.Job, replayed bool, err error) {
+	if err := checkLines("invalid job", "document_id", req.DocumentID, "configuration_id", req.ConfigurationID,
+		"document_type", req.DocumentType); err != nil {
+		return nil, false, err
+	}
 	var claim *domain.IdempotencyRecord
 	if req.IdempotencyKey != "" {
 		claim, err = s.c.idempotencyClaim(req.WorkspaceID, req.IdempotencyKey, status, "submit_job", map[string]any{

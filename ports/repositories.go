@@ -56,6 +56,11 @@ type DocumentRepository interface {
 	Get(ctx context.Context, workspaceID, id string) (*domain.Document, error)
 	// List MUST return the workspace's documents matching f, newest first.
 	List(ctx context.Context, workspaceID string, f DocumentFilter, p Page) ([]*domain.Document, error)
+	// ListIDs MUST return the ids List returns for the same filter and
+	// page, in the same order, reading no other column: a row whose other
+	// columns cannot be read is listed too, so a sweep can handle each row
+	// on its own and step over one it cannot read.
+	ListIDs(ctx context.Context, workspaceID string, f DocumentFilter, p Page) ([]string, error)
 	// Update MUST load the document under a row lock (or the store's
 	// equivalent), call fn, and store the result only when fn returns nil;
 	// fn's error MUST be returned unchanged (wrapped at most).
@@ -82,6 +87,13 @@ type ConfigurationRepository interface {
 	GetActive(ctx context.Context, workspaceID, documentType string) (*domain.Configuration, error)
 	// MaxVersion MUST return the highest version of a document type, or 0.
 	MaxVersion(ctx context.Context, workspaceID, documentType string) (int, error)
+	// LockDocumentType MUST be called in a transaction (it fails
+	// otherwise) and MUST make every other transaction that locks the same
+	// (workspace, document type) wait until this one ends; reads made after
+	// it MUST see what the transactions it waited for committed. Version
+	// allocation and activation take it, so concurrent ones serialise
+	// instead of colliding.
+	LockDocumentType(ctx context.Context, workspaceID, documentType string) error
 	// List MUST return the workspace's configurations matching f, newest
 	// first.
 	List(ctx context.Context, workspaceID string, f ConfigurationFilter, p Page) ([]*domain.Configuration, error)
@@ -107,6 +119,8 @@ type JobRepository interface {
 	Get(ctx context.Context, workspaceID, id string) (*domain.Job, error)
 	// List MUST return the workspace's jobs matching f, newest first.
 	List(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]*domain.Job, error)
+	// ListIDs follows the DocumentRepository.ListIDs contract.
+	ListIDs(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]string, error)
 	// Update follows the DocumentRepository.Update contract. Concurrent
 	// Updates of one job MUST NOT lose a change. When fn changed the
 	// status, the write MUST be guarded by the status read (an update
@@ -120,8 +134,9 @@ type TableRepository interface {
 	// CreateMany MUST store all tables or none; a duplicate id MUST fail
 	// with domain.ErrConflict.
 	CreateMany(ctx context.Context, tables []*domain.Table) error
-	// ListByJob MUST return a job's tables ordered by sequence index.
-	ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error)
+	// ListByJob MUST return a page of a job's tables ordered by sequence
+	// index (a zero Limit means all of them from Offset).
+	ListByJob(ctx context.Context, workspaceID, jobID string, p Page) ([]*domain.Table, error)
 }
 
 // EventFilter narrows an event list.

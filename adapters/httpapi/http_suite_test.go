@@ -29,18 +29,23 @@ import (
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/adapters/webhooksender"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestHTTP(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "HTTP Adapter Suite")
 }
+
+// Drops the PostgreSQL schema the specs on every store share.
+var _ = AfterSuite(storetest.Cleanup)
 
 // The OpenAPI document every request and response is checked against.
 var (
@@ -125,6 +130,8 @@ func (e *env) logText() string {
 
 type envOptions struct {
 	failEvents bool
+	// backend is the store under the app; nil means the in-memory one.
+	backend *storetest.Backend
 	// limits replace the specs' default of limits too high to reach.
 	limits *httpapi.Limits
 	// keys wraps the key repository (to make it fail).
@@ -161,10 +168,14 @@ func newEnv(o envOptions) *env {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	rec := &recordingBlobs{BlobStore: bs}
-	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, o.extractors...)...)
+	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}, tabular.New()}, o.extractors...)...)
 	Expect(err).NotTo(HaveOccurred())
-	store := memory.New()
-	repos := store.Repositories()
+	backend := storetest.Memory
+	if o.backend != nil {
+		backend = *o.backend
+	}
+	store := backend.Open()
+	repos := store.Repos
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}
@@ -175,20 +186,22 @@ func newEnv(o envOptions) *env {
 	if o.countEvents {
 		repos.Events = countingEvents{repos.Events, reads}
 	}
-	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 2, Policies: map[ports.TaskKind]ports.RetryPolicy{
+	q, start, _ := storetest.Queue(store, 2, map[ports.TaskKind]ports.RetryPolicy{
 		ports.TaskDeliverWebhook: {MaxAttempts: 3, FirstDelay: 20 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
-	}})
+	})
+	// The in-memory queue can pause; specs that pause it run on memory.
+	queue, _ := q.(*memory.Queue)
 	a, err := app.New(app.Deps{
-		Repos: repos, Queue: queue, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
+		Repos: repos, Queue: q, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
 		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: !o.strictWebhooks, Timeout: 2 * time.Second}),
 		Config:   app.Config{MaxUploadBytes: testUploadLimit, SyncWait: o.syncWait},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	if o.paused {
+		Expect(queue).NotTo(BeNil(), "only the in-memory queue pauses")
 		queue.Pause()
 	}
-	queue.Start(a.Tasks)
-	DeferCleanup(queue.Stop)
+	start(a.Tasks)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "spec admin"})
