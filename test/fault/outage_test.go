@@ -184,7 +184,7 @@ var _ = Describe("when PostgreSQL goes away in the middle of a job", func() {
 
 		job, err := a.Jobs.Enqueue(ctx, app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(g.waiting, 10*time.Second).Should(BeClosed(), "the extraction runs")
+		Eventually(g.waiting, 30*time.Second).Should(BeClosed(), "the extraction runs")
 
 		proxy.cut()
 		_, err = a.Jobs.Get(ctx, ws.ID(), job.ID())

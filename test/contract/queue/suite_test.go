@@ -31,7 +31,7 @@ func TestQueues(t *testing.T) {
 var _ = queuecontract.DescribeQueue("memory", func() queuecontract.Harness {
 	store := memory.New()
 	q := memory.NewQueue(store, memory.QueueOptions{Workers: 4, Policies: queuecontract.Policies})
-	return queuecontract.Harness{Repos: store.Repositories(), Queue: q, Start: func(h ports.TaskHandler) {
+	return queuecontract.Harness{Repos: store.Repositories(), Queue: q, Workers: 4, Start: func(h ports.TaskHandler) {
 		q.Start(h)
 		DeferCleanup(q.Stop)
 	}}
@@ -69,7 +69,7 @@ func riverHarness(db *bunstore.DB) queuecontract.Harness {
 			Expect(q.Stop(context.Background())).To(Succeed())
 		}
 	})
-	return queuecontract.Harness{Repos: db.Repositories(), Queue: q, Start: func(h ports.TaskHandler) {
+	return queuecontract.Harness{Repos: db.Repositories(), Queue: q, Workers: 4, Start: func(h ports.TaskHandler) {
 		Expect(q.Start(context.Background(), h)).To(Succeed())
 		started = true
 		DeferCleanup(func() {

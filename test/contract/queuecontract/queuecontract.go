@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -25,6 +26,9 @@ type Harness struct {
 	// Start runs the queue's workers with h; the factory registers the
 	// stop with DeferCleanup.
 	Start func(h ports.TaskHandler)
+	// Workers is how many job runs (TaskRunJob) the queue was given to
+	// run at once.
+	Workers int
 }
 
 // Policies are the retry policies the factory must give the queue: quick
@@ -180,6 +184,28 @@ func DescribeQueue(name string, factory func() Harness) bool {
 			Consistently(func() int { return len(rec.attemptsOf("hook-dead")) }, 1500*time.Millisecond).Should(Equal(2))
 			Expect(rec.attemptsOf("hook-dead")[1]).To(Equal(ports.TaskAttempt{Number: 2, Max: 2}))
 			Expect(rec.attemptsOf("hook-dead")[1].Last()).To(BeTrue())
+		})
+
+		It("runs at most Workers job tasks at once, and more than one", func() {
+			var inFlight, most atomic.Int64
+			rec := newRecorder(func(t ports.Task, _ ports.TaskAttempt) error {
+				n := inFlight.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(50 * time.Millisecond) // an extraction that takes a while
+				inFlight.Add(-1)
+				return nil
+			})
+			Expect(h.Workers).To(BeNumerically(">", 1), "the factory says how many workers it gave")
+			tasks := make([]ports.Task, 4*h.Workers)
+			for i := range tasks {
+				tasks[i] = runTask(ulid.Make().String())
+			}
+			Expect(enqueueIn(true, tasks...)).To(Succeed())
+			h.Start(rec)
+			Eventually(func() int { return rec.handled() }, wait).Should(Equal(len(tasks)))
+			Expect(most.Load()).To(BeNumerically("<=", h.Workers), "the worker count bounds the runs at once")
+			Expect(most.Load()).To(BeNumerically(">", 1), "the workers run tasks side by side")
 		})
 
 		It("hands each of many tasks enqueued concurrently to exactly one handler", func() {
