@@ -20,7 +20,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/bunstore"
-	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -164,15 +164,18 @@ var _ = Describe("when PostgreSQL goes away in the middle of a job", func() {
 		g := gate{waiting: make(chan struct{}), open: make(chan struct{})}
 		exs, err := app.NewExtractors(g)
 		Expect(err).NotTo(HaveOccurred())
-		// The queue lives in memory here: what this spec cuts is the
-		// store the job's rows live in.
-		store := memory.New()
-		queue := memory.NewQueue(store, memory.QueueOptions{Workers: 1})
+		// The queue is River on the same database, behind the same proxy:
+		// its task commits with the job (an in-memory queue would hand
+		// the task out before the job's row commits), and the cut takes
+		// the queue's connections away too.
+		Expect(riverqueue.Migrate(ctx, db)).To(Succeed())
+		queue, err := riverqueue.Open(ctx, db, riverqueue.Config{Workers: 1})
+		Expect(err).NotTo(HaveOccurred())
 		a, err := app.New(app.Deps{Repos: db.Repositories(), Queue: queue, Blobs: bs, Extractors: exs,
 			Clock: system.Clock{}, IDs: system.NewULIDs(), Config: app.Config{TerminalRetry: time.Minute},
 			Logger: slog.New(slog.NewTextHandler(GinkgoWriter, nil))})
 		Expect(err).NotTo(HaveOccurred())
-		queue.Start(a.Tasks)
+		Expect(queue.Start(ctx, a.Tasks)).To(Succeed())
 		DeferCleanup(queue.Stop)
 		ws, err := a.Workspaces.EnsureDefault(ctx)
 		Expect(err).NotTo(HaveOccurred())
