@@ -68,7 +68,9 @@ type uploadForm struct {
 
 // uploadDocument handles POST .../documents: a multipart/form-data body
 // read by a multipartUpload, which stages the file and records the
-// document once every part was read.
+// document once every part was read. With an Idempotency-Key, a repeat of
+// the same upload (same file bytes, filename, type, metadata and expiry)
+// answers with the first document and keeps nothing of the repeat.
 func (s *server) uploadDocument(c *fiber.Ctx) error {
 	ws, err := s.workspace(c)
 	if err != nil {
@@ -102,6 +104,8 @@ type multipartUpload struct {
 	form        uploadForm
 	seenFile    bool
 	staged      *app.StagedUpload
+	// idempotencyKey is the request's Idempotency-Key, "" when none.
+	idempotencyKey string
 }
 
 // newUpload checks the body's Content-Type and declared length and starts
@@ -111,13 +115,18 @@ func (s *server) newUpload(c *fiber.Ctx, workspaceID string) (*multipartUpload, 
 	if err != nil {
 		return nil, err
 	}
+	// Checked before the body is read: a bad key refuses the upload.
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return nil, err
+	}
 	limit := s.maxUpload
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > limit+multipartOverhead {
 		return nil, &domain.TooLargeError{LimitBytes: limit}
 	}
 	total := &countingReader{r: requestBody(c), max: limit + multipartOverhead, limit: limit}
 	return &multipartUpload{
-		s: s, c: c, workspaceID: workspaceID, limit: limit, total: total,
+		s: s, c: c, workspaceID: workspaceID, limit: limit, total: total, idempotencyKey: key,
 		mr: multipart.NewReader(bufio.NewReaderSize(total, uploadBuffer), boundary),
 	}, nil
 }
@@ -152,6 +161,7 @@ func (u *multipartUpload) run(ctx context.Context) (_ *domain.Document, err erro
 	if n, _ := io.CopyN(io.Discard, u.total, 64<<10); n > 0 {
 		u.c.Context().SetConnectionClose()
 	}
+	u.form.details.IdempotencyKey = u.idempotencyKey
 	staged := u.staged
 	u.staged = nil // Commit discards on failure
 	return u.s.app.Documents.Commit(ctx, staged, u.form.details)

@@ -34,7 +34,13 @@ Configuration comes from the environment:
   ADE_JOB_TIMEOUT              extraction time limit (default {ADE_JOB_TIMEOUT})
   ADE_LOG_FORMAT               text or json (default {ADE_LOG_FORMAT})
   ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default {ADE_SHUTDOWN_TIMEOUT})
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default {ADE_PURGE_INTERVAL})
+  ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default {ADE_PURGE_INTERVAL})
+  ADE_WORKERS                  jobs run at once by this process; 0: API only (default {ADE_WORKERS})
+  ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default {ADE_JOB_MAX_ATTEMPTS})
+  ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default {ADE_WORKER_LEASE_TTL})
+  ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
+  ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default {ADE_WEBHOOK_MAX_ATTEMPTS})
+  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default {ADE_WEBHOOK_BACKOFF})
   ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
                                (otherwise a first start prints a generated one)
   ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
@@ -54,6 +60,11 @@ var envDefaults = strings.NewReplacer(
 	"{ADE_LOG_FORMAT}", wiring.DefaultLogFormat,
 	"{ADE_SHUTDOWN_TIMEOUT}", shortDuration(wiring.DefaultShutdownTimeout),
 	"{ADE_PURGE_INTERVAL}", shortDuration(wiring.DefaultPurgeInterval),
+	"{ADE_WORKERS}", strconv.Itoa(wiring.DefaultWorkers),
+	"{ADE_JOB_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultJobMaxAttempts),
+	"{ADE_WORKER_LEASE_TTL}", shortDuration(wiring.DefaultWorkerLeaseTTL),
+	"{ADE_WEBHOOK_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultWebhookAttempts),
+	"{ADE_WEBHOOK_BACKOFF}", shortDuration(wiring.DefaultWebhookBackoff),
 	"{ADE_AUTH_CACHE_TTL}", shortDuration(wiring.DefaultKeyCacheTTL),
 	"{ADE_RATE_LIMIT}", strconv.FormatFloat(wiring.DefaultRateLimit, 'g', -1, 64),
 	"{ADE_RATE_BURST}", strconv.Itoa(wiring.DefaultRateBurst),
@@ -85,29 +96,15 @@ func newServeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
-		Long:  "Run the HTTP API server. It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
-		Args:  cobra.NoArgs,
+		Long: "Run the HTTP API server with ADE_WORKERS job workers (0: API only, jobs run in `ade worker` processes). " +
+			"It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig()
 			if err != nil {
 				return err
 			}
-			app := fx.New(wiring.Server(c, os.Stdout, os.Stderr))
-			if err := app.Err(); err != nil {
-				return &exitError{code: 1, err: startFailure(err)}
-			}
-			startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
-			defer cancel()
-			if err := app.Start(startCtx); err != nil {
-				return &exitError{code: 1, err: startFailure(err)}
-			}
-			<-app.Wait()
-			stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
-			defer cancelStop()
-			if err := app.Stop(stopCtx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("stop: %w", err)}
-			}
-			return nil
+			return runGraph(fx.New(wiring.Server(c, os.Stdout, os.Stderr)))
 		},
 	}
 }
@@ -152,18 +149,9 @@ func openMigrated(ctx context.Context, why string) (*bunstore.DB, error) {
 	if c.IsMemoryDatabase() {
 		return nil, &exitError{code: 2, err: errors.New(why)}
 	}
-	if c.DatabaseURL == "" {
-		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-			return nil, &exitError{code: 1, err: err}
-		}
-	}
-	db, err := bunstore.Open(ctx, c.DatabaseTarget())
+	db, err := wiring.OpenDatabase(ctx, c)
 	if err != nil {
 		return nil, &exitError{code: 1, err: err}
-	}
-	if err := db.Migrate(ctx); err != nil {
-		_ = db.Close()
-		return nil, &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
 	}
 	return db, nil
 }

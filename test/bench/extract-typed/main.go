@@ -3,7 +3,7 @@
 // flags written as payroll exports write them, and a closing Total row) is
 // extracted with nine fields typed (number, money, percent, boolean, date)
 // and with the same nine fields as strings, in the same run. It prints
-// figures and never asserts; the issue sets no target for this ratio, so
+// figures and never asserts; there is no target for this ratio, so
 // the typed side's throughput is reported as a share of the string side's.
 //
 //	go run ./test/bench/extract-typed [-mb 50] [-runs 5] [-cpuprofile f]

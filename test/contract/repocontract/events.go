@@ -67,6 +67,11 @@ func describeEvents(get func() *world) {
 			Expect(ids(list(f, all))).To(Equal([]string{a.ID(), b.ID()}))
 		})
 
+		It("finds one event by id", func() {
+			Expect(ids(list(ports.EventFilter{ID: created.ID()}, all))).To(Equal([]string{created.ID()}))
+			Expect(list(ports.EventFilter{ID: foreign.ID()}, all)).To(BeEmpty(), "another workspace's event")
+		})
+
 		It("filters by entity type, entity id and event type", func() {
 			Expect(ids(list(ports.EventFilter{EntityType: domain.EntityJob}, all))).To(Equal([]string{ok.ID(), created.ID()}))
 			Expect(ids(list(ports.EventFilter{EntityType: domain.EntityDocument, EntityID: w.doc.ID()}, all))).To(Equal([]string{uploaded.ID()}))

@@ -36,5 +36,8 @@ func DescribeRepositories(name string, factory func() ports.Repositories) bool {
 		describeAPIKeys(func() *world { return w })
 		describeBlobIntents(func() *world { return w })
 		describeTransactions(func() *world { return w })
+		describeIdempotency(func() *world { return w })
+		describeWebhooks(func() *world { return w })
+		describeFeed(func() *world { return w })
 	})
 }
