@@ -157,14 +157,40 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BlobURL:     strings.TrimSpace(getenv("ADE_BLOB_URL")),
 		LogFormat:   or(getenv("ADE_LOG_FORMAT"), DefaultLogFormat),
 	}
-	var errs []error
-	bad := func(name, value, why string) {
-		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, why))
+	r := &envReader{getenv: getenv}
+	r.server(&c)
+	r.jobs(&c)
+	r.auth(&c)
+	r.limits(&c)
+	var lerrs []error
+	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)
+	r.errs = append(r.errs, lerrs...)
+	r.storage(&c)
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(r.errs...))
 	}
+	return c, nil
+}
+
+// envReader reads variables through getenv and collects what is wrong
+// with their values.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+// bad records that variable name holds a value it must not, and why.
+func (r *envReader) bad(name, value, why string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: %s", name, value, why))
+}
+
+// server reads the listener, upload, retention, time-out and sweep variables.
+func (r *envReader) server(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("ADE_HTTP_ADDR", c.HTTPAddr, "must be host:port")
 	}
-	var err error
 	if c.MaxUploadBytes, err = intVar(getenv, "ADE_MAX_UPLOAD_BYTES", DefaultMaxUploadBytes); err != nil || c.MaxUploadBytes < 1 {
 		bad("ADE_MAX_UPLOAD_BYTES", getenv("ADE_MAX_UPLOAD_BYTES"), "must be a positive number of bytes")
 	}
@@ -182,6 +208,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.PurgeInterval, err = durationVar(getenv, "ADE_PURGE_INTERVAL", DefaultPurgeInterval); err != nil || c.PurgeInterval < time.Second {
 		bad("ADE_PURGE_INTERVAL", getenv("ADE_PURGE_INTERVAL"), "must be a duration of at least 1s such as 1m")
 	}
+}
+
+// jobs reads the worker and webhook variables.
+func (r *envReader) jobs(c *Config) {
+	getenv, bad := r.getenv, r.bad
 	workers, err := intVar(getenv, "ADE_WORKERS", DefaultWorkers)
 	if err != nil || workers < 0 || workers > MaxWorkers {
 		bad("ADE_WORKERS", getenv("ADE_WORKERS"), fmt.Sprintf("must be a whole number from 0 (API only) to %d", MaxWorkers))
@@ -210,10 +241,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.WebhookBackoff, err = durationVar(getenv, "ADE_WEBHOOK_BACKOFF", DefaultWebhookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
 		bad("ADE_WEBHOOK_BACKOFF", getenv("ADE_WEBHOOK_BACKOFF"), "must be a duration from 10ms to 1h such as 30s")
 	}
+}
+
+// auth reads the bootstrap key, the key cache and the instance lease.
+func (r *envReader) auth(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
 	c.BootstrapAdminKey = Secret(strings.TrimSpace(getenv("ADE_BOOTSTRAP_ADMIN_KEY")))
 	if c.BootstrapAdminKey != "" && !domain.WellFormedAPIKey(c.BootstrapAdminKey.Reveal()) {
 		// The value is a secret: never echo it.
-		errs = append(errs, fmt.Errorf("ADE_BOOTSTRAP_ADMIN_KEY: must be %q followed by %d to %d letters, digits, '_' or '-' "+
+		r.errs = append(r.errs, fmt.Errorf("ADE_BOOTSTRAP_ADMIN_KEY: must be %q followed by %d to %d letters, digits, '_' or '-' "+
 			"(for example: ade_$(openssl rand -hex 32))", domain.APIKeyPrefix, domain.MinAPIKeySecretChars, domain.MaxAPIKeyChars-len(domain.APIKeyPrefix)))
 	}
 	if c.KeyCacheTTL, err = durationVar(getenv, "ADE_AUTH_CACHE_TTL", DefaultKeyCacheTTL); err != nil ||
@@ -224,6 +261,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.InstanceLease < time.Second || c.InstanceLease > time.Hour {
 		bad("ADE_INSTANCE_LEASE", getenv("ADE_INSTANCE_LEASE"), "must be a duration from 1s to 1h such as 30s")
 	}
+}
+
+// limits reads the per-key limits and the HTTP transport bounds.
+func (r *envReader) limits(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
 	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
 		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")
 	}
@@ -264,9 +307,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.Transport.MaxConnections = int(n)
 	}
-	var lerrs []error
-	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)
-	errs = append(errs, lerrs...)
+}
+
+// storage checks the log format and the database and blob URLs.
+func (r *envReader) storage(c *Config) {
+	bad := r.bad
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
 	}
@@ -280,10 +325,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			bad("ADE_BLOB_URL", c.BlobURL, "must be a URL such as file:///srv/ade/blobs, s3://bucket?region=... or mem://")
 		}
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
-	}
-	return c, nil
 }
 
 // LimitVariable is one environment variable that sets an extraction

@@ -233,7 +233,7 @@ func inProcess() (inProcessFigures, error) {
 		return inProcessFigures{}, err
 	}
 	queue.Start(a.Tasks)
-	defer queue.Stop(ctx)
+	defer func() { _ = queue.Stop(ctx) }()
 	fx, err := seed(ctx, a, 1)
 	if err != nil {
 		return inProcessFigures{}, err
