@@ -59,8 +59,9 @@ func classify(err error) error {
 		}
 		return nil
 	}
-	// sqliteshim runs modernc.org/sqlite (the module requires no cgo driver),
-	// so a SQLite failure is a *sqlite.Error with its result code.
+	// sqliteshim runs modernc.org/sqlite on every platform ADE builds for
+	// (mattn's cgo driver only under the cgosqlite build tag, which nothing
+	// here sets), so a SQLite failure is a *sqlite.Error with its code.
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() {
