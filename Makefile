@@ -2,12 +2,13 @@
 # CI runs it through .ci/run, after starting PostgreSQL.
 
 GO      ?= go
-GINKGO  ?= $(GO) tool ginkgo
+GINKGO   ?= $(GO) tool ginkgo
+GOLANGCI ?= $(GO) tool golangci-lint
 REPORTS ?= .reports
 
 .PHONY: all build test test-fast fuzz soak bench vet fmt lint serve clean
 
-all: vet test
+all: lint test
 
 ## build: the ade binary in ./bin, stamped with `git describe` (ade --version)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
@@ -15,11 +16,13 @@ build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ade ./cmd/ade
 
 ## test: every suite (Ginkgo and plain go tests, fuzz seed corpora included),
-## randomized and with the race detector; prints "N passed, N failed" last.
+## randomized, with the race detector, and each suite's specs spread over
+## parallel processes (-p; every spec makes its own schema, directory and
+## port); prints "N passed, N failed" last.
 test:
 	@mkdir -p $(REPORTS)
 	@rm -f $(REPORTS)/junit.xml
-	$(GINKGO) -r --randomize-all --randomize-suites --race --keep-going \
+	$(GINKGO) -r -p --randomize-all --randomize-suites --race --keep-going \
 		--timeout=25m --poll-progress-after=120s \
 		--junit-report=junit.xml --output-dir=$(REPORTS) ; \
 	status=$$? ; \
@@ -28,7 +31,7 @@ test:
 
 ## test-fast: the same suites without the race detector, for quick local runs.
 test-fast:
-	$(GINKGO) -r --randomize-all --keep-going
+	$(GINKGO) -r -p --randomize-all --keep-going
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
@@ -55,8 +58,15 @@ bench:
 vet:
 	$(GO) vet ./...
 
+## lint: golangci-lint (pinned in go.mod) with .golangci.yml: go vet, staticcheck,
+## errcheck, the dependency rule (depguard), import groups (gci), errors.Is/As
+## (errorlint) and the complexity ceilings. CI runs it before the tests.
+lint:
+	$(GOLANGCI) run ./...
+
+## fmt: gofmt and the import groups of .golangci.yml.
 fmt:
-	gofmt -w $$(git ls-files '*.go')
+	$(GOLANGCI) fmt ./...
 
 ## serve: the server on embedded defaults (SQLite + local files under ./var).
 serve:

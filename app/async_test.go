@@ -270,7 +270,7 @@ type outageJobs struct {
 
 func (o *outageJobs) Update(ctx context.Context, ws, id string, fn func(*domain.Job) error) (*domain.Job, error) {
 	if o.failAfterStart.Load() {
-		cur, err := o.JobRepository.Get(ctx, ws, id)
+		cur, err := o.Get(ctx, ws, id)
 		if err == nil && cur.Status() == domain.JobRunning {
 			since := o.downSince.Load()
 			if since == 0 {

@@ -44,7 +44,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	queue.Start(ade.Tasks)
-	defer queue.Stop(ctx)
+	defer func() { _ = queue.Stop(ctx) }()
 
 	ws, err := ade.Workspaces.EnsureDefault(ctx)
 	if err != nil {

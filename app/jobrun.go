@@ -373,17 +373,16 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 	}
 	var stored *domain.Job
 	err = s.persist(ctx, job, func(ctx context.Context) error {
-		stored = nil
-		return s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		stored, err = inTx(ctx, s.c.Repos.Tx, func(ctx context.Context) (*domain.Job, error) {
 			if err := s.storeOutputs(ctx, job.ID(), docs, tables); err != nil {
-				return err
+				return nil, err
 			}
-			var err error
-			stored, err = s.transition(ctx, ws, job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
+			return s.transition(ctx, ws, job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
 				return j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids})
 			}))
-			return err
 		})
+		return err
 	})
 	if err == nil && stored != nil {
 		return nil

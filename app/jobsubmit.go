@@ -142,24 +142,25 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	if err != nil {
 		return nil, false, err
 	}
-	var first *domain.IdempotencyRecord
-	err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+	// first is the job a concurrent request with the same key recorded.
+	first, err := inTx(ctx, s.c.Repos.Tx, func(ctx context.Context) (*domain.IdempotencyRecord, error) {
 		if claim != nil {
 			claim.ResourceID = job.ID()
-			if first, err = s.c.claim(ctx, *claim); err != nil {
-				return err
+			first, err := s.c.claim(ctx, *claim)
+			if err != nil {
+				return nil, err
 			}
 			if first != nil {
-				return errReplay
+				return first, errReplay
 			}
 		}
 		if err := s.c.Repos.Jobs.Create(ctx, job); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.c.Repos.EventSink.Append(ctx, created); err != nil {
-			return err
+			return nil, err
 		}
-		return s.c.Queue.Enqueue(ctx, runTask(ctx, job))
+		return nil, s.c.Queue.Enqueue(ctx, runTask(ctx, job))
 	})
 	switch {
 	case first != nil:

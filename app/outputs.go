@@ -155,7 +155,7 @@ func newStoreFault(code, what, verb string, err error) *storeFault {
 
 // Error implements error.
 func (f *storeFault) Error() string {
-	if f.kind == domain.ErrNotFound {
+	if errors.Is(f.kind, domain.ErrNotFound) {
 		return f.what + " could not be " + f.verb + ": missing from the blob store"
 	}
 	return f.what + " could not be " + f.verb + ": the blob store failed"

@@ -60,7 +60,7 @@ func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.Ex
 		return res, &ports.ExtractionError{Code: "corrupt_input", Message: "the workbook is damaged"}
 	case "panic":
 		var m map[string]int
-		m["boom"]++ // a nil-map write: a real runtime panic
+		m["boom"]++ //nolint:staticcheck // a nil-map write: a real runtime panic
 	case "hang":
 		<-make(chan struct{}) // ignores its context on purpose
 	case "wait":

@@ -82,18 +82,22 @@ const (
 	MaxErrorMessageBytes = 4096
 )
 
+// LogLevel is the severity of a job's log entry. Extractors use the four
+// levels below; an entry stored with another level keeps it.
+type LogLevel string
+
 // Log levels.
 const (
-	LogDebug = "debug"
-	LogInfo  = "info"
-	LogWarn  = "warn"
-	LogError = "error"
+	LogDebug LogLevel = "debug"
+	LogInfo  LogLevel = "info"
+	LogWarn  LogLevel = "warn"
+	LogError LogLevel = "error"
 )
 
 // LogEntry is one line of a job's log.
 type LogEntry struct {
 	At      time.Time      `json:"at"`
-	Level   string         `json:"level"`
+	Level   LogLevel       `json:"level"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
 }
@@ -345,7 +349,7 @@ func (j *Job) finish(now time.Time, o Outcome) {
 // final summary entry.
 func (j *Job) AppendLog(e LogEntry) {
 	e.At = clampTime(e.At.UTC())
-	e.Level = ScrubText(e.Level)
+	e.Level = LogLevel(ScrubText(string(e.Level)))
 	if e.Level == "" {
 		e.Level = LogInfo
 	}

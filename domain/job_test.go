@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -196,7 +197,8 @@ var _ = Describe("Job", func() {
 			Expect(err).To(MatchError(domain.ErrInvalidInput))
 			var ve *domain.ValidationError
 			Expect(err).To(BeAssignableToTypeOf(ve))
-			Expect(err.(*domain.ValidationError).Fields).To(ContainElement(HaveField("Field", field)))
+			Expect(errors.As(err, &ve)).To(BeTrue())
+			Expect(ve.Fields).To(ContainElement(HaveField("Field", field)))
 		},
 		Entry("no id", func(p *domain.NewJobParams) { p.ID = "" }, "job_id"),
 		Entry("no workspace", func(p *domain.NewJobParams) { p.WorkspaceID = "" }, "workspace_id"),

@@ -153,16 +153,43 @@ func (s *Store) Close() error {
 // Put streams r into key, computing size and sha256 on the way. Memory is
 // bounded by one read chunk plus the driver's part buffer. At most
 // MaxBytes+1 bytes are read; on any error no object is committed.
-func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts ports.PutOptions) (_ ports.BlobInfo, err error) {
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts ports.PutOptions) (ports.BlobInfo, error) {
 	if err := checkKey(key); err != nil {
 		return ports.BlobInfo{}, fmt.Errorf("put blob: %w", err)
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	w, err := s.newWriter(ctx, key, opts.ContentType)
+	if err != nil {
+		return ports.BlobInfo{}, err
+	}
+	info, err := w.copyFrom(ctx, r, opts.MaxBytes)
+	if err != nil {
+		w.abort()
+		return ports.BlobInfo{}, err
+	}
+	if err := w.commit(ctx); err != nil {
+		return ports.BlobInfo{}, err
+	}
+	return info, nil
+}
 
-	var file *os.File
+// writer is one Put in progress: a gocloud writer that nothing commits but
+// commit. gocloud commits whatever was written when Close runs with a live
+// context, so abort cancels the context before it closes.
+type writer struct {
+	s      *Store
+	key    string
+	w      *gcblob.Writer
+	cancel context.CancelFunc
+	// file is fileblob's temp file when the store syncs, nil otherwise.
+	file *os.File
+}
+
+// newWriter opens the gocloud writer of key.
+func (s *Store) newWriter(ctx context.Context, key, contentType string) (*writer, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	w := &writer{s: s, key: key, cancel: cancel}
 	wopts := &gcblob.WriterOptions{
-		ContentType: opts.ContentType,
+		ContentType: contentType,
 		// Open the driver writer now rather than after sniffing 512 bytes,
 		// so BeforeWrite below runs before any byte is written.
 		DisableContentTypeDetection: true,
@@ -171,27 +198,26 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts ports.Put
 	}
 	if s.sync {
 		wopts.BeforeWrite = func(as func(any) bool) error {
-			as(&file) // fileblob hands out its temp *os.File
+			as(&w.file) // fileblob hands out its temp *os.File
 			return nil
 		}
 	}
-	w, err := s.bucket.NewWriter(wctx, key, wopts)
+	gw, err := s.bucket.NewWriter(wctx, key, wopts)
 	if err != nil {
-		return ports.BlobInfo{}, translate("put blob", key, err)
+		cancel()
+		return nil, translate("put blob", key, err)
 	}
-	// Commit only on success: gocloud commits whatever was written when
-	// Close runs with a live context, so cancel first on every error path.
-	closed := false
-	defer func() {
-		if err != nil && !closed {
-			cancel()
-			_ = w.Close()
-		}
-	}()
+	w.w = gw
+	return w, nil
+}
 
-	var src io.Reader = r
-	if opts.MaxBytes > 0 {
-		src = io.LimitReader(r, opts.MaxBytes+1)
+// copyFrom writes r through the writer and the hash at once, chunk by
+// chunk, refusing more than maxBytes (when positive) and stopping when ctx
+// ends.
+func (w *writer) copyFrom(ctx context.Context, r io.Reader, maxBytes int64) (ports.BlobInfo, error) {
+	src := r
+	if maxBytes > 0 {
+		src = io.LimitReader(r, maxBytes+1)
 	}
 	h := sha256.New()
 	bufp := chunkPool.Get().(*[]byte)
@@ -200,48 +226,62 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts ports.Put
 	var size int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", key, err)
+			return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", w.key, err)
 		}
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			size += int64(n)
-			if opts.MaxBytes > 0 && size > opts.MaxBytes {
-				return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", key, &domain.TooLargeError{LimitBytes: opts.MaxBytes})
+			if maxBytes > 0 && size > maxBytes {
+				return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", w.key, &domain.TooLargeError{LimitBytes: maxBytes})
 			}
 			h.Write(buf[:n])
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return ports.BlobInfo{}, translate("put blob", key, werr)
+			if _, werr := w.w.Write(buf[:n]); werr != nil {
+				return ports.BlobInfo{}, translate("put blob", w.key, werr)
 			}
 		}
-		if rerr == io.EOF {
+		if errors.Is(rerr, io.EOF) {
 			break
 		}
 		if rerr != nil {
-			return ports.BlobInfo{}, fmt.Errorf("put blob %q: read source: %w", key, rerr)
+			return ports.BlobInfo{}, fmt.Errorf("put blob %q: read source: %w", w.key, rerr)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", key, err)
+		return ports.BlobInfo{}, fmt.Errorf("put blob %q: %w", w.key, err)
 	}
-	if file != nil {
-		if err := file.Sync(); err != nil {
-			return ports.BlobInfo{}, fmt.Errorf("put blob %q: sync: %w", key, err)
+	return ports.BlobInfo{Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// abort discards what was written.
+func (w *writer) abort() {
+	w.cancel()
+	_ = w.w.Close()
+}
+
+// commit makes the object visible: synced first when the store syncs, and
+// withdrawn again when its directory cannot be synced.
+func (w *writer) commit(ctx context.Context) error {
+	if w.file != nil {
+		if err := w.file.Sync(); err != nil {
+			w.abort()
+			return fmt.Errorf("put blob %q: sync: %w", w.key, err)
 		}
 	}
 	// Close is the commit; a failure here has already discarded the object.
-	closed = true
-	if err := w.Close(); err != nil {
-		return ports.BlobInfo{}, translate("put blob", key, err)
+	err := w.w.Close()
+	w.cancel()
+	if err != nil {
+		return translate("put blob", w.key, err)
 	}
-	if file != nil {
-		if err := syncDir(filepath.Dir(file.Name())); err != nil {
+	if w.file != nil {
+		if err := syncDir(filepath.Dir(w.file.Name())); err != nil {
 			// Not known durable: withdraw it rather than report a failure
 			// and leave the object behind.
-			_ = s.bucket.Delete(context.WithoutCancel(ctx), key)
-			return ports.BlobInfo{}, fmt.Errorf("put blob %q: sync directory: %w", key, err)
+			_ = w.s.bucket.Delete(context.WithoutCancel(ctx), w.key)
+			return fmt.Errorf("put blob %q: sync directory: %w", w.key, err)
 		}
 	}
-	return ports.BlobInfo{Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return nil
 }
 
 // syncDir makes a rename in dir durable.

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
-	"github.com/uptrace/bun"
 )
 
 var _ ports.APIKeyRepository = (*APIKeyRepository)(nil)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ade-go/ade/domain"
-	"github.com/ade-go/ade/ports"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -17,6 +15,9 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
 )
 
 // DB is an open ADE database: PostgreSQL or an embedded SQLite file.

@@ -11,9 +11,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ade-go/ade/domain"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
+
+	"github.com/ade-go/ade/domain"
 )
 
 // SQLite extended result codes (sqlite3.h).
@@ -58,6 +59,9 @@ func classify(err error) error {
 		}
 		return nil
 	}
+	// sqliteshim runs modernc.org/sqlite on every platform ADE builds for
+	// (mattn's cgo driver only under the cgosqlite build tag, which nothing
+	// here sets), so a SQLite failure is a *sqlite.Error with its code.
 	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() {
@@ -69,11 +73,6 @@ func classify(err error) error {
 			return domain.ErrUnavailable
 		}
 		return nil
-	}
-	// Drivers that report constraint failures only as text (a cgo SQLite
-	// build of sqliteshim).
-	if msg := err.Error(); strings.Contains(msg, "UNIQUE constraint failed") {
-		return domain.ErrConflict
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error

@@ -4,9 +4,10 @@ import (
 	"context"
 	"slices"
 
+	"github.com/uptrace/bun"
+
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
-	"github.com/uptrace/bun"
 )
 
 var (

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/uptrace/bun"
+
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
-	"github.com/uptrace/bun"
 )
 
 var _ ports.JobRepository = (*JobRepository)(nil)
@@ -110,20 +111,23 @@ const jobColumns = `id, workspace_id, status, document_type, configuration_id, c
 	input_document_id, created_by, created_at, updated_at, started_at, finished_at, attempts, metrics, logs,
 	error_code, error_message, output_document_ids`
 
-// getJobSQL is Get's statement in each dialect's placeholder syntax.
-var getJobSQL = map[bool]string{
-	true:  "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = $1 AND id = $2",
-	false: "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = ? AND id = ?",
-}
+// Get's statement in each dialect's placeholder syntax.
+const (
+	getJobPostgresSQL = "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = $1 AND id = $2"
+	getJobSQLiteSQL   = "SELECT " + jobColumns + " FROM jobs WHERE workspace_id = ? AND id = ?"
+)
 
 // Get returns a job of the workspace. It is the API's hottest read, so it
 // runs one fixed statement with bound parameters (a prepared statement
 // that each PostgreSQL connection plans once) and scans the columns
 // directly instead of building the query through the model.
 func (r *JobRepository) Get(ctx context.Context, workspaceID, id string) (*domain.Job, error) {
-	pg := r.db.isPostgres()
+	query := getJobSQLiteSQL
+	if r.db.isPostgres() {
+		query = getJobPostgresSQL
+	}
 	row := new(jobRow)
-	err := r.db.queryRow(ctx, getJobSQL[pg], workspaceID, id).Scan(
+	err := r.db.queryRow(ctx, query, workspaceID, id).Scan(
 		&row.ID, &row.WorkspaceID, &row.Status, &row.DocumentType, &row.ConfigurationID, &row.ConfigurationVersion,
 		&row.InputDocumentID, &row.CreatedBy, &row.CreatedAt, &row.UpdatedAt, &row.StartedAt, &row.FinishedAt,
 		&row.Attempts, &row.Metrics, &row.Logs, &row.ErrorCode, &row.ErrorMessage, &row.OutputDocumentIDs)

@@ -3,9 +3,10 @@ package bunstore
 import (
 	"context"
 
+	"github.com/uptrace/bun"
+
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
-	"github.com/uptrace/bun"
 )
 
 var _ ports.TableRepository = (*TableRepository)(nil)

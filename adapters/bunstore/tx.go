@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/ade-go/ade/domain"
-
-	"github.com/ade-go/ade/ports"
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
 )
 
 var _ ports.Transactor = (*Transactor)(nil)

@@ -4,9 +4,10 @@ import (
 	"context"
 	"math"
 
+	"github.com/uptrace/bun"
+
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
-	"github.com/uptrace/bun"
 )
 
 var _ ports.WorkspaceRepository = (*WorkspaceRepository)(nil)

@@ -242,7 +242,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 
 func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.t.writeTimeout > 0 {
-		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.t.writeTimeout))
+		_ = c.SetWriteDeadline(time.Now().Add(c.t.writeTimeout))
 	}
 	return c.Conn.Write(p)
 }

@@ -34,8 +34,8 @@ func parseRange(header string, size int64) (*byteRange, error) {
 	if !found {
 		return nil, nil
 	}
-	switch {
-	case first == "": // suffix: the last n bytes
+	switch first {
+	case "": // suffix: the last n bytes
 		n, err := strconv.ParseInt(last, 10, 64)
 		if err != nil || n < 0 {
 			return nil, nil

@@ -210,7 +210,7 @@ func lookup(err error) (mapping, string) {
 
 func rowFor(target error) mapping {
 	for _, m := range errorTable {
-		if m.target == target {
+		if m.target == target { //nolint:errorlint // a row is found by its sentinel, not by matching an error
 			return m
 		}
 	}

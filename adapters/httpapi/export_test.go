@@ -1,6 +1,9 @@
 package httpapi
 
-import "strings"
+import (
+	"reflect"
+	"strings"
+)
 
 // RouteActions lists every /api/v1 operation as "METHOD /openapi/path"
 // with the action its guard asks the permission table about.
@@ -17,3 +20,6 @@ func RouteActions() map[string]string {
 	}
 	return out
 }
+
+// UnknownField is unknownField for a target of v's type.
+func UnknownField(b []byte, v any) (string, bool) { return unknownField(b, reflect.TypeOf(v)) }

@@ -21,9 +21,6 @@ const (
 // headerAPIKey is the alternative to Authorization: Bearer.
 const headerAPIKey = "X-API-Key"
 
-// errNoCredentials: the request carries no key at all.
-var errNoCredentials = errors.New("no API key was presented")
-
 // credentialError is a 401 with the detail the client sees. It never
 // holds the key.
 type credentialError struct {

@@ -25,11 +25,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/httpapi"
-
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/adapters/webhooksender"

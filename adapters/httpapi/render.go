@@ -166,7 +166,7 @@ func renderJob(j *domain.Job) jobJSON {
 	s := j.State()
 	logs := make([]logJSON, len(s.Logs))
 	for i, l := range s.Logs {
-		logs[i] = logJSON{At: ts(l.At), Level: l.Level, Message: l.Message, Details: obj(l.Details)}
+		logs[i] = logJSON{At: ts(l.At), Level: string(l.Level), Message: l.Message, Details: obj(l.Details)}
 	}
 	metrics := obj(s.Metrics)
 	for _, k := range []string{"duration_ms", "tables_detected", "rows_extracted"} {

@@ -3,11 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -180,7 +182,7 @@ func unmarshalStrict(b []byte, v any) error {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, b, v)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalidf("the request body must hold one JSON object and nothing after it")
@@ -254,9 +256,9 @@ func checkJSONKeys(b []byte, prefix string) error {
 	}
 }
 
-// jsonError turns a decoding error into an invalid request naming the
-// field when there is one; it never echoes the body.
-func jsonError(err error) error {
+// jsonError turns the error of decoding b into v into an invalid request
+// naming the field when there is one; it never echoes the body.
+func jsonError(err error, b []byte, v any) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
@@ -268,11 +270,156 @@ func jsonError(err error) error {
 		return invalid(field, "must be "+jsonKind(te.Type.Kind().String()))
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidf("the request body is not valid JSON")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	}
+	// encoding/json reports an unknown field only as text: find it here.
+	if name, ok := unknownField(b, reflect.TypeOf(v)); ok {
 		return invalid(name, "is not a known field")
 	}
 	return invalidf("the request body is not valid JSON")
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// unknownField returns the first key of the JSON document b, in document
+// order, that names no field of the struct it decodes into when b is
+// decoded into a value of type t, matching names as encoding/json does
+// (exactly, else ignoring case). Maps, interfaces and types that decode
+// themselves take any key.
+func unknownField(b []byte, t reflect.Type) (string, bool) {
+	type frame struct {
+		t       reflect.Type // the container's type; nil: not checked
+		object  bool
+		wantKey bool
+		member  reflect.Type // the type of the member being read
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if n := len(stack); n > 0 {
+			top = stack[n-1]
+		}
+		switch tk := tok.(type) {
+		case json.Delim:
+			if tk == '{' || tk == '[' {
+				vt := t
+				if top != nil {
+					vt = top.member
+				}
+				ct := jsonContainer(vt, tk == '{')
+				f := &frame{t: ct, object: tk == '{', wantKey: tk == '{'}
+				if !f.object && ct != nil {
+					f.member = ct.Elem()
+				}
+				stack = append(stack, f)
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return "", false
+			}
+			top = stack[len(stack)-1]
+		case string:
+			if top != nil && top.object && top.wantKey {
+				mt, ok := jsonMember(top.t, tk)
+				if !ok {
+					return tk, true
+				}
+				top.member, top.wantKey = mt, false
+				continue
+			}
+		}
+		if top != nil && top.object { // a member's value ended
+			top.wantKey = true
+		}
+	}
+}
+
+// jsonContainer is the type whose members or elements a JSON object
+// (object) or array decoded into t are checked against, or nil.
+func jsonContainer(t reflect.Type, object bool) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	switch k := t.Kind(); {
+	case object && (k == reflect.Struct || k == reflect.Map):
+		return t
+	case !object && (k == reflect.Slice || k == reflect.Array):
+		return t
+	}
+	return nil
+}
+
+// jsonMember is the type of the member key of an object decoded into t
+// (from jsonContainer), and whether t has such a member.
+func jsonMember(t reflect.Type, key string) (reflect.Type, bool) {
+	switch {
+	case t == nil:
+		return nil, true
+	case t.Kind() == reflect.Map:
+		return t.Elem(), true
+	}
+	fields := jsonFields(t)
+	if ft, ok := fields[key]; ok {
+		return ft, true
+	}
+	for name, ft := range fields {
+		if strings.EqualFold(name, key) {
+			return ft, true
+		}
+	}
+	return nil, false
+}
+
+// jsonFields maps the JSON names of struct t's fields, those of embedded
+// structs included, to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	var embedded []reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	for _, et := range embedded {
+		for name, ft := range jsonFields(et) {
+			if _, shadowed := out[name]; !shadowed {
+				out[name] = ft
+			}
+		}
+	}
+	return out
 }
 
 func jsonKind(k string) string {

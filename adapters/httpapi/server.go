@@ -111,7 +111,7 @@ func New(opts Options) *Server {
 		Immutable:     true,
 		StrictRouting: true,
 		// Stream every body: uploads go to the blob store as they arrive.
-		// BodyLimit then only sizes the prefetch (NOTES.md): JSON bodies up
+		// BodyLimit then only sizes fasthttp's prefetch: JSON bodies up
 		// to it are read before the handler runs; the handlers enforce
 		// every limit themselves.
 		StreamRequestBody:            true,

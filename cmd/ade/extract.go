@@ -35,24 +35,24 @@ func newExtractCommand() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if configPath == "" {
-				return &exitError{2, errors.New("extract: --config is required")}
+				return &exitError{code: 2, err: errors.New("extract: --config is required")}
 			}
 			payload, err := tabular.LoadPayload(configPath)
 			if err != nil {
-				return &exitError{2, fmt.Errorf("extract: configuration: %w", err)}
+				return &exitError{code: 2, err: fmt.Errorf("extract: configuration: %w", err)}
 			}
 			limits, errs := wiring.LimitsFromEnv(os.Getenv)
 			if len(errs) > 0 {
-				return &exitError{2, fmt.Errorf("extract: %w", errors.Join(errs...))}
+				return &exitError{code: 2, err: fmt.Errorf("extract: %w", errors.Join(errs...))}
 			}
 			spool, _, err := system.OpenSpoolDir(filepath.Join(os.TempDir(), "ade-extract"))
 			if err != nil {
-				return &exitError{1, fmt.Errorf("extract: %w", err)}
+				return &exitError{code: 1, err: fmt.Errorf("extract: %w", err)}
 			}
 			defer spool.Close()
 			ext := &tabular.Extractor{TempDir: spool.Path(), Limits: limits}
 			if err := ext.ValidatePayload(payload); err != nil {
-				return &exitError{2, fmt.Errorf("extract: %w", err)}
+				return &exitError{code: 2, err: fmt.Errorf("extract: %w", err)}
 			}
 			// An interrupt cancels the extraction, which then removes
 			// what it wrote.
@@ -62,7 +62,7 @@ func newExtractCommand() *cobra.Command {
 			var outputs ports.OutputSink
 			if outDir != "" {
 				if sink, err = tabular.NewDirSink(outDir); err != nil {
-					return &exitError{1, fmt.Errorf("extract: %w", err)}
+					return &exitError{code: 1, err: fmt.Errorf("extract: %w", err)}
 				}
 				outputs = sink
 			}
@@ -73,19 +73,19 @@ func newExtractCommand() *cobra.Command {
 				}
 				var ve *domain.ValidationError
 				if errors.As(err, &ve) {
-					return &exitError{2, fmt.Errorf("extract: %w", err)}
+					return &exitError{code: 2, err: fmt.Errorf("extract: %w", err)}
 				}
 				// The stable code first, as a job's error.code has it.
 				var ee *ports.ExtractionError
 				if errors.As(err, &ee) && ee.Code != "" {
-					return &exitError{1, fmt.Errorf("extract: %s: %w", ee.Code, err)}
+					return &exitError{code: 1, err: fmt.Errorf("extract: %s: %w", ee.Code, err)}
 				}
-				return &exitError{1, fmt.Errorf("extract: %w", err)}
+				return &exitError{code: 1, err: fmt.Errorf("extract: %w", err)}
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
 			if err := enc.Encode(tabular.NewReport(res)); err != nil {
-				return &exitError{1, fmt.Errorf("extract: %w", err)}
+				return &exitError{code: 1, err: fmt.Errorf("extract: %w", err)}
 			}
 			return nil
 		},

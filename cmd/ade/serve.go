@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
@@ -17,33 +20,69 @@ func init() {
 	subcommands = append(subcommands, newServeCommand, newMigrateCommand)
 }
 
-const envHelp = `
+// envHelp lists the environment variables; each {NAME} is the default
+// that wiring.ConfigFromEnv applies to NAME.
+var envHelp = envDefaults.Replace(`
 Configuration comes from the environment:
-  ADE_HTTP_ADDR                listen address (default 127.0.0.1:8000)
-  ADE_DATA_DIR                 data directory (default ./var)
+  ADE_HTTP_ADDR                listen address (default {ADE_HTTP_ADDR})
+  ADE_DATA_DIR                 data directory (default {ADE_DATA_DIR})
   ADE_DATABASE_URL             empty: SQLite file in the data directory;
                                postgres://...: PostgreSQL; memory://: in memory
   ADE_BLOB_URL                 empty: file://<data dir>/blobs; s3://...; mem://
-  ADE_MAX_UPLOAD_BYTES         upload limit in bytes (default 26214400)
-  ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default 30)
-  ADE_JOB_TIMEOUT              extraction time limit (default 5m)
-  ADE_LOG_FORMAT               text or json (default text)
-  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
-  ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default 1m)
-  ADE_WORKERS                  jobs run at once by this process; 0: API only (default 8)
-  ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default 3)
-  ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default 5s)
+  ADE_MAX_UPLOAD_BYTES         upload limit in bytes (default {ADE_MAX_UPLOAD_BYTES})
+  ADE_DOCUMENT_RETENTION_DAYS  default document lifetime (default {ADE_DOCUMENT_RETENTION_DAYS})
+  ADE_JOB_TIMEOUT              extraction time limit (default {ADE_JOB_TIMEOUT})
+  ADE_LOG_FORMAT               text or json (default {ADE_LOG_FORMAT})
+  ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default {ADE_SHUTDOWN_TIMEOUT})
+  ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default {ADE_PURGE_INTERVAL})
+  ADE_WORKERS                  jobs run at once by this process; 0: API only (default {ADE_WORKERS})
+  ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default {ADE_JOB_MAX_ATTEMPTS})
+  ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default {ADE_WORKER_LEASE_TTL})
   ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
-  ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default 8)
-  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default 30s)
+  ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default {ADE_WEBHOOK_MAX_ATTEMPTS})
+  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default {ADE_WEBHOOK_BACKOFF})
   ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
                                (otherwise a first start prints a generated one)
   ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
-                               again: the revocation delay (default 5s)
-  ADE_RATE_LIMIT               requests per second per key (default 50)
-  ADE_RATE_BURST               requests per key at once (default 100)
-  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
-  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
+                               again: the revocation delay (default {ADE_AUTH_CACHE_TTL})
+  ADE_RATE_LIMIT               requests per second per key (default {ADE_RATE_LIMIT})
+  ADE_RATE_BURST               requests per key at once (default {ADE_RATE_BURST})
+  ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default {ADE_MAX_CONCURRENT_UPLOADS})
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default {ADE_MAX_RUNNING_JOBS})`)
+
+// envDefaults fills envHelp's {NAME} placeholders.
+var envDefaults = strings.NewReplacer(
+	"{ADE_HTTP_ADDR}", wiring.DefaultHTTPAddr,
+	"{ADE_DATA_DIR}", wiring.DefaultDataDir,
+	"{ADE_MAX_UPLOAD_BYTES}", strconv.FormatInt(wiring.DefaultMaxUploadBytes, 10),
+	"{ADE_DOCUMENT_RETENTION_DAYS}", strconv.FormatInt(wiring.DefaultRetentionDays, 10),
+	"{ADE_JOB_TIMEOUT}", shortDuration(wiring.DefaultJobTimeout),
+	"{ADE_LOG_FORMAT}", wiring.DefaultLogFormat,
+	"{ADE_SHUTDOWN_TIMEOUT}", shortDuration(wiring.DefaultShutdownTimeout),
+	"{ADE_PURGE_INTERVAL}", shortDuration(wiring.DefaultPurgeInterval),
+	"{ADE_WORKERS}", strconv.Itoa(wiring.DefaultWorkers),
+	"{ADE_JOB_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultJobMaxAttempts),
+	"{ADE_WORKER_LEASE_TTL}", shortDuration(wiring.DefaultWorkerLeaseTTL),
+	"{ADE_WEBHOOK_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultWebhookAttempts),
+	"{ADE_WEBHOOK_BACKOFF}", shortDuration(wiring.DefaultWebhookBackoff),
+	"{ADE_AUTH_CACHE_TTL}", shortDuration(wiring.DefaultKeyCacheTTL),
+	"{ADE_RATE_LIMIT}", strconv.FormatFloat(wiring.DefaultRateLimit, 'g', -1, 64),
+	"{ADE_RATE_BURST}", strconv.Itoa(wiring.DefaultRateBurst),
+	"{ADE_MAX_CONCURRENT_UPLOADS}", strconv.Itoa(wiring.DefaultMaxUploads),
+	"{ADE_MAX_RUNNING_JOBS}", strconv.Itoa(wiring.DefaultMaxJobs),
+)
+
+// shortDuration is d as the variables are written: 5m, 30s, 1h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)

@@ -108,7 +108,7 @@ func BuildAde(dir string) (string, error) {
 	build := exec.Command("go", "build", "-o", bin, "./cmd/ade")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/ade: %v\n%s", err, out)
+		return "", fmt.Errorf("go build ./cmd/ade: %w\n%s", err, out)
 	}
 	return bin, nil
 }

@@ -132,7 +132,7 @@ func StartServer(cmd *exec.Cmd, addr string) (*Process, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
-			return nil, fmt.Errorf("exited before it was ready: %v\n%s", err, p.stderr.String())
+			return nil, fmt.Errorf("exited before it was ready: %w\n%s", err, p.stderr.String())
 		default:
 		}
 		if res, err := c.Get("http://" + addr + "/health/ready"); err == nil {
@@ -158,7 +158,7 @@ func (p *Process) Stop() error {
 		return err
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		<-p.done //nolint:errcheck // after a kill the exit status says nothing new
 		return errors.New("did not exit within 30s of SIGTERM")
 	}
 }

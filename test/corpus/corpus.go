@@ -194,9 +194,6 @@ func (b *sheet) row(cells ...any) int {
 	return len(b.s.Rows)
 }
 
-// at places the following rows from column col.
-func (b *sheet) at(col int) *sheet { b.col = col; return b }
-
 // line adds a row that is neither header nor data (a title, a note, a
 // footnote, a source line).
 func (b *sheet) line(cells ...any) *sheet { b.row(cells...); return b }

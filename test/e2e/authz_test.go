@@ -40,7 +40,8 @@ func (c credential) String() string { return credentialNames[c] }
 
 var allCredentials = []credential{noKey, malformedKey, unknownKey, revokedKey, viewerKey, editorKey, adminKey_, otherAdminKey, globalAdminKey}
 
-// least is the least a route asks for, as API.md states it.
+// least is the least a route asks for, as README.md's table of roles and
+// openapi.json's descriptions state it.
 type least int
 
 const (
@@ -52,7 +53,7 @@ const (
 )
 
 // expected is the status each credential gets from a route that answers
-// ok when allowed, derived from API.md's rules (not from the server's
+// ok when allowed, derived from the documented rules (not from the server's
 // permission table): no valid key 401; a role below the route's least
 // 403; a workspace the key cannot see 404, exactly as a missing one.
 func expected(l least, ok int, c credential) int {
@@ -259,7 +260,7 @@ func describeMatrix(b *backend) {
 	for _, r := range matrixRoutes() {
 		entries = append(entries, Entry(r.name, r))
 	}
-	DescribeTable("answers every credential as API.md says",
+	DescribeTable("answers every credential as the documented roles say",
 		func(r matrixRoute) {
 			for _, cred := range allCredentials {
 				k := r.prepare(f)

@@ -251,7 +251,7 @@ func (s *adeServer) waitReady() {
 // stop sends SIGTERM and expects a clean exit in time.
 func (s *adeServer) stop() {
 	GinkgoHelper()
-	s.client.http.CloseIdleConnections()
+	s.http.CloseIdleConnections()
 	if s.killed {
 		return
 	}

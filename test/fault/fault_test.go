@@ -2,9 +2,13 @@ package fault_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -31,16 +35,48 @@ var injected = struct {
 	types map[string]map[string]bool
 }{types: map[string]map[string]bool{}}
 
-var _ = AfterSuite(func() {
+// tally is a directory the suite's parallel processes share: each leaves
+// there the event types it made fail, and process 1 checks their union once
+// every process is done.
+var tally string
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	dir, err := os.MkdirTemp("", "ade-fault-")
+	Expect(err).NotTo(HaveOccurred())
+	return []byte(dir)
+}, func(dir []byte) { tally = string(dir) })
+
+var _ = SynchronizedAfterSuite(func() {
 	storetest.Cleanup()
+	injected.Lock()
+	defer injected.Unlock()
+	b, err := json.Marshal(injected.types)
+	Expect(err).NotTo(HaveOccurred())
+	name := filepath.Join(tally, fmt.Sprintf("process-%d.json", GinkgoParallelProcess()))
+	Expect(os.WriteFile(name, b, 0o600)).To(Succeed())
+}, func() {
+	defer func() { _ = os.RemoveAll(tally) }()
 	cfg, _ := GinkgoConfiguration()
 	if len(cfg.FocusStrings)+len(cfg.SkipStrings)+len(cfg.FocusFiles)+len(cfg.SkipFiles) > 0 || cfg.LabelFilter != "" {
 		return // a partial run
 	}
-	injected.Lock()
-	defer injected.Unlock()
-	Expect(injected.types).NotTo(BeEmpty())
-	for backend, types := range injected.types {
+	union := map[string]map[string]bool{}
+	names, err := filepath.Glob(filepath.Join(tally, "process-*.json"))
+	Expect(err).NotTo(HaveOccurred())
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		Expect(err).NotTo(HaveOccurred())
+		var types map[string]map[string]bool
+		Expect(json.Unmarshal(b, &types)).To(Succeed())
+		for backend, seen := range types {
+			if union[backend] == nil {
+				union[backend] = map[string]bool{}
+			}
+			maps.Copy(union[backend], seen)
+		}
+	}
+	Expect(union).NotTo(BeEmpty())
+	for backend, types := range union {
 		var got []string
 		for t := range types {
 			got = append(got, t)
@@ -109,7 +145,7 @@ func (t *trackedBlobs) remaining(ctx context.Context) []string {
 	defer t.mu.Unlock()
 	var out []string
 	for _, k := range t.keys {
-		if rc, err := t.BlobStore.Open(ctx, k, 0, -1); err == nil {
+		if rc, err := t.Open(ctx, k, 0, -1); err == nil {
 			rc.Close()
 			out = append(out, k)
 		}

@@ -142,17 +142,17 @@ func canonicalize(payload map[string]any) (map[string]any, []byte, error) {
 	}
 	raw, err := json.Marshal(payload)
 	if err != nil {
-		return nil, nil, fmt.Errorf("is not JSON-compatible: %v", err)
+		return nil, nil, fmt.Errorf("is not JSON-compatible: %w", err)
 	}
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, nil, fmt.Errorf("is not a JSON object: %v", err)
+		return nil, nil, fmt.Errorf("is not a JSON object: %w", err)
 	}
 	// Marshal again: decoding normalised numbers, so the digest does not
 	// depend on how the caller typed them.
 	raw, err = json.Marshal(out)
 	if err != nil {
-		return nil, nil, fmt.Errorf("is not JSON-compatible: %v", err)
+		return nil, nil, fmt.Errorf("is not JSON-compatible: %w", err)
 	}
 	return out, raw, nil
 }

@@ -63,8 +63,8 @@ func (d *DirSink) Discard() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for f := range d.open {
-		_ = f.File.Close()
-		_ = os.Remove(f.File.Name())
+		_ = f.File.Close() // the file itself: dirFile.Close commits
+		_ = os.Remove(f.Name())
 	}
 	clear(d.open)
 	for _, p := range d.committed {
@@ -88,7 +88,7 @@ func (f *dirFile) Close() error {
 		return errors.New("output already closed")
 	}
 	delete(f.sink.open, f)
-	err := f.File.Chmod(0o644)
+	err := f.Chmod(0o644)
 	if cerr := f.File.Close(); err == nil {
 		err = cerr
 	}
@@ -96,10 +96,10 @@ func (f *dirFile) Close() error {
 		err = f.ctx.Err()
 	}
 	if err == nil {
-		err = os.Rename(f.File.Name(), f.final)
+		err = os.Rename(f.Name(), f.final)
 	}
 	if err != nil {
-		_ = os.Remove(f.File.Name())
+		_ = os.Remove(f.Name())
 		return err
 	}
 	f.sink.committed = append(f.sink.committed, f.final)

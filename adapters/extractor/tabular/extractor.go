@@ -174,7 +174,7 @@ type extraction struct {
 // sheetReason is why a sheet holds no table.
 type sheetReason struct{ sheet, reason, detail string }
 
-func (x *extraction) log(level, msg string, details map[string]any) {
+func (x *extraction) log(level domain.LogLevel, msg string, details map[string]any) {
 	x.logs = append(x.logs, domain.LogEntry{Level: level, Message: msg, Details: details})
 }
 
@@ -184,7 +184,7 @@ func (x *extraction) logFormat() {
 	if x.doc.Format == read.FormatCSV {
 		d["encoding"], d["delimiter"] = x.doc.Encoding, delimiterName(x.doc.Delimiter)
 	}
-	x.log("info", "input read as "+x.doc.Format, d)
+	x.log(domain.LogInfo, "input read as "+x.doc.Format, d)
 }
 
 // delimiterName is how a delimiter shows in metrics and logs.
@@ -229,7 +229,7 @@ func (x *extraction) run() error {
 	}
 	if x.doc.Format == read.FormatCSV {
 		if n := x.doc.NonUTF8Bytes(); n > 0 {
-			x.log("warn", "bytes that are not UTF-8 read as Windows-1252", map[string]any{"bytes": n})
+			x.log(domain.LogWarn, "bytes that are not UTF-8 read as Windows-1252", map[string]any{"bytes": n})
 		}
 	}
 	return nil
@@ -247,7 +247,7 @@ func (x *extraction) keep(n int, sheet string) error {
 // noTable records and logs a sheet without a table.
 func (x *extraction) noTable(sheet, reason, detail string) {
 	x.empty = append(x.empty, sheetReason{sheet, reason, detail})
-	x.log("warn", "no table found", map[string]any{"sheet": sheet, "reason": reason, "detail": detail})
+	x.log(domain.LogWarn, "no table found", map[string]any{"sheet": sheet, "reason": reason, "detail": detail})
 }
 
 // noTablesMessage explains a document without tables, sheet by sheet.
@@ -289,7 +289,7 @@ func (x *extraction) selectSheets() []string {
 		}
 		for _, want := range x.cfg.SheetNames {
 			if !slices.Contains(list, want) {
-				x.log("warn", "sheet not found", map[string]any{"sheet": want})
+				x.log(domain.LogWarn, "sheet not found", map[string]any{"sheet": want})
 			}
 		}
 		return out

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -44,9 +45,9 @@ type ReportColumn struct {
 
 // ReportLog is one log line without a timestamp.
 type ReportLog struct {
-	Level   string         `json:"level"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
+	Level   domain.LogLevel `json:"level"`
+	Message string          `json:"message"`
+	Details map[string]any  `json:"details,omitempty"`
 }
 
 // NewReport builds the report of a tabular extraction result.

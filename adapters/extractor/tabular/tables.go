@@ -71,128 +71,157 @@ func (s *sheetSink) End(t *detect.Table) error {
 // finish records a finished table: its metadata, logs and counts.
 func (s *sheetSink) finish(tr *tableResult) error {
 	t, m, x := tr.layout, tr.m, s.x
-	fields := x.schema.Fields
-	rng := read.CellRef(t.Band.First, t.HeaderRows[0]) + ":" + read.CellRef(t.Band.Last, t.LastDataRow)
-	title := s.title(t)
-	columns := make([]any, 0, len(m.Columns))
-	mapped := map[string]any{}
-	var hidden, renamed []any
-	unmapped := 0
-	for _, c := range m.Columns {
-		var field, by, out any
-		if c.Field >= 0 {
-			field, by = fields[c.Field].Name, c.By
-			mapped[fields[c.Field].Name] = c.Header
-			x.mapped++
-		} else {
-			unmapped++
-		}
-		if c.Output != "" {
-			out = c.Output
-		}
-		isHidden := s.info.HiddenCol(c.Col)
-		var typ any
-		if c.Field >= 0 {
-			typ = string(fields[c.Field].Type)
-		}
-		columns = append(columns, map[string]any{
-			"column": read.ColumnLetter(c.Col), "header": c.Header, "source_header": c.Leaf,
-			"group": c.Group, "field": field, "mapped_by": by, "hidden": isHidden, "output": out,
-			"type": typ, "inferred": inferenceMeta(c.Inferred),
-		})
-		if isHidden {
-			hidden = append(hidden, read.ColumnLetter(c.Col))
-		}
-		if c.Header != c.Leaf && (c.Group == "" || c.Leaf == "") {
-			renamed = append(renamed, map[string]any{"column": read.ColumnLetter(c.Col), "header": c.Leaf, "renamed_to": c.Header})
-		}
+	f := tableFacts{
+		title:      s.title(t),
+		rng:        read.CellRef(t.Band.First, t.HeaderRows[0]) + ":" + read.CellRef(t.Band.Last, t.LastDataRow),
+		headerRows: intsToAny(t.HeaderRows),
+		issues:     make([]any, len(m.Issues)),
 	}
-	var missing []any
-	for fi, f := range fields {
-		if !m.FieldMapped(fi) {
-			missing = append(missing, f.Name)
-		}
-	}
-	headerRows := make([]any, len(t.HeaderRows))
-	for i, h := range t.HeaderRows {
-		headerRows[i] = h
-	}
-	issues := make([]any, len(m.Issues))
 	for i, is := range m.Issues {
-		issues[i] = map[string]any{"row": is.Row, "field": is.Field, "issue": is.Issue}
+		f.issues[i] = map[string]any{"row": is.Row, "field": is.Field, "issue": is.Issue}
 	}
-	detection := map[string]any{"evidence": stringsToAny(t.Evidence), "ended_by": t.EndReason}
-	if t.EndRow > 0 {
-		detection["end_row"] = t.EndRow
-	}
-	meta := map[string]any{
-		"index":          t.Index,
-		"range":          rng,
-		"header_row":     t.HeaderRows[0],
-		"first_data_row": t.FirstDataRow,
-		"last_data_row":  t.LastDataRow,
-		"columns":        columns,
-		"mapping":        mapped,
-		"fields_missing": nonNil(missing),
-		"values_invalid": m.InvalidValues,
-		"rows_invalid":   m.InvalidRows,
-		"invalid_values": issues,
-		"output":         m.Output,
-		"detection":      detection,
-	}
-	if len(t.HeaderRows) > 1 {
-		meta["header_rows"] = headerRows
-	}
-	if t.HiddenRows > 0 {
-		meta["hidden_rows"] = t.HiddenRows
-	}
-	if len(t.TotalRows) > 0 {
-		totals := make([]any, len(t.TotalRows))
-		for i, n := range t.TotalRows {
-			totals[i] = n
+	s.describeColumns(m, &f)
+	for fi, field := range x.schema.Fields {
+		if !m.FieldMapped(fi) {
+			f.missing = append(f.missing, field.Name)
 		}
-		meta["total_rows"] = totals
-		meta["totals"] = totalsMeta(m.Totals)
 	}
 	samples := m.Samples
 	if samples == nil {
 		samples = []map[string]any{}
 	}
 	tr.result = ports.ExtractedTable{
-		Title: title, Sheet: s.sheet, RowCount: t.Rows,
-		Columns: append([]string{}, m.OutputNames...), SampleRows: samples, Metadata: meta,
+		Title: f.title, Sheet: s.sheet, RowCount: t.Rows,
+		Columns: append([]string{}, m.OutputNames...), SampleRows: samples, Metadata: tableMeta(t, m, &f),
 	}
-	log := func(level, msg string, details map[string]any) {
-		tr.logs = append(tr.logs, domain.LogEntry{Level: level, Message: msg, Details: details})
+	tr.logs = s.tableLogs(tr.logs, t, m, &f)
+	cost := (len(tr.logs)+len(f.issues)+len(m.Totals.Checks))*logCost + len(m.Columns)*inferenceCost
+	if err := x.keep(cost, s.sheet); err != nil {
+		return err
 	}
-	log("info", "table found", map[string]any{
-		"table": title, "sheet": s.sheet, "range": rng, "header_rows": headerRows, "rows": t.Rows,
+	x.rowsOut += t.Rows
+	x.unmapped += f.unmapped
+	x.invalid += m.InvalidValues
+	x.totalsChecked += m.Totals.Values
+	x.totalsMismatched += m.Totals.Mismatched
+	return nil
+}
+
+// tableFacts is what a finished table's metadata and logs both say.
+type tableFacts struct {
+	title      string
+	rng        string
+	headerRows []any
+	issues     []any
+	columns    []any          // one object per column
+	mapped     map[string]any // field -> header
+	hidden     []any          // letters of hidden columns
+	renamed    []any          // headers renamed because blank or repeated
+	unmapped   int
+	missing    []any // names of fields no column maps
+}
+
+// describeColumns fills f's column facts and counts the mapped columns.
+func (s *sheetSink) describeColumns(m *mapping.Table, f *tableFacts) {
+	fields := s.x.schema.Fields
+	f.columns = make([]any, 0, len(m.Columns))
+	f.mapped = map[string]any{}
+	for _, c := range m.Columns {
+		var field, by, out, typ any
+		if c.Field >= 0 {
+			field, by = fields[c.Field].Name, c.By
+			typ = string(fields[c.Field].Type)
+			f.mapped[fields[c.Field].Name] = c.Header
+			s.x.mapped++
+		} else {
+			f.unmapped++
+		}
+		if c.Output != "" {
+			out = c.Output
+		}
+		isHidden := s.info.HiddenCol(c.Col)
+		f.columns = append(f.columns, map[string]any{
+			"column": read.ColumnLetter(c.Col), "header": c.Header, "source_header": c.Leaf,
+			"group": c.Group, "field": field, "mapped_by": by, "hidden": isHidden, "output": out,
+			"type": typ, "inferred": inferenceMeta(c.Inferred),
+		})
+		if isHidden {
+			f.hidden = append(f.hidden, read.ColumnLetter(c.Col))
+		}
+		if c.Header != c.Leaf && (c.Group == "" || c.Leaf == "") {
+			f.renamed = append(f.renamed, map[string]any{"column": read.ColumnLetter(c.Col), "header": c.Leaf, "renamed_to": c.Header})
+		}
+	}
+}
+
+// tableMeta is a finished table's metadata.
+func tableMeta(t *detect.Table, m *mapping.Table, f *tableFacts) map[string]any {
+	detection := map[string]any{"evidence": stringsToAny(t.Evidence), "ended_by": t.EndReason}
+	if t.EndRow > 0 {
+		detection["end_row"] = t.EndRow
+	}
+	meta := map[string]any{
+		"index":          t.Index,
+		"range":          f.rng,
+		"header_row":     t.HeaderRows[0],
+		"first_data_row": t.FirstDataRow,
+		"last_data_row":  t.LastDataRow,
+		"columns":        f.columns,
+		"mapping":        f.mapped,
+		"fields_missing": nonNil(f.missing),
+		"values_invalid": m.InvalidValues,
+		"rows_invalid":   m.InvalidRows,
+		"invalid_values": f.issues,
+		"output":         m.Output,
+		"detection":      detection,
+	}
+	if len(t.HeaderRows) > 1 {
+		meta["header_rows"] = f.headerRows
+	}
+	if t.HiddenRows > 0 {
+		meta["hidden_rows"] = t.HiddenRows
+	}
+	if len(t.TotalRows) > 0 {
+		meta["total_rows"] = intsToAny(t.TotalRows)
+		meta["totals"] = totalsMeta(m.Totals)
+	}
+	return meta
+}
+
+// tableLogs appends a finished table's log entries to logs.
+func (s *sheetSink) tableLogs(logs []domain.LogEntry, t *detect.Table, m *mapping.Table, f *tableFacts) []domain.LogEntry {
+	x, title := s.x, f.title
+	log := func(level domain.LogLevel, msg string, details map[string]any) {
+		logs = append(logs, domain.LogEntry{Level: level, Message: msg, Details: details})
+	}
+	log(domain.LogInfo, "table found", map[string]any{
+		"table": title, "sheet": s.sheet, "range": f.rng, "header_rows": f.headerRows, "rows": t.Rows,
 		"evidence": stringsToAny(t.Evidence), "ended_by": t.EndReason,
 	})
-	if len(renamed) > 0 {
-		log("info", "blank or duplicate headers renamed", map[string]any{"table": title, "columns": renamed})
+	if len(f.renamed) > 0 {
+		log(domain.LogInfo, "blank or duplicate headers renamed", map[string]any{"table": title, "columns": f.renamed})
 	}
-	if len(hidden) > 0 {
-		log("info", "hidden columns read as data", map[string]any{"table": title, "columns": hidden})
+	if len(f.hidden) > 0 {
+		log(domain.LogInfo, "hidden columns read as data", map[string]any{"table": title, "columns": f.hidden})
 	}
 	for _, c := range m.Columns {
 		if c.Field >= 0 {
-			log("info", "field mapped", map[string]any{
-				"table": title, "field": fields[c.Field].Name, "header": c.Header,
+			log(domain.LogInfo, "field mapped", map[string]any{
+				"table": title, "field": x.schema.Fields[c.Field].Name, "header": c.Header,
 				"column": read.ColumnLetter(c.Col), "by": c.By,
 			})
 		}
 	}
-	for _, name := range missing {
-		f := x.schema.Field(name.(string))
-		level := "info"
-		if f.Required {
-			level = "warn"
+	for _, name := range f.missing {
+		field := x.schema.Field(name.(string))
+		level := domain.LogInfo
+		if field.Required {
+			level = domain.LogWarn
 		}
-		log(level, "field not found", map[string]any{"table": title, "field": name, "required": f.Required})
+		log(level, "field not found", map[string]any{"table": title, "field": name, "required": field.Required})
 	}
-	if !x.cfg.KeepUnmapped && unmapped > 0 {
-		log("info", "unmapped columns dropped", map[string]any{"table": title, "columns": unmapped})
+	if !x.cfg.KeepUnmapped && f.unmapped > 0 {
+		log(domain.LogInfo, "unmapped columns dropped", map[string]any{"table": title, "columns": f.unmapped})
 	}
 	for _, c := range m.Totals.Checks {
 		d := map[string]any{
@@ -203,29 +232,29 @@ func (s *sheetSink) finish(tr *tableResult) error {
 			d["values_not_added"] = c.Skipped
 		}
 		if c.Match {
-			log("info", "total matches", d)
+			log(domain.LogInfo, "total matches", d)
 			continue
 		}
 		if c.Above != "" {
 			d["computed_above"] = c.Above
 		}
-		log("warn", "total mismatch", d)
+		log(domain.LogWarn, "total mismatch", d)
 	}
 	if m.InvalidRows > 0 {
-		log("warn", "rows with invalid values", map[string]any{
-			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": issues,
+		log(domain.LogWarn, "rows with invalid values", map[string]any{
+			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": f.issues,
 		})
 	}
-	cost := (len(tr.logs)+len(issues)+len(m.Totals.Checks))*logCost + len(m.Columns)*inferenceCost
-	if err := x.keep(cost, s.sheet); err != nil {
-		return err
+	return logs
+}
+
+// intsToAny is ns as JSON values.
+func intsToAny(ns []int) []any {
+	out := make([]any, len(ns))
+	for i, n := range ns {
+		out[i] = n
 	}
-	x.rowsOut += t.Rows
-	x.unmapped += unmapped
-	x.invalid += m.InvalidValues
-	x.totalsChecked += m.Totals.Values
-	x.totalsMismatched += m.Totals.Mismatched
-	return nil
+	return out
 }
 
 // inferenceMeta is a column's inferred type as metadata.

@@ -482,7 +482,7 @@ var _ = Describe("Totals", func() {
 		var mismatches []map[string]any
 		for _, l := range res.Logs {
 			if l.Message == "total mismatch" {
-				Expect(l.Level).To(Equal("warn"))
+				Expect(string(l.Level)).To(Equal("warn"))
 				mismatches = append(mismatches, l.Details)
 			}
 		}

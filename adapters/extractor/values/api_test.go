@@ -1,6 +1,7 @@
 package values_test
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -22,7 +23,8 @@ var _ = Describe("options", func() {
 			_, err := values.NewParser(t, o)
 			var oe *values.OptionError
 			Expect(err).To(BeAssignableToTypeOf(oe))
-			Expect(err.(*values.OptionError).Key).To(Equal(key))
+			Expect(errors.As(err, &oe)).To(BeTrue())
+			Expect(oe.Key).To(Equal(key))
 		},
 		Entry("an unknown type", values.Type("float"), values.Options{}, "type"),
 		Entry("a bad separator", values.TypeNumber, values.Options{Decimal: ";"}, "decimal"),

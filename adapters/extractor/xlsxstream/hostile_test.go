@@ -59,7 +59,9 @@ func manyStrings(n int, item func(i int) string) string {
 	return b.String()
 }
 
-var _ = Describe("Hostile workbooks", func() {
+// Serial: the heap bound is measured for the whole process, which a spec
+// running beside it in another process would slow the collector of.
+var _ = Describe("Hostile workbooks", Serial, func() {
 	sheet16k := func(cell string) string {
 		var b strings.Builder
 		b.WriteString(`<row r="1">`)

@@ -97,7 +97,7 @@ func (t *sharedStrings) str(i int) string {
 func (t *sharedStrings) appendItem(dst []byte, i int) ([]byte, error) {
 	idx := i
 	var off int64
-	k := i
+	var k int
 	switch {
 	case i == t.next:
 		off, k = t.nextAt, 0
@@ -405,7 +405,7 @@ func buildSharedStrings(ctx context.Context, r io.Reader, part string, lim *Limi
 		buf = buf[:0]
 		if kind == tokStart {
 			if buf, err = s.richText(buf, lim.CellBytes); err != nil {
-				if err == errText {
+				if errors.Is(err, errText) {
 					err = over(LimitCellBytes, int64(lim.CellBytes))
 				}
 				return nil, err

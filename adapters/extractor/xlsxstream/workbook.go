@@ -61,13 +61,12 @@ type Workbook struct {
 	stylesAt string // styles part, "" when none
 	sstAt    string // shared strings part, "" when none
 
-	styles    *styles
-	sst       *sharedStrings
-	sstErr    error
-	cells     int64 // cells yielded so far, all sheets together
-	closed    bool
-	openRows  map[*Rows]struct{}
-	nextRowID int
+	styles   *styles
+	sst      *sharedStrings
+	sstErr   error
+	cells    int64 // cells yielded so far, all sheets together
+	closed   bool
+	openRows map[*Rows]struct{}
 }
 
 // OpenFile opens the workbook at path; Close closes the file.

@@ -120,16 +120,23 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Reveal returns the value itself, for the one place that uses it.
 func (s Secret) Reveal() string { return string(s) }
 
-// Defaults of the environment variables.
+// Defaults of the environment variables. Those the use cases or the HTTP
+// adapter also apply to a zero option are theirs, named here once more so
+// the binary's help can print them.
 const (
 	DefaultHTTPAddr        = "127.0.0.1:8000"
 	DefaultDataDir         = "./var"
-	DefaultMaxUploadBytes  = 26214400
-	DefaultRetentionDays   = 30
-	DefaultJobTimeout      = 5 * time.Minute
+	DefaultLogFormat       = "text"
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPurgeInterval   = time.Minute
+	DefaultMaxUploadBytes  = app.DefaultMaxUploadBytes
+	DefaultRetentionDays   = int64(app.DefaultDocumentRetention / (24 * time.Hour))
+	DefaultJobTimeout      = app.DefaultJobTimeout
 	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
+	DefaultRateLimit       = httpapi.DefaultRateLimit
+	DefaultRateBurst       = httpapi.DefaultRateBurst
+	DefaultMaxUploads      = httpapi.DefaultMaxUploads
+	DefaultMaxJobs         = httpapi.DefaultMaxJobs
 	DefaultInstanceLease   = app.DefaultInstanceLease
 	DefaultWorkers         = 8
 	DefaultJobMaxAttempts  = 3
@@ -148,16 +155,42 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:     or(getenv("ADE_DATA_DIR"), DefaultDataDir),
 		DatabaseURL: strings.TrimSpace(getenv("ADE_DATABASE_URL")),
 		BlobURL:     strings.TrimSpace(getenv("ADE_BLOB_URL")),
-		LogFormat:   or(getenv("ADE_LOG_FORMAT"), "text"),
+		LogFormat:   or(getenv("ADE_LOG_FORMAT"), DefaultLogFormat),
 	}
-	var errs []error
-	bad := func(name, value, why string) {
-		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, why))
+	r := &envReader{getenv: getenv}
+	r.server(&c)
+	r.jobs(&c)
+	r.auth(&c)
+	r.limits(&c)
+	var lerrs []error
+	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)
+	r.errs = append(r.errs, lerrs...)
+	r.storage(&c)
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(r.errs...))
 	}
+	return c, nil
+}
+
+// envReader reads variables through getenv and collects what is wrong
+// with their values.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+// bad records that variable name holds a value it must not, and why.
+func (r *envReader) bad(name, value, why string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: %s", name, value, why))
+}
+
+// server reads the listener, upload, retention, time-out and sweep variables.
+func (r *envReader) server(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("ADE_HTTP_ADDR", c.HTTPAddr, "must be host:port")
 	}
-	var err error
 	if c.MaxUploadBytes, err = intVar(getenv, "ADE_MAX_UPLOAD_BYTES", DefaultMaxUploadBytes); err != nil || c.MaxUploadBytes < 1 {
 		bad("ADE_MAX_UPLOAD_BYTES", getenv("ADE_MAX_UPLOAD_BYTES"), "must be a positive number of bytes")
 	}
@@ -175,6 +208,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.PurgeInterval, err = durationVar(getenv, "ADE_PURGE_INTERVAL", DefaultPurgeInterval); err != nil || c.PurgeInterval < time.Second {
 		bad("ADE_PURGE_INTERVAL", getenv("ADE_PURGE_INTERVAL"), "must be a duration of at least 1s such as 1m")
 	}
+}
+
+// jobs reads the worker and webhook variables.
+func (r *envReader) jobs(c *Config) {
+	getenv, bad := r.getenv, r.bad
 	workers, err := intVar(getenv, "ADE_WORKERS", DefaultWorkers)
 	if err != nil || workers < 0 || workers > MaxWorkers {
 		bad("ADE_WORKERS", getenv("ADE_WORKERS"), fmt.Sprintf("must be a whole number from 0 (API only) to %d", MaxWorkers))
@@ -203,10 +241,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.WebhookBackoff, err = durationVar(getenv, "ADE_WEBHOOK_BACKOFF", DefaultWebhookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
 		bad("ADE_WEBHOOK_BACKOFF", getenv("ADE_WEBHOOK_BACKOFF"), "must be a duration from 10ms to 1h such as 30s")
 	}
+}
+
+// auth reads the bootstrap key, the key cache and the instance lease.
+func (r *envReader) auth(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
 	c.BootstrapAdminKey = Secret(strings.TrimSpace(getenv("ADE_BOOTSTRAP_ADMIN_KEY")))
 	if c.BootstrapAdminKey != "" && !domain.WellFormedAPIKey(c.BootstrapAdminKey.Reveal()) {
 		// The value is a secret: never echo it.
-		errs = append(errs, fmt.Errorf("ADE_BOOTSTRAP_ADMIN_KEY: must be %q followed by %d to %d letters, digits, '_' or '-' "+
+		r.errs = append(r.errs, fmt.Errorf("ADE_BOOTSTRAP_ADMIN_KEY: must be %q followed by %d to %d letters, digits, '_' or '-' "+
 			"(for example: ade_$(openssl rand -hex 32))", domain.APIKeyPrefix, domain.MinAPIKeySecretChars, domain.MaxAPIKeyChars-len(domain.APIKeyPrefix)))
 	}
 	if c.KeyCacheTTL, err = durationVar(getenv, "ADE_AUTH_CACHE_TTL", DefaultKeyCacheTTL); err != nil ||
@@ -217,7 +261,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.InstanceLease < time.Second || c.InstanceLease > time.Hour {
 		bad("ADE_INSTANCE_LEASE", getenv("ADE_INSTANCE_LEASE"), "must be a duration from 1s to 1h such as 30s")
 	}
-	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", httpapi.DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
+}
+
+// limits reads the per-key limits and the HTTP transport bounds.
+func (r *envReader) limits(c *Config) {
+	getenv, bad := r.getenv, r.bad
+	var err error
+	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
 		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")
 	}
 	for _, v := range []struct {
@@ -226,9 +276,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		def  int64
 		what string
 	}{
-		{"ADE_RATE_BURST", &c.Limits.Burst, httpapi.DefaultRateBurst, "requests"},
-		{"ADE_MAX_CONCURRENT_UPLOADS", &c.Limits.Uploads, httpapi.DefaultMaxUploads, "uploads"},
-		{"ADE_MAX_RUNNING_JOBS", &c.Limits.Jobs, httpapi.DefaultMaxJobs, "jobs"},
+		{"ADE_RATE_BURST", &c.Limits.Burst, DefaultRateBurst, "requests"},
+		{"ADE_MAX_CONCURRENT_UPLOADS", &c.Limits.Uploads, DefaultMaxUploads, "uploads"},
+		{"ADE_MAX_RUNNING_JOBS", &c.Limits.Jobs, DefaultMaxJobs, "jobs"},
 	} {
 		n, err := intVar(getenv, v.name, v.def)
 		if err != nil || n < 1 || n > 1_000_000_000 {
@@ -257,9 +307,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.Transport.MaxConnections = int(n)
 	}
-	var lerrs []error
-	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)
-	errs = append(errs, lerrs...)
+}
+
+// storage checks the log format and the database and blob URLs.
+func (r *envReader) storage(c *Config) {
+	bad := r.bad
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
 	}
@@ -273,10 +325,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			bad("ADE_BLOB_URL", c.BlobURL, "must be a URL such as file:///srv/ade/blobs, s3://bucket?region=... or mem://")
 		}
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
-	}
-	return c, nil
 }
 
 // LimitVariable is one environment variable that sets an extraction

@@ -22,7 +22,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"os"
 	"os/exec"
@@ -35,6 +34,7 @@ import (
 	"time"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 func main() {

@@ -233,7 +233,7 @@ func inProcess() (inProcessFigures, error) {
 		return inProcessFigures{}, err
 	}
 	queue.Start(a.Tasks)
-	defer queue.Stop(ctx)
+	defer func() { _ = queue.Stop(ctx) }()
 	fx, err := seed(ctx, a, 1)
 	if err != nil {
 		return inProcessFigures{}, err
@@ -417,12 +417,12 @@ func sideBySide(o benchkit.LoadOptions, rounds int, self, databaseURL string, fx
 	if err != nil {
 		return nil, err
 	}
-	defer withKey.Stop()
+	defer func() { _ = withKey.Stop() }()
 	without, addrB, err := startServer(self, databaseURL, false)
 	if err != nil {
 		return nil, err
 	}
-	defer without.Stop()
+	defer func() { _ = without.Stop() }()
 	client := benchkit.NewClient()
 	defer client.CloseIdleConnections()
 	getA, getB := getter(client, addrA, fx), getter(client, addrB, fx)

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"mime/multipart"
@@ -40,6 +39,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the baseline
 	"github.com/oklog/ulid/v2"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the baseline
+
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 // Targets printed beside the figures.

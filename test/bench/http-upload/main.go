@@ -21,7 +21,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ade-go/ade/test/benchkit"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -40,6 +39,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 // Targets printed beside the figures.
@@ -233,7 +234,7 @@ func measure(client *http.Client, cmd *exec.Cmd, addr, url string, size int64, w
 			return err
 		case <-time.After(30 * time.Second):
 			_ = cmd.Process.Kill()
-			<-done
+			<-done //nolint:errcheck // after a kill the exit status says nothing new
 			return errors.New("did not exit within 30s of SIGTERM")
 		}
 	}
@@ -355,7 +356,7 @@ func waitReady(addr string, done <-chan error) error {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
-			return fmt.Errorf("server exited before it was ready: %v", err)
+			return fmt.Errorf("server exited before it was ready: %w", err)
 		default:
 		}
 		if res, err := c.Get("http://" + addr + "/health/ready"); err == nil {

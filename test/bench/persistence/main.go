@@ -260,7 +260,7 @@ func (r *raw) op(ctx context.Context, fx fixture) error {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("insert: %d events, %v", n, err)
+			return fmt.Errorf("insert: %d events, %w", n, err)
 		}
 		return nil
 	}

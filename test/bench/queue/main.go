@@ -223,7 +223,7 @@ func baselineRound(pgURL string, jobs, clients, workers int) (float64, error) {
 		if err := client.Start(ctx); err != nil {
 			return err
 		}
-		defer client.Stop(context.Background())
+		defer func() { _ = client.Stop(context.Background()) }()
 		var n atomic.Int64
 		start := time.Now()
 		err = submitAll(jobs, clients, func() error {
@@ -301,7 +301,7 @@ func adeRound(pgURL string, jobs, clients, workers int) (float64, error) {
 		if err := q.Start(ctx, countingHandler{next: a.Tasks, done: done}); err != nil {
 			return err
 		}
-		defer q.Stop(context.Background())
+		defer func() { _ = q.Stop(context.Background()) }()
 		ws, err := a.Workspaces.EnsureDefault(ctx)
 		if err != nil {
 			return err
@@ -357,7 +357,7 @@ func streamLoad(pgURL string, streams int, window time.Duration) error {
 		if err != nil {
 			return err
 		}
-		defer srv.Stop()
+		defer func() { _ = srv.Stop() }()
 		stats, err := sql.Open("pgx", pgURL)
 		if err != nil {
 			return err

@@ -1,10 +1,9 @@
 package mapping_test
 
 import (
-	"pgregory.net/rapid"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"pgregory.net/rapid"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"

@@ -216,9 +216,9 @@ func (c *csvParser) readLine(held int) ([]byte, error) {
 		hint = quoteHint
 	}
 	line, err := c.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
+	if errors.Is(err, bufio.ErrBufferFull) {
 		c.long = append(c.long[:0], line...)
-		for err == bufio.ErrBufferFull {
+		for errors.Is(err, bufio.ErrBufferFull) {
 			if held+len(c.long) > c.lim.RowBytes {
 				return nil, c.tooLarge(LimitRowBytes, int64(c.lim.RowBytes), hint)
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -37,7 +38,7 @@ var _ = Describe("XLSX workbooks", func() {
 		var out []*read.Row
 		for {
 			r, err := rows.Next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			Expect(err).NotTo(HaveOccurred())
@@ -52,19 +53,19 @@ var _ = Describe("XLSX workbooks", func() {
 			stamp, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
 			money, _ := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
 			pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10})  // 0.00%
-			f.SetCellValue("Sheet1", "A1", "text")
-			f.SetCellValue("Sheet1", "B1", 1309.1)
-			f.SetCellStyle("Sheet1", "B1", "B1", money)
-			f.SetCellValue("Sheet1", "C1", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
-			f.SetCellStyle("Sheet1", "C1", "C1", date)
-			f.SetCellValue("Sheet1", "D1", 45352.5)
-			f.SetCellStyle("Sheet1", "D1", "D1", stamp)
-			f.SetCellValue("Sheet1", "E1", 0.125)
-			f.SetCellStyle("Sheet1", "E1", "E1", pct)
-			f.SetCellValue("Sheet1", "F1", true)
-			f.SetCellDefault("Sheet1", "H1", "0.30000000000000004")
-			f.SetCellValue("Sheet1", "I1", 123456789012345678)
-			f.SetCellValue("Sheet1", "J1", -12.5)
+			Expect(f.SetCellValue("Sheet1", "A1", "text")).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "B1", 1309.1)).To(Succeed())
+			Expect(f.SetCellStyle("Sheet1", "B1", "B1", money)).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "C1", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))).To(Succeed())
+			Expect(f.SetCellStyle("Sheet1", "C1", "C1", date)).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "D1", 45352.5)).To(Succeed())
+			Expect(f.SetCellStyle("Sheet1", "D1", "D1", stamp)).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "E1", 0.125)).To(Succeed())
+			Expect(f.SetCellStyle("Sheet1", "E1", "E1", pct)).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "F1", true)).To(Succeed())
+			Expect(f.SetCellDefault("Sheet1", "H1", "0.30000000000000004")).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "I1", 123456789012345678)).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "J1", -12.5)).To(Succeed())
 		})
 		doc, rows := rowsOf(data)
 		Expect(doc.Format).To(Equal(read.FormatXLSX))
@@ -85,10 +86,10 @@ var _ = Describe("XLSX workbooks", func() {
 
 	It("report hidden rows and columns, and row numbers with gaps", func() {
 		data := book(func(f *excelize.File) {
-			f.SetCellValue("Sheet1", "A1", "a")
-			f.SetCellValue("Sheet1", "C4", "c")
-			f.SetColVisible("Sheet1", "B", false)
-			f.SetRowVisible("Sheet1", 4, false)
+			Expect(f.SetCellValue("Sheet1", "A1", "a")).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "C4", "c")).To(Succeed())
+			Expect(f.SetColVisible("Sheet1", "B", false)).To(Succeed())
+			Expect(f.SetRowVisible("Sheet1", 4, false)).To(Succeed())
 		})
 		doc, rows := rowsOf(data)
 		Expect(rows).To(HaveLen(2))
@@ -105,8 +106,8 @@ var _ = Describe("XLSX workbooks", func() {
 
 	It("list the sheets in workbook order with the active one", func() {
 		data := book(func(f *excelize.File) {
-			f.NewSheet("Second")
-			f.NewSheet("Third")
+			Expect(f.NewSheet("Second")).Error().NotTo(HaveOccurred())
+			Expect(f.NewSheet("Third")).Error().NotTo(HaveOccurred())
 			f.SetActiveSheet(2)
 		})
 		doc, err := read.Open(context.Background(), bufio.NewReaderSize(bytes.NewReader(data), 256<<10),
@@ -119,8 +120,8 @@ var _ = Describe("XLSX workbooks", func() {
 
 	It("fail input_too_large naming the reader's limit", func() {
 		data := book(func(f *excelize.File) {
-			f.SetCellValue("Sheet1", "A1", "a")
-			f.SetCellValue("Sheet1", "Z1", "z")
+			Expect(f.SetCellValue("Sheet1", "A1", "a")).To(Succeed())
+			Expect(f.SetCellValue("Sheet1", "Z1", "z")).To(Succeed())
 		})
 		doc, err := read.Open(context.Background(), bufio.NewReaderSize(bytes.NewReader(data), 256<<10),
 			read.Options{Filename: "book.xlsx", TempDir: GinkgoT().TempDir(), Limits: read.Limits{CellsPerRow: 1}})
