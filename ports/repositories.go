@@ -45,6 +45,37 @@ type DocumentFilter struct {
 	// ExpiresBefore, when set, keeps only documents whose expiry is
 	// strictly before it (the purge sweep).
 	ExpiresBefore time.Time
+	// NameContains, when set, keeps only documents whose filename contains
+	// it, ignoring the case of the ASCII letters A-Z (other characters,
+	// accented letters included, match exactly, so every store answers
+	// alike). '%', '_' and '\\' are plain characters, never wildcards.
+	NameContains string
+	// Origin, when set, keeps only uploaded documents (OriginUpload) or
+	// only the outputs of jobs (OriginOutput).
+	Origin DocumentOrigin
+}
+
+// DocumentOrigin says where documents came from, for DocumentFilter.
+type DocumentOrigin string
+
+// Document origins.
+const (
+	// OriginUpload: documents uploaded by a client.
+	OriginUpload DocumentOrigin = "upload"
+	// OriginOutput: documents a job produced.
+	OriginOutput DocumentOrigin = "output"
+)
+
+// FoldASCII lowers the ASCII letters A-Z of s and leaves every other
+// character as it is: the case folding of DocumentFilter.NameContains.
+func FoldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // DocumentRepository stores documents.

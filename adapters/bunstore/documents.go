@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -101,6 +102,15 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 	if !f.ExpiresBefore.IsZero() {
 		q = q.Where("expires_at < ?", newDBTime(f.ExpiresBefore))
 	}
+	if f.NameContains != "" {
+		q = r.db.whereNameContains(q, "original_filename", f.NameContains)
+	}
+	switch f.Origin {
+	case ports.OriginUpload:
+		q = q.Where("produced_by_job_id IS NULL")
+	case ports.OriginOutput:
+		q = q.Where("produced_by_job_id IS NOT NULL")
+	}
 	q = q.OrderExpr("created_at DESC, id DESC")
 	if err := paginate(q, p).Scan(ctx); err != nil {
 		return nil, translate("list documents", err)
@@ -147,3 +157,25 @@ func (r *DocumentRepository) Update(ctx context.Context, workspaceID, id string,
 	})
 	return out, err
 }
+
+// asciiUpper and asciiLower fold the ASCII letters only, the case folding
+// ports.DocumentFilter.NameContains names.
+const (
+	asciiUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	asciiLower = "abcdefghijklmnopqrstuvwxyz"
+)
+
+// whereNameContains keeps rows whose column contains text, ignoring the
+// case of ASCII letters only: SQLite's LIKE already folds exactly those;
+// on PostgreSQL the column is folded with translate (lower() and ILIKE
+// would fold other letters too, and answer differently from SQLite). The
+// LIKE wildcards in text are escaped.
+func (db *DB) whereNameContains(q *bun.SelectQuery, column, text string) *bun.SelectQuery {
+	pattern := "%" + likeEscaper.Replace(ports.FoldASCII(text)) + "%"
+	if db.isPostgres() {
+		return q.Where("translate(?, ?, ?) LIKE ? ESCAPE '\\'", bun.Ident(column), asciiUpper, asciiLower, pattern)
+	}
+	return q.Where("? LIKE ? ESCAPE '\\'", bun.Ident(column), pattern)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

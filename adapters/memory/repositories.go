@@ -83,7 +83,9 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 	keep := func(st domain.DocumentState) bool {
 		return st.WorkspaceID == workspaceID && (f.IncludeDeleted || st.DeletedAt == nil) &&
 			(f.ProducedByJobID == "" || st.ProducedByJobID == f.ProducedByJobID) &&
-			(f.ExpiresBefore.IsZero() || st.ExpiresAt.Before(f.ExpiresBefore))
+			(f.ExpiresBefore.IsZero() || st.ExpiresAt.Before(f.ExpiresBefore)) &&
+			(f.NameContains == "" || strings.Contains(ports.FoldASCII(st.OriginalFilename), ports.FoldASCII(f.NameContains))) &&
+			(f.Origin == "" || (f.Origin == ports.OriginOutput) == (st.ProducedByJobID != ""))
 	}
 	return query(r.s.documents, keep, p,
 		func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
