@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 )
@@ -61,6 +63,16 @@ type Config struct {
 	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
 	// ADE_MAX_RUNNING_JOBS).
 	Limits httpapi.Limits
+	// SessionSecret seals the web UI's session cookies
+	// (ADE_SESSION_SECRET, at least 32 bytes). Every process serving one
+	// database needs the same value for a session to work on all of them.
+	// It never prints.
+	SessionSecret Secret
+	// TrustedProxies are the addresses (IPs or CIDR prefixes) whose
+	// X-Forwarded-Proto is believed (ADE_TRUSTED_PROXIES, comma-separated):
+	// behind a TLS-terminating proxy listed here, the UI's cookies are
+	// Secure.
+	TrustedProxies []netip.Prefix
 }
 
 // Secret is a configuration value that must never be printed or logged:
@@ -164,6 +176,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		*v.dst = int(n)
 	}
+	c.SessionSecret = Secret(strings.TrimSpace(getenv("ADE_SESSION_SECRET")))
+	if c.SessionSecret != "" && len(c.SessionSecret) < webui.MinSessionSecretBytes {
+		// A secret: never echo it.
+		errs = append(errs, fmt.Errorf("ADE_SESSION_SECRET: must be at least %d bytes (for example: $(openssl rand -hex 32))", webui.MinSessionSecretBytes))
+	}
+	if c.TrustedProxies, err = prefixesVar(getenv("ADE_TRUSTED_PROXIES")); err != nil {
+		bad("ADE_TRUSTED_PROXIES", getenv("ADE_TRUSTED_PROXIES"), err.Error())
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
 	}
@@ -263,4 +283,27 @@ func durationVar(getenv func(string) string, name string, def time.Duration) (ti
 		return def, nil
 	}
 	return time.ParseDuration(v)
+}
+
+// prefixesVar reads a comma-separated list of IP addresses and CIDR
+// prefixes.
+func prefixesVar(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("must be IP addresses or CIDR prefixes, comma-separated, such as 10.0.0.5,192.168.0.0/16")
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -313,7 +313,7 @@ func Server(c Config, console, logOutput io.Writer) fx.Option {
 		fx.WithLogger(func() fxevent.Logger { return quietFxLogger{&fxevent.SlogLogger{Logger: log}} }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
-		StorageModule, BlobModule, ExtractorsModule, AppModule, HTTPModule,
+		StorageModule, BlobModule, ExtractorsModule, AppModule, HTTPModule, UIModule,
 	)
 }
 
