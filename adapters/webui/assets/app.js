@@ -136,30 +136,51 @@
   }
 
   // Live job status: the workspace's job events, as they are recorded.
+  // A stream holds one of the browser's few connections to the server
+  // (six over HTTP/1.1), so it is closed whenever the page is hidden or
+  // left (a page kept in the back-forward cache would otherwise keep it),
+  // and opened again, from the last event seen, when the page shows.
   var watch = body.getAttribute("data-watch");
   if (watch && window.EventSource) {
     var terminal = { succeeded: true, failed: true, cancelled: true };
-    var es = new EventSource(watch);
-    es.addEventListener("job", function (e) {
-      var c = JSON.parse(e.data);
-      document.querySelectorAll('[data-job-status="' + c.job_id + '"]').forEach(function (el) {
-        el.textContent = c.status;
-        el.className = "status status-" + c.status;
-      });
-      if (terminal[c.status]) {
-        document.querySelectorAll('[data-cancel-for="' + c.job_id + '"]').forEach(function (el) { el.remove(); });
-        if (document.querySelector('[data-reload-when-done="' + c.job_id + '"]')) {
-          es.close();
-          window.location.reload();
-          return;
+    var es = null, last = "";
+    var open = function () {
+      if (es) { return; }
+      var url = watch;
+      if (last) { url = url.replace(/after=[^&]*/, "after=" + encodeURIComponent(last)); }
+      es = new EventSource(url);
+      es.addEventListener("job", function (e) {
+        last = e.lastEventId || last;
+        var c = JSON.parse(e.data);
+        document.querySelectorAll('[data-job-status="' + c.job_id + '"]').forEach(function (el) {
+          el.textContent = c.status;
+          el.className = "status status-" + c.status;
+        });
+        if (terminal[c.status]) {
+          document.querySelectorAll('[data-cancel-for="' + c.job_id + '"]').forEach(function (el) { el.remove(); });
+          if (document.querySelector('[data-reload-when-done="' + c.job_id + '"]')) {
+            close();
+            window.location.reload();
+            return;
+          }
         }
-      }
-      say("Job " + c.job_id + " is " + c.status + ".");
+        say("Job " + c.job_id + " is " + c.status + ".");
+      });
+      es.addEventListener("signed-out", function () {
+        close();
+        window.location.href = "/ui/sign-in?ended=1";
+      });
+      body.setAttribute("data-watching", "true");
+    };
+    var close = function () {
+      if (es) { es.close(); es = null; }
+      body.removeAttribute("data-watching");
+    };
+    window.addEventListener("pagehide", close);
+    window.addEventListener("pageshow", open);
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { close(); } else { open(); }
     });
-    es.addEventListener("signed-out", function () {
-      es.close();
-      window.location.href = "/ui/sign-in?ended=1";
-    });
-    body.setAttribute("data-watching", "true");
+    open();
   }
 })();
