@@ -158,8 +158,9 @@ func parsePayload(text string) (map[string]any, error) {
 	if err != nil {
 		line, col := position(text, dec.InputOffset())
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col = position(text, se.Offset)
+		if errors.As(err, &se) && se.Offset > 0 {
+			// Offset counts the bytes read, the offending one included.
+			line, col = position(text, se.Offset-1)
 		}
 		return nil, domain.NewInvalid("the payload is not valid JSON",
 			domain.FieldError{Field: fmt.Sprintf("payload (line %d, column %d)", line, col), Message: strings.TrimPrefix(err.Error(), "json: ")})
