@@ -51,18 +51,17 @@ func (s *DocumentService) Find(ctx context.Context, workspaceID string, q Docume
 	if err != nil {
 		return Page[LedgerEntry]{}, fmt.Errorf("find documents: %w", err)
 	}
+	ids := make([]string, len(docs.Items))
+	for i, d := range docs.Items {
+		ids[i] = d.ID()
+	}
+	latest, err := s.c.Repos.Jobs.LatestByDocument(ctx, workspaceID, ids)
+	if err != nil {
+		return Page[LedgerEntry]{}, fmt.Errorf("find documents: latest jobs: %w", err)
+	}
 	out := Page[LedgerEntry]{Items: make([]LedgerEntry, len(docs.Items)), Limit: docs.Limit, Offset: docs.Offset, HasMore: docs.HasMore}
 	for i, d := range docs.Items {
-		// One indexed lookup per row of the page (jobs by workspace,
-		// document, newest first): a page is at most MaxPageLimit rows.
-		jobs, err := s.c.Repos.Jobs.List(ctx, workspaceID, ports.JobFilter{DocumentID: d.ID()}, ports.Page{Limit: 1})
-		if err != nil {
-			return Page[LedgerEntry]{}, fmt.Errorf("find documents: latest job: %w", err)
-		}
-		out.Items[i] = LedgerEntry{Document: d}
-		if len(jobs) > 0 {
-			out.Items[i].LatestJob = jobs[0]
-		}
+		out.Items[i] = LedgerEntry{Document: d, LatestJob: latest[d.ID()]}
 	}
 	return out, nil
 }

@@ -138,6 +138,11 @@ type JobRepository interface {
 	Get(ctx context.Context, workspaceID, id string) (*domain.Job, error)
 	// List MUST return the workspace's jobs matching f, newest first.
 	List(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]*domain.Job, error)
+	// LatestByDocument MUST return, for each of the workspace's documents
+	// in documentIDs that some job read, the newest such job (by creation
+	// time, then id), keyed by document id; documents without a job are
+	// absent. It answers in one round trip to the store.
+	LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error)
 	// Update follows the DocumentRepository.Update contract. Concurrent
 	// Updates of one job MUST NOT lose a change. When fn changed the
 	// status, the write MUST be guarded by the status read (an update

@@ -255,6 +255,30 @@ func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.Jo
 		domain.RehydrateJob), nil
 }
 
+// LatestByDocument returns the newest job of each listed document.
+func (r *JobRepository) LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error) {
+	_, end := r.s.begin(ctx)
+	defer end()
+	want := make(map[string]bool, len(documentIDs))
+	for _, id := range documentIDs {
+		want[id] = true
+	}
+	newest := map[string]domain.JobState{}
+	for _, st := range r.s.jobs {
+		if st.WorkspaceID != workspaceID || !want[st.InputDocumentID] {
+			continue
+		}
+		if cur, ok := newest[st.InputDocumentID]; !ok || newestFirst(st.CreatedAt, cur.CreatedAt, st.ID, cur.ID) < 0 {
+			newest[st.InputDocumentID] = st
+		}
+	}
+	out := make(map[string]*domain.Job, len(newest))
+	for id, st := range newest {
+		out[id] = domain.RehydrateJob(st)
+	}
+	return out, nil
+}
+
 // Update changes a job through fn. The store's lock makes the read and the
 // write one step, so the status guard holds by construction.
 func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn func(*domain.Job) error) (*domain.Job, error) {
