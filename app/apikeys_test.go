@@ -52,6 +52,7 @@ func (c *countingKeys) TouchLastUsed(ctx context.Context, used map[string]time.T
 type keysEnv struct {
 	*env
 	keys *countingKeys
+	mem  *memory.Store
 }
 
 func newKeysEnv(store *memory.Store, clock *stepClock) *keysEnv {
@@ -68,7 +69,7 @@ func newKeysEnv(store *memory.Store, clock *stepClock) *keysEnv {
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &keysEnv{env: &env{app: a, store: store, clock: clock, ws: ws.ID(), ctx: ctx}, keys: keys}
+	return &keysEnv{env: &env{app: a, repos: repos, clock: clock, ws: ws.ID(), ctx: ctx}, keys: keys, mem: store}
 }
 
 var _ = Describe("API keys", func() {
@@ -86,7 +87,7 @@ var _ = Describe("API keys", func() {
 		a, b := create(e.ws, domain.RoleEditor), create(e.ws, domain.RoleEditor)
 		Expect(a.Text).To(MatchRegexp(`^ade_[A-Z2-7]{52}$`))
 		Expect(a.Text).NotTo(Equal(b.Text))
-		stored, err := e.store.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
+		stored, err := e.mem.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(stored.Hash()).To(Equal(domain.HashAPIKey(a.Text)))
 		Expect(stored.State().Label).To(Equal("ci editor"))
@@ -162,7 +163,7 @@ var _ = Describe("API keys", func() {
 		})
 
 		It("sees a revocation made by another process within the cache TTL, not before the TTL from its last lookup", func() {
-			other := newKeysEnv(e.store, e.clock) // a second process on the same database
+			other := newKeysEnv(e.mem, e.clock) // a second process on the same database
 			k := create(e.ws, domain.RoleEditor)
 			key, err := e.app.Keys.Authenticate(e.ctx, k.Text)
 			Expect(err).NotTo(HaveOccurred())
@@ -209,11 +210,11 @@ var _ = Describe("API keys", func() {
 			Expect(e.keys.touches.Load()).To(BeZero())
 			Expect(e.app.Keys.FlushLastUsed(e.ctx)).To(Succeed())
 			Expect(e.keys.touches.Load()).To(Equal(int64(1)))
-			got, err := e.store.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
+			got, err := e.mem.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got.State().LastUsedAt).NotTo(BeNil())
 			first := *got.State().LastUsedAt
-			unused, err := e.store.Repositories().APIKeys.Get(e.ctx, b.Key.ID())
+			unused, err := e.mem.Repositories().APIKeys.Get(e.ctx, b.Key.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(unused.State().LastUsedAt).To(BeNil())
 
@@ -225,7 +226,7 @@ var _ = Describe("API keys", func() {
 			_, err = e.app.Keys.Authenticate(e.ctx, a.Text)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(e.app.Keys.FlushLastUsed(e.ctx)).To(Succeed())
-			got, err = e.store.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
+			got, err = e.mem.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got.State().LastUsedAt.After(first.Add(59 * time.Second))).To(BeTrue())
 		})
@@ -238,7 +239,7 @@ var _ = Describe("API keys", func() {
 			Expect(e.app.Keys.FlushLastUsed(e.ctx)).To(MatchError(domain.ErrUnavailable))
 			e.keys.down.Store(false)
 			Expect(e.app.Keys.FlushLastUsed(e.ctx)).To(Succeed())
-			got, err := e.store.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
+			got, err := e.mem.Repositories().APIKeys.Get(e.ctx, a.Key.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got.State().LastUsedAt).NotTo(BeNil())
 		})
@@ -297,7 +298,7 @@ var _ = Describe("API keys", func() {
 			var wg sync.WaitGroup
 			texts := make(chan string, 8)
 			for range 8 {
-				p := newKeysEnv(e.store, e.clock)
+				p := newKeysEnv(e.mem, e.clock)
 				wg.Go(func() {
 					defer GinkgoRecover()
 					r, err := p.app.Keys.Bootstrap(e.ctx, "")

@@ -133,6 +133,23 @@ func (c *core) record(ctx context.Context, workspaceID, eventType, entityType, e
 	return c.Repos.EventSink.Append(ctx, e)
 }
 
+// checkLines refuses request values (filters, references) that are not
+// single-line text (domain.ValidateLine), naming each: fields alternate
+// names and values. Such a value names nothing, and no store could be
+// asked about it (PostgreSQL refuses NUL and invalid UTF-8 outright).
+func checkLines(message string, fields ...string) error {
+	var bad []domain.FieldError
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := domain.ValidateLine(fields[i+1]); err != nil {
+			bad = append(bad, domain.FieldError{Field: fields[i], Message: err.Error()})
+		}
+	}
+	if len(bad) > 0 {
+		return domain.NewInvalid(message, bad...)
+	}
+	return nil
+}
+
 // PageRequest selects a page of a list. A zero Limit means
 // DefaultPageLimit.
 type PageRequest struct {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,19 +11,23 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
-	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestApp(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Use Case Suite")
 }
+
+// Drops the PostgreSQL schema the specs on every store share.
+var _ = AfterSuite(storetest.Cleanup)
 
 // stepClock starts at a fixed time and moves one millisecond per reading,
 // so timestamps are deterministic and strictly increasing.
@@ -56,17 +61,25 @@ func (r *recordingBlobs) putKeys() []string {
 	return append([]string(nil), r.keys...)
 }
 
-// env is one fully wired application over in-memory adapters.
+// env is one fully wired application over one storage backend.
 type env struct {
 	app   *app.App
-	store *memory.Store
+	store storetest.Store
+	repos ports.Repositories
 	blobs *recordingBlobs
 	clock *stepClock
 	ws    string
 	ctx   context.Context
+	logs  *gbytes.Buffer
 }
 
+// newEnv wires the application over the in-memory store.
 func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
+	return newEnvOn(storetest.Memory, cfg, extra...)
+}
+
+// newEnvOn wires the application over a fresh store of backend b.
+func newEnvOn(b storetest.Backend, cfg app.Config, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
@@ -74,14 +87,16 @@ func newEnv(cfg app.Config, extra ...ports.Extractor) *env {
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
-	store := memory.New()
+	store := b.Open()
 	clock := &stepClock{}
+	logs := gbytes.NewBuffer()
 	a, err := app.New(app.Deps{
-		Repos: store.Repositories(), Blobs: rec, Extractors: exs,
+		Repos: store.Repos, Blobs: rec, Extractors: exs,
 		Clock: clock, IDs: system.NewULIDs(), Config: cfg,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
-	return &env{app: a, store: store, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx}
+	return &env{app: a, store: store, repos: store.Repos, blobs: rec, clock: clock, ws: ws.ID(), ctx: ctx, logs: logs}
 }

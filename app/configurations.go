@@ -20,13 +20,23 @@ type CreateConfigurationRequest struct {
 	Payload      map[string]any
 }
 
-// createAttempts bounds retries when two creators race for one version.
-const createAttempts = 5
-
 // Create validates the payload with the extractor it names and stores it as
 // the next version of its document type (previous max + 1), inactive, with
-// its configuration.created event.
+// its configuration.created event. The document type is locked while the
+// version is read and taken, so concurrent creations get consecutive
+// versions instead of colliding.
 func (s *ConfigurationService) Create(ctx context.Context, req CreateConfigurationRequest) (*domain.Configuration, error) {
+	if err := domain.ValidateDocumentType(req.DocumentType); err != nil {
+		return nil, domain.NewInvalid("invalid configuration", domain.FieldError{Field: "document_type", Message: err.Error()})
+	}
+	if req.Payload != nil {
+		// What no store can hold is refused before the extractor reads it.
+		payload, err := domain.ValidatePayload(req.Payload)
+		if err != nil {
+			return nil, err
+		}
+		req.Payload = payload
+	}
 	if err := s.validatePayload(req.Payload); err != nil {
 		return nil, err
 	}
@@ -34,30 +44,27 @@ func (s *ConfigurationService) Create(ctx context.Context, req CreateConfigurati
 		return nil, fmt.Errorf("create configuration: %w", err)
 	}
 	var cfg *domain.Configuration
-	var err error
-	for range createAttempts {
-		err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
-			v, err := s.c.Repos.Configurations.MaxVersion(ctx, req.WorkspaceID, req.DocumentType)
-			if err != nil {
-				return err
-			}
-			cfg, err = domain.NewConfiguration(domain.NewConfigurationParams{
-				ID: s.c.IDs.NewID(), WorkspaceID: req.WorkspaceID, DocumentType: req.DocumentType,
-				Title: req.Title, Version: v + 1, Payload: req.Payload, Now: s.c.Clock.Now(),
-			})
-			if err != nil {
-				return err
-			}
-			if err := s.c.Repos.Configurations.Create(ctx, cfg); err != nil {
-				return err
-			}
-			return s.c.record(ctx, req.WorkspaceID, domain.EventConfigurationCreated, domain.EntityConfiguration, cfg.ID(),
-				map[string]any{"document_type": cfg.DocumentType(), "version": cfg.Version(), "extractor": cfg.ExtractorName()})
-		})
-		if !errors.Is(err, domain.ErrConflict) {
-			break
+	err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.c.Repos.Configurations.LockDocumentType(ctx, req.WorkspaceID, req.DocumentType); err != nil {
+			return err
 		}
-	}
+		v, err := s.c.Repos.Configurations.MaxVersion(ctx, req.WorkspaceID, req.DocumentType)
+		if err != nil {
+			return err
+		}
+		cfg, err = domain.NewConfiguration(domain.NewConfigurationParams{
+			ID: s.c.IDs.NewID(), WorkspaceID: req.WorkspaceID, DocumentType: req.DocumentType,
+			Title: req.Title, Version: v + 1, Payload: req.Payload, Now: s.c.Clock.Now(),
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.c.Repos.Configurations.Create(ctx, cfg); err != nil {
+			return err
+		}
+		return s.c.record(ctx, req.WorkspaceID, domain.EventConfigurationCreated, domain.EntityConfiguration, cfg.ID(),
+			map[string]any{"document_type": cfg.DocumentType(), "version": cfg.Version(), "extractor": cfg.ExtractorName()})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("create configuration: %w", err)
 	}
@@ -96,6 +103,9 @@ func (s *ConfigurationService) Get(ctx context.Context, workspaceID, id string) 
 
 // List returns the workspace's configurations matching f, newest first.
 func (s *ConfigurationService) List(ctx context.Context, workspaceID string, f ports.ConfigurationFilter, p PageRequest) (Page[*domain.Configuration], error) {
+	if err := checkLines("invalid filter", "document_type", f.DocumentType); err != nil {
+		return Page[*domain.Configuration]{}, err
+	}
 	return list(p, func(pp ports.Page) ([]*domain.Configuration, error) {
 		return s.c.Repos.Configurations.List(ctx, workspaceID, f, pp)
 	})
@@ -104,12 +114,22 @@ func (s *ConfigurationService) List(ctx context.Context, workspaceID string, f p
 // Activate makes a configuration the only active version of its document
 // type, atomically: the previous active version is deactivated in the same
 // transaction, with a configuration.activated event. Activating the active
-// version changes nothing and records nothing.
+// version changes nothing and records nothing. The document type is locked
+// first, so concurrent activations of one type take turns, each replacing
+// the one before it.
 func (s *ConfigurationService) Activate(ctx context.Context, workspaceID, id string) (*domain.Configuration, error) {
 	var cfg *domain.Configuration
 	err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		target, err := s.c.Repos.Configurations.Get(ctx, workspaceID, id)
 		if err != nil {
+			return err
+		}
+		if err := s.c.Repos.Configurations.LockDocumentType(ctx, workspaceID, target.DocumentType()); err != nil {
+			return err
+		}
+		// Read again under the lock: an activation that held it may have
+		// changed the target.
+		if target, err = s.c.Repos.Configurations.Get(ctx, workspaceID, id); err != nil {
 			return err
 		}
 		if target.IsActive() {

@@ -72,7 +72,7 @@ func (s *DocumentService) Upload(ctx context.Context, req UploadRequest) (*domai
 func (s *DocumentService) validateDetails(d UploadDetails) error {
 	var fields []domain.FieldError
 	if _, err := domain.ValidateMetadata(d.Metadata); err != nil {
-		fields = append(fields, domain.FieldError{Field: "metadata", Message: err.Error()})
+		fields = append(fields, domain.MetadataFieldError(err))
 	}
 	if d.ExpiresAt != nil {
 		if err := domain.ValidateExpiry(*d.ExpiresAt, s.c.Clock.Now()); err != nil {
@@ -159,9 +159,18 @@ func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*dom
 // purgeBatch is how many rows one sweep query handles.
 const purgeBatch = 100
 
+// stopsSweep reports whether err ends a whole sweep (the store does not
+// answer, or the sweep was cancelled) rather than one row or workspace,
+// which the sweep logs and steps over.
+func stopsSweep(ctx context.Context, err error) bool {
+	return errors.Is(err, domain.ErrUnavailable) || ctx.Err() != nil
+}
+
 // sweepWorkspaces runs sweep on every workspace, a page at a time, and
-// adds up what it reports; it stops at the first error.
-func (c *core) sweepWorkspaces(ctx context.Context, sweep func(ctx context.Context, workspaceID string) (int, error)) (int, error) {
+// adds up what it reports. A workspace whose sweep fails is logged and
+// the walk goes on; only an error that stops the sweep (stopsSweep) ends
+// it, and is returned.
+func (c *core) sweepWorkspaces(ctx context.Context, name string, sweep func(ctx context.Context, workspaceID string) (int, error)) (int, error) {
 	total := 0
 	for offset := 0; ; offset += purgeBatch {
 		workspaces, err := c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
@@ -171,8 +180,12 @@ func (c *core) sweepWorkspaces(ctx context.Context, sweep func(ctx context.Conte
 		for _, w := range workspaces {
 			n, err := sweep(ctx, w.ID())
 			total += n
-			if err != nil {
+			switch {
+			case err == nil:
+			case stopsSweep(ctx, err):
 				return total, err
+			default:
+				c.Logger.ErrorContext(ctx, name+": workspace skipped", "workspace_id", w.ID(), "error", err)
 			}
 		}
 		if len(workspaces) < purgeBatch {
@@ -181,13 +194,52 @@ func (c *core) sweepWorkspaces(ctx context.Context, sweep func(ctx context.Conte
 	}
 }
 
+// sweepRows applies one sweep step to each id list returns, a page at a
+// time, and counts the rows it handled. A row whose step fails for another
+// reason than stopsSweep (a row that cannot be read, say) is logged and
+// kept, and later pages start after the rows kept; ErrNotFound (the row
+// went meanwhile) skips the row quietly; step reports whether it changed
+// the row (a changed row leaves the list).
+func (c *core) sweepRows(ctx context.Context, name, workspaceID string, list func(p ports.Page) ([]string, error),
+	step func(id string) (changed bool, err error)) (int, error) {
+	done, kept := 0, 0
+	for {
+		ids, err := list(ports.Page{Limit: purgeBatch, Offset: kept})
+		if err != nil {
+			return done, err
+		}
+		for _, id := range ids {
+			changed, err := step(id)
+			switch {
+			case err == nil && changed:
+				done++
+			case err == nil:
+				kept++
+			case errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict):
+				// Gone or changed meanwhile (another process swept it).
+			case stopsSweep(ctx, err):
+				return done, err
+			default:
+				kept++
+				c.Logger.ErrorContext(ctx, name+": row skipped", "workspace_id", workspaceID, "id", id, "error", err)
+			}
+		}
+		if len(ids) < purgeBatch {
+			return done, nil
+		}
+	}
+}
+
 // PurgeExpired deletes every document whose expiry has passed, in every
 // workspace: the record is kept (deleted by "system", reason "expired")
 // with a document.purged event, and the bytes are removed. It returns how
 // many documents it purged. Safe to run from several processes at once: a
-// document purged by another is skipped.
+// document purged by another is skipped. A document it cannot purge (a
+// row it cannot read) is logged and stepped over, so one bad row stops
+// neither the rows after it nor other workspaces; only a store that does
+// not answer ends the sweep with an error.
 func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
-	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), s.purgeWorkspace)
+	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), "purge expired documents", s.purgeWorkspace)
 	if err != nil {
 		return n, fmt.Errorf("purge expired documents: %w", err)
 	}
@@ -195,39 +247,30 @@ func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
 }
 
 func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string) (int, error) {
-	purged := 0
-	for {
-		now := s.c.Clock.Now()
-		batch, err := s.c.Repos.Documents.List(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, ports.Page{Limit: purgeBatch})
-		if err != nil {
-			return purged, fmt.Errorf("list expired documents: %w", err)
-		}
-		for _, d := range batch {
+	now := s.c.Clock.Now()
+	return s.c.sweepRows(ctx, "purge expired documents", workspaceID,
+		func(p ports.Page) ([]string, error) {
+			return s.c.Repos.Documents.ListIDs(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, p)
+		},
+		func(id string) (bool, error) {
 			var doc *domain.Document
 			err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 				var err error
-				doc, err = s.c.Repos.Documents.Update(ctx, workspaceID, d.ID(), func(d *domain.Document) error {
+				doc, err = s.c.Repos.Documents.Update(ctx, workspaceID, id, func(d *domain.Document) error {
 					return d.Delete(domain.SystemActor.ID, "expired", s.c.Clock.Now())
 				})
 				if err != nil {
 					return err
 				}
-				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, d.ID(),
-					map[string]any{"reason": "expired", "expires_at": d.ExpiresAt().Format(time.RFC3339Nano)})
+				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, id,
+					map[string]any{"reason": "expired", "expires_at": doc.ExpiresAt().Format(time.RFC3339Nano)})
 			})
-			if errors.Is(err, domain.ErrNotFound) {
-				continue // purged or deleted meanwhile
-			}
 			if err != nil {
-				return purged, fmt.Errorf("purge document %s: %w", d.ID(), err)
+				return false, err
 			}
 			s.removeBytes(ctx, doc)
-			purged++
-		}
-		if len(batch) < purgeBatch {
-			return purged, nil
-		}
-	}
+			return true, nil
+		})
 }
 
 // List returns the workspace's documents that are not deleted, newest
@@ -328,10 +371,12 @@ var extensionTypes = map[string]string{
 	".pdf":  "application/pdf",
 }
 
-// detectContentType keeps a specific declared type, else sniffs the first
-// bytes and refines generic results (zip, plain text) by the extension.
+// detectContentType keeps a specific declared type (a valid media type on
+// one line), else sniffs the first bytes and refines generic results (zip,
+// plain text) by the extension.
 func detectContentType(declared, filename string, head []byte) string {
-	if mt, _, err := mime.ParseMediaType(declared); err == nil && mt != "application/octet-stream" && mt != "" {
+	if mt, _, err := mime.ParseMediaType(declared); err == nil && mt != "application/octet-stream" && mt != "" &&
+		domain.ValidateLine(declared) == nil {
 		return declared
 	}
 	sniffed := http.DetectContentType(head)

@@ -173,7 +173,7 @@ var _ = Describe("Documents", func() {
 		_, err = e.blobs.Open(e.ctx, d.BlobKey(), 0, -1)
 		Expect(err).To(MatchError(domain.ErrNotFound))
 
-		row, err := e.store.Repositories().Documents.Get(e.ctx, e.ws, d.ID())
+		row, err := e.repos.Documents.Get(e.ctx, e.ws, d.ID())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(row.State().DeletedBy).To(Equal("alice"))
 		Expect(row.State().DeleteReason).To(Equal("uploaded twice"))
@@ -291,7 +291,7 @@ var _ = Describe("Expiry", func() {
 			Expect(err).To(MatchError(domain.ErrNotFound))
 			_, err = e.blobs.Open(e.ctx, d.BlobKey(), 0, -1)
 			Expect(err).To(MatchError(domain.ErrNotFound))
-			row, err := e.store.Repositories().Documents.Get(e.ctx, d.WorkspaceID(), d.ID())
+			row, err := e.repos.Documents.Get(e.ctx, d.WorkspaceID(), d.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(row.State().DeleteReason).To(Equal("expired"))
 			Expect(row.State().DeletedBy).To(Equal(domain.SystemActor.ID))

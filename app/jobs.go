@@ -71,6 +71,10 @@ func (s *JobService) Create(ctx context.Context, req SubmitJobRequest) (*domain.
 // job.created event; with start, the job is started before it is stored
 // and its job.status.running event is written in the same transaction.
 func (s *JobService) create(ctx context.Context, req SubmitJobRequest, start bool) (*domain.Job, *inputs, error) {
+	if err := checkLines("invalid job", "document_id", req.DocumentID, "configuration_id", req.ConfigurationID,
+		"document_type", req.DocumentType); err != nil {
+		return nil, nil, err
+	}
 	var fields []domain.FieldError
 	doc, err := s.c.Repos.Documents.Get(ctx, req.WorkspaceID, req.DocumentID)
 	switch {
@@ -422,9 +426,10 @@ const staleGrace = time.Minute
 
 // FailStale ends failed (code "interrupted") every job, in every
 // workspace, that has been running longer than the job timeout plus a
-// minute: its process stopped mid-run. It returns how many it ended.
+// minute: its process stopped mid-run. It returns how many it ended. A job
+// it cannot read is logged and stepped over, as PurgeExpired does.
 func (s *JobService) FailStale(ctx context.Context) (int, error) {
-	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), s.failStaleIn)
+	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), "fail stale jobs", s.failStaleIn)
 	if err != nil {
 		return n, fmt.Errorf("fail stale jobs: %w", err)
 	}
@@ -433,40 +438,27 @@ func (s *JobService) FailStale(ctx context.Context) (int, error) {
 
 func (s *JobService) failStaleIn(ctx context.Context, workspaceID string) (int, error) {
 	cutoff := s.c.Clock.Now().Add(-(s.c.Config.JobTimeout + staleGrace))
-	ended := 0
-	// Ended jobs leave the running list, so the next page starts after the
-	// jobs this one kept.
-	for offset := 0; ; {
-		running, err := s.c.Repos.Jobs.List(ctx, workspaceID, ports.JobFilter{Status: domain.JobRunning}, ports.Page{Limit: purgeBatch, Offset: offset})
-		if err != nil {
-			return ended, fmt.Errorf("list running jobs: %w", err)
-		}
-		for _, j := range running {
-			started := j.State().StartedAt
-			if started == nil || started.After(cutoff) {
-				continue
+	cause := domain.JobError{Code: CodeInterrupted,
+		Message: fmt.Sprintf("the job was still running %s after it started; the process running it stopped", s.c.Config.JobTimeout+staleGrace)}
+	return s.c.sweepRows(ctx, "fail stale jobs", workspaceID,
+		func(p ports.Page) ([]string, error) {
+			return s.c.Repos.Jobs.ListIDs(ctx, workspaceID, ports.JobFilter{Status: domain.JobRunning}, p)
+		},
+		func(id string) (bool, error) {
+			j, err := s.c.Repos.Jobs.Get(ctx, workspaceID, id)
+			if err != nil {
+				return false, err
 			}
-			cause := domain.JobError{Code: CodeInterrupted,
-				Message: fmt.Sprintf("the job was still running %s after it started; the process running it stopped", s.c.Config.JobTimeout+staleGrace)}
-			_, err := s.transition(ctx, workspaceID, j.ID(), func(j *domain.Job) error {
+			if started := j.State().StartedAt; started == nil || started.After(cutoff) {
+				return false, nil // still within its time
+			}
+			_, err = s.transition(ctx, workspaceID, id, func(j *domain.Job) error {
 				return j.Fail(s.c.Clock.Now(), cause, domain.Outcome{Logs: []domain.LogEntry{{
 					At: s.c.Clock.Now(), Level: domain.LogError, Message: "job failed: " + cause.Message,
 					Details: map[string]any{"code": cause.Code}}}})
 			}, nil)
-			if errors.Is(err, domain.ErrConflict) {
-				continue // it ended meanwhile
-			}
-			if err != nil {
-				return ended, fmt.Errorf("fail stale job %s: %w", j.ID(), err)
-			}
-			ended++
-			offset--
-		}
-		if len(running) < purgeBatch {
-			return ended, nil
-		}
-		offset += len(running)
-	}
+			return err == nil, err
+		})
 }
 
 // Get returns a job.
@@ -476,6 +468,10 @@ func (s *JobService) Get(ctx context.Context, workspaceID, id string) (*domain.J
 
 // List returns the workspace's jobs matching f, newest first.
 func (s *JobService) List(ctx context.Context, workspaceID string, f ports.JobFilter, p PageRequest) (Page[*domain.Job], error) {
+	if err := checkLines("invalid filter", "status", string(f.Status), "document_id", f.DocumentID,
+		"configuration_id", f.ConfigurationID); err != nil {
+		return Page[*domain.Job]{}, err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return Page[*domain.Job]{}, domain.NewInvalid("invalid filter", domain.FieldError{Field: "status", Message: "must be one of pending, running, succeeded, failed, cancelled"})
 	}

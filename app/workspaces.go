@@ -48,13 +48,18 @@ func (s *WorkspaceService) EnsureDefault(ctx context.Context) (*domain.Workspace
 	return w, err
 }
 
-// Resolve finds a workspace by id or slug. Found workspaces are cached for
+// Resolve finds a workspace by id or slug (a reference that is not
+// single-line text is not found, without a lookup). Found workspaces are cached for
 // the life of the service; misses are not, so a workspace created by
 // another process is found as soon as it exists. The cache holds
 // workspaces only, never a decision about who may see one: that is made
 // on every request from the key, which is itself re-read every
 // KeyCacheTTL.
 func (s *WorkspaceService) Resolve(ctx context.Context, idOrSlug string) (*domain.Workspace, error) {
+	if domain.ValidateLine(idOrSlug) != nil {
+		// Names nothing: no id or slug holds such characters.
+		return nil, fmt.Errorf("workspace: %w", domain.ErrNotFound)
+	}
 	if w, ok := s.resolved.Load(idOrSlug); ok {
 		return domain.RehydrateWorkspace(w.(*domain.Workspace).State()), nil
 	}

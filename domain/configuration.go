@@ -55,10 +55,12 @@ func NewConfiguration(p NewConfigurationParams) (*Configuration, error) {
 	if p.WorkspaceID == "" {
 		fields = append(fields, FieldError{"workspace_id", "is required"})
 	}
-	if !documentTypePattern.MatchString(p.DocumentType) {
-		fields = append(fields, FieldError{"document_type", "must be 1-100 letters, digits, spaces, '_', '.' or '-'"})
+	if err := ValidateDocumentType(p.DocumentType); err != nil {
+		fields = append(fields, FieldError{"document_type", err.Error()})
 	}
-	if title == "" || len([]rune(title)) > 200 {
+	if err := ValidateLine(title); err != nil {
+		fields = append(fields, FieldError{"title", err.Error()})
+	} else if title == "" || len([]rune(title)) > 200 {
 		fields = append(fields, FieldError{"title", "must be 1-200 characters"})
 	}
 	if p.Version < 1 {
@@ -69,7 +71,7 @@ func NewConfiguration(p NewConfigurationParams) (*Configuration, error) {
 	case p.Payload == nil:
 		fields = append(fields, FieldError{"payload", "is required"})
 	case err != nil:
-		fields = append(fields, FieldError{"payload", err.Error()})
+		fields = append(fields, jsonFieldError("payload", err))
 	default:
 		if name, ok := payload["extractor"].(string); !ok || name == "" {
 			fields = append(fields, FieldError{"payload.extractor", "is required"})
@@ -83,6 +85,26 @@ func NewConfiguration(p NewConfigurationParams) (*Configuration, error) {
 		ID: p.ID, WorkspaceID: p.WorkspaceID, DocumentType: p.DocumentType, Title: title,
 		Version: p.Version, Payload: payload, CreatedAt: now, UpdatedAt: now,
 	}}, nil
+}
+
+// ValidateDocumentType checks a document type: 1-100 letters, digits,
+// spaces, '_', '.' or '-', starting with a letter or digit.
+func ValidateDocumentType(s string) error {
+	if !documentTypePattern.MatchString(s) {
+		return errString("must be 1-100 letters, digits, spaces, '_', '.' or '-'")
+	}
+	return nil
+}
+
+// ValidatePayload checks a configuration payload as ValidateJSONObject
+// does, with at most MaxPayloadBytes, and returns a normalised copy; a
+// fault is a *ValidationError naming its path under "payload".
+func ValidatePayload(payload map[string]any) (map[string]any, error) {
+	out, err := ValidateJSONObject(payload, MaxPayloadBytes)
+	if err != nil {
+		return nil, NewInvalid("invalid configuration", jsonFieldError("payload", err))
+	}
+	return out, nil
 }
 
 // RehydrateConfiguration rebuilds a stored configuration. It is not a

@@ -70,15 +70,18 @@ func NewDocument(p NewDocumentParams) (*Document, error) {
 	}
 	meta, err := ValidateMetadata(p.Metadata)
 	if err != nil {
-		fields = append(fields, FieldError{"metadata", err.Error()})
+		fields = append(fields, jsonFieldError("metadata", err))
 	}
 	if err := ValidateExpiry(p.ExpiresAt, p.Now); err != nil {
 		fields = append(fields, FieldError{"expires_at", err.Error()})
 	}
+	ct := strings.TrimSpace(p.ContentType)
+	if err := ValidateLine(ct); err != nil {
+		fields = append(fields, FieldError{"content_type", err.Error()})
+	}
 	if len(fields) > 0 {
 		return nil, NewInvalid("invalid document", fields...)
 	}
-	ct := strings.TrimSpace(p.ContentType)
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
@@ -99,16 +102,37 @@ func NewDocument(p NewDocumentParams) (*Document, error) {
 	}}, nil
 }
 
-// ValidateMetadata checks a document's metadata: a JSON-compatible object of
-// at most MaxMetadataBytes. It returns a normalised copy.
+// ValidateMetadata checks a document's metadata as ValidateJSONObject
+// does, with at most MaxMetadataBytes. It returns a normalised copy; errors
+// are *JSONError.
 func ValidateMetadata(m map[string]any) (map[string]any, error) {
 	return ValidateJSONObject(m, MaxMetadataBytes)
 }
 
-// ValidateExpiry checks that an expiry lies after now.
+// MetadataFieldError names a ValidateMetadata error as a field error
+// ("metadata.a.b").
+func MetadataFieldError(err error) FieldError { return jsonFieldError("metadata", err) }
+
+// ValidateExpiry checks that an expiry lies after now and no later than
+// MaxTime.
 func ValidateExpiry(expiresAt, now time.Time) error {
 	if expiresAt.IsZero() || !expiresAt.After(now) {
 		return errString("must be in the future")
+	}
+	if expiresAt.After(MaxTime) {
+		return errString("must be no later than 9999-12-31T23:59:59.999999Z (in UTC)")
+	}
+	return nil
+}
+
+// ValidateDeleteReason checks a delete reason: free text (ValidateText) of
+// at most MaxDeleteReasonChars characters.
+func ValidateDeleteReason(reason string) error {
+	if err := ValidateText(reason); err != nil {
+		return NewInvalid("invalid delete", FieldError{"reason", err.Error()})
+	}
+	if len([]rune(reason)) > MaxDeleteReasonChars {
+		return NewInvalid("invalid delete", FieldError{"reason", "must be at most 1024 characters"})
 	}
 	return nil
 }
@@ -170,13 +194,14 @@ func (d *Document) IsExpired(now time.Time) bool { return !now.Before(d.s.Expire
 
 // Delete marks the document deleted by the given actor id. A document is
 // deleted once: a second call fails with ErrNotFound, as the document no
-// longer exists for its callers. The reason is at most 1024 characters.
+// longer exists for its callers. The reason is free text (ValidateText) of
+// at most 1024 characters.
 func (d *Document) Delete(by, reason string, now time.Time) error {
 	if d.IsDeleted() {
 		return ErrNotFound
 	}
-	if len([]rune(reason)) > MaxDeleteReasonChars {
-		return NewInvalid("invalid delete", FieldError{"reason", "must be at most 1024 characters"})
+	if err := ValidateDeleteReason(reason); err != nil {
+		return err
 	}
 	t := now.UTC()
 	d.s.DeletedAt = &t

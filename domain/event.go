@@ -17,6 +17,17 @@ const (
 	EventJobCancelled           = "job.status.cancelled"
 )
 
+// EventTypes lists every event type: the constants above, then the API
+// key events (apikey.go).
+func EventTypes() []string {
+	return []string{
+		EventDocumentUploaded, EventDocumentDownloaded, EventDocumentDeleted, EventDocumentPurged,
+		EventConfigurationCreated, EventConfigurationActivated,
+		EventJobCreated, EventJobRunning, EventJobSucceeded, EventJobFailed, EventJobCancelled,
+		EventAPIKeyCreated, EventAPIKeyRevoked,
+	}
+}
+
 // Entity types events refer to.
 const (
 	EntityDocument      = "document"
@@ -63,7 +74,7 @@ func NewEvent(s EventState) (*Event, error) {
 	}
 	payload, err := ValidateJSONObject(s.Payload, MaxPayloadBytes)
 	if err != nil {
-		fields = append(fields, FieldError{"payload", err.Error()})
+		fields = append(fields, jsonFieldError("payload", err))
 	}
 	if len(fields) > 0 {
 		return nil, NewInvalid("invalid event", fields...)

@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -269,15 +271,17 @@ func (j *Job) Succeed(now time.Time, o Outcome) error {
 
 // Fail moves a running job to failed, recording why and whatever metrics
 // and logs the run left. The code defaults to "extraction_failed"; the
-// message is cut to MaxErrorMessageBytes.
+// message is cut to MaxErrorMessageBytes. Both may come from an extractor,
+// so they are scrubbed (ScrubText).
 func (j *Job) Fail(now time.Time, cause JobError, o Outcome) error {
 	if err := j.transition(JobFailed, now); err != nil {
 		return err
 	}
+	cause.Code = ScrubText(cause.Code)
 	if cause.Code == "" {
 		cause.Code = "extraction_failed"
 	}
-	cause.Message = truncateUTF8(cause.Message, MaxErrorMessageBytes)
+	cause.Message = truncateUTF8(ScrubText(cause.Message), MaxErrorMessageBytes)
 	j.s.Error = &cause
 	j.finish(now, o)
 	return nil
@@ -301,7 +305,7 @@ func (j *Job) finish(now time.Time, o Outcome) {
 			j.s.Metrics = map[string]any{}
 		}
 		// Normalised to JSON values so every store gives the same back.
-		m, err := ValidateJSONObject(o.Metrics, MaxPayloadBytes)
+		m, err := ScrubJSONObject(o.Metrics, MaxPayloadBytes)
 		if err != nil {
 			m = map[string]any{"metrics_dropped": err.Error()}
 		}
@@ -314,17 +318,20 @@ func (j *Job) finish(now time.Time, o Outcome) {
 	}
 }
 
-// AppendLog adds a log entry within the bounds: messages are cut to
-// MaxLogMessageBytes, oversized details are replaced by a note, and past
-// MaxJobLogEntries entries the rest are counted in one final summary entry.
+// AppendLog adds a log entry within the bounds: its time is brought into
+// [MinTime, MaxTime], its text scrubbed (ScrubText, ScrubJSONObject),
+// messages are cut to MaxLogMessageBytes, oversized details are replaced
+// by a note, and past MaxJobLogEntries entries the rest are counted in one
+// final summary entry.
 func (j *Job) AppendLog(e LogEntry) {
-	e.At = e.At.UTC()
+	e.At = clampTime(e.At.UTC())
+	e.Level = ScrubText(e.Level)
 	if e.Level == "" {
 		e.Level = LogInfo
 	}
-	e.Message = truncateUTF8(e.Message, MaxLogMessageBytes)
+	e.Message = truncateUTF8(ScrubText(e.Message), MaxLogMessageBytes)
 	if e.Details != nil {
-		d, err := ValidateJSONObject(e.Details, MaxLogDetailsBytes)
+		d, err := ScrubJSONObject(e.Details, MaxLogDetailsBytes)
 		if err != nil {
 			d = map[string]any{"note": "details dropped: " + err.Error()}
 		}
@@ -338,13 +345,15 @@ func (j *Job) AppendLog(e LogEntry) {
 	// it stands for, the one it replaced included.
 	last := &j.s.Logs[MaxJobLogEntries-1]
 	n := 1
-	if c, ok := last.Details[droppedKey].(float64); ok && last.Level == LogWarn {
-		n = int(c)
+	if c, ok := last.Details[droppedKey].(json.Number); ok && last.Level == LogWarn {
+		if v, err := strconv.Atoi(string(c)); err == nil {
+			n = v
+		}
 	}
 	n++
 	*last = LogEntry{At: e.At, Level: LogWarn,
 		Message: fmt.Sprintf("%d log entries dropped: the log is limited to %d entries", n, MaxJobLogEntries),
-		Details: map[string]any{droppedKey: float64(n)}}
+		Details: map[string]any{droppedKey: json.Number(strconv.Itoa(n))}}
 }
 
 const droppedKey = "dropped_entries"

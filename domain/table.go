@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // MaxSampleRows is the most sample rows a table record keeps.
 const MaxSampleRows = 20
@@ -26,7 +29,9 @@ type TableState struct {
 	CreatedAt     time.Time
 }
 
-// NewTable validates and creates a table record; sample rows beyond
+// NewTable validates and creates a table record. Its text comes from the
+// document, so it is scrubbed rather than refused (ScrubText,
+// ScrubJSONObject: NUL and invalid UTF-8 become U+FFFD); sample rows beyond
 // MaxSampleRows are dropped.
 func NewTable(s TableState) (*Table, error) {
 	var fields []FieldError
@@ -43,17 +48,28 @@ func NewTable(s TableState) (*Table, error) {
 	if s.RowCount < 0 {
 		fields = append(fields, FieldError{"row_count", "must not be negative"})
 	}
-	meta, err := ValidateJSONObject(s.Metadata, MaxPayloadBytes)
+	meta, err := ScrubJSONObject(s.Metadata, MaxPayloadBytes)
 	if err != nil {
-		fields = append(fields, FieldError{"metadata", err.Error()})
-	}
-	if len(fields) > 0 {
-		return nil, NewInvalid("invalid table", fields...)
+		fields = append(fields, jsonFieldError("metadata", err))
 	}
 	if len(s.SampleRows) > MaxSampleRows {
 		s.SampleRows = s.SampleRows[:MaxSampleRows]
 	}
-	s.Metadata = meta
+	rows := make([]map[string]any, len(s.SampleRows))
+	for i, r := range s.SampleRows {
+		if rows[i], err = ScrubJSONObject(r, MaxPayloadBytes); err != nil {
+			fields = append(fields, jsonFieldError(fmt.Sprintf("sample_rows[%d]", i), err))
+		}
+	}
+	if len(fields) > 0 {
+		return nil, NewInvalid("invalid table", fields...)
+	}
+	s.Title, s.Sheet = ScrubText(s.Title), ScrubText(s.Sheet)
+	cols := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		cols[i] = ScrubText(c)
+	}
+	s.Columns, s.SampleRows, s.Metadata = cols, rows, meta
 	s.CreatedAt = s.CreatedAt.UTC()
 	return RehydrateTable(s), nil
 }

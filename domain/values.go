@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"encoding/json"
-	"fmt"
 	"path"
 	"strings"
 	"unicode"
@@ -25,15 +23,16 @@ const (
 
 // NormalizeFilename makes a client-supplied filename safe to store and to
 // echo back: only the last path element is kept (both / and \ separate),
-// control characters and invalid UTF-8 are removed, surrounding spaces are
-// trimmed, "." and ".." become empty, the result is cut to at most 255 bytes
+// control characters, bidirectional formatting characters (which can make
+// a name display as another: "invoice\u202Efdp.exe") and invalid UTF-8 are
+// removed, surrounding spaces are trimmed, "." and ".." become empty, the result is cut to at most 255 bytes
 // on a rune boundary, and an empty result becomes "upload".
 func NormalizeFilename(name string) string {
 	name = strings.ToValidUTF8(name, "")
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base("/" + name)
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || isBidiControl(r) || r == utf8.RuneError {
 			return -1
 		}
 		return r
@@ -51,50 +50,6 @@ func NormalizeFilename(name string) string {
 		return DefaultFilename
 	}
 	return name
-}
-
-// ValidateJSONObject checks that v is a JSON-compatible object (nil counts
-// as empty) of at most maxBytes as compact JSON and at most MaxJSONDepth
-// levels deep, and returns a normalised deep copy (numbers become float64 or
-// json.Number as encoding/json would decode them).
-func ValidateJSONObject(v map[string]any, maxBytes int) (map[string]any, error) {
-	if v == nil {
-		return map[string]any{}, nil
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("not JSON-compatible: %w", err)
-	}
-	if maxBytes > 0 && len(raw) > maxBytes {
-		return nil, fmt.Errorf("larger than %d bytes", maxBytes)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if depth(out) > MaxJSONDepth {
-		return nil, fmt.Errorf("nested deeper than %d levels", MaxJSONDepth)
-	}
-	return out, nil
-}
-
-func depth(v any) int {
-	switch t := v.(type) {
-	case map[string]any:
-		d := 0
-		for _, x := range t {
-			d = max(d, depth(x))
-		}
-		return d + 1
-	case []any:
-		d := 0
-		for _, x := range t {
-			d = max(d, depth(x))
-		}
-		return d + 1
-	default:
-		return 0
-	}
 }
 
 // CloneMap returns a deep copy of a JSON-shaped map (maps, slices and

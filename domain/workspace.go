@@ -27,7 +27,8 @@ type WorkspaceState struct {
 }
 
 // NewWorkspace validates and creates a workspace. The slug is 1-63 lowercase
-// letters, digits and inner hyphens; the name is 1-200 characters.
+// letters, digits and inner hyphens; the name is 1-200 characters on one
+// line (ValidateLine).
 func NewWorkspace(id, slug, name string, now time.Time) (*Workspace, error) {
 	name = strings.TrimSpace(name)
 	var fields []FieldError
@@ -37,7 +38,9 @@ func NewWorkspace(id, slug, name string, now time.Time) (*Workspace, error) {
 	if !slugPattern.MatchString(slug) {
 		fields = append(fields, FieldError{"slug", "must be 1-63 lowercase letters, digits or inner hyphens"})
 	}
-	if name == "" || len([]rune(name)) > 200 {
+	if err := ValidateLine(name); err != nil {
+		fields = append(fields, FieldError{"name", err.Error()})
+	} else if name == "" || len([]rune(name)) > 200 {
 		fields = append(fields, FieldError{"name", "must be 1-200 characters"})
 	}
 	if len(fields) > 0 {

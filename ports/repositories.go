@@ -87,6 +87,11 @@ type DocumentRepository interface {
 	Get(ctx context.Context, workspaceID, id string) (*domain.Document, error)
 	// List MUST return the workspace's documents matching f, newest first.
 	List(ctx context.Context, workspaceID string, f DocumentFilter, p Page) ([]*domain.Document, error)
+	// ListIDs MUST return the ids List returns for the same filter and
+	// page, in the same order, reading no other column: a row whose other
+	// columns cannot be read is listed too, so a sweep can handle each row
+	// on its own and step over one it cannot read.
+	ListIDs(ctx context.Context, workspaceID string, f DocumentFilter, p Page) ([]string, error)
 	// Update MUST load the document under a row lock (or the store's
 	// equivalent), call fn, and store the result only when fn returns nil;
 	// fn's error MUST be returned unchanged (wrapped at most).
@@ -113,6 +118,13 @@ type ConfigurationRepository interface {
 	GetActive(ctx context.Context, workspaceID, documentType string) (*domain.Configuration, error)
 	// MaxVersion MUST return the highest version of a document type, or 0.
 	MaxVersion(ctx context.Context, workspaceID, documentType string) (int, error)
+	// LockDocumentType MUST be called in a transaction (it fails
+	// otherwise) and MUST make every other transaction that locks the same
+	// (workspace, document type) wait until this one ends; reads made after
+	// it MUST see what the transactions it waited for committed. Version
+	// allocation and activation take it, so concurrent ones serialise
+	// instead of colliding.
+	LockDocumentType(ctx context.Context, workspaceID, documentType string) error
 	// List MUST return the workspace's configurations matching f, newest
 	// first.
 	List(ctx context.Context, workspaceID string, f ConfigurationFilter, p Page) ([]*domain.Configuration, error)
@@ -143,6 +155,8 @@ type JobRepository interface {
 	// time, then id), keyed by document id; documents without a job are
 	// absent. It answers in one round trip to the store.
 	LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error)
+	// ListIDs follows the DocumentRepository.ListIDs contract.
+	ListIDs(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]string, error)
 	// Update follows the DocumentRepository.Update contract. Concurrent
 	// Updates of one job MUST NOT lose a change. When fn changed the
 	// status, the write MUST be guarded by the status read (an update

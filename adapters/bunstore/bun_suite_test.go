@@ -2,7 +2,6 @@ package bunstore_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 func TestBun(t *testing.T) {
@@ -28,38 +28,11 @@ func TestBun(t *testing.T) {
 
 var ctx = context.Background()
 
-func postgresURL() string {
-	url := os.Getenv("ADE_TEST_DATABASE_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			Fail("ADE_TEST_DATABASE_URL is empty but CI=true: start PostgreSQL with .ci/postgres.sh")
-		}
-		Skip("ADE_TEST_DATABASE_URL is not set: skipping PostgreSQL specs")
-	}
-	return url
-}
-
-// pgSchema keeps these specs apart from other suites sharing the database
-// (go test runs packages in parallel).
-const pgSchema = "ade_adapter_test"
-
-// openPostgres empties the suite's schema and opens the database with the
-// schema as its search path.
+// openPostgres opens an empty schema of its own on the server at
+// ADE_TEST_DATABASE_URL (dropped after the spec), so runs in parallel never
+// share tables and every spec migrates from nothing.
 func openPostgres() *bunstore.DB {
-	base := postgresURL()
-	admin, err := bunstore.Open(ctx, base)
-	Expect(err).NotTo(HaveOccurred())
-	defer admin.Close()
-	_, err = admin.Bun().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+pgSchema+" CASCADE")
-	Expect(err).NotTo(HaveOccurred())
-	_, err = admin.Bun().ExecContext(ctx, "CREATE SCHEMA "+pgSchema)
-	Expect(err).NotTo(HaveOccurred())
-
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	db, err := bunstore.Open(ctx, base+sep+"search_path="+pgSchema)
+	db, err := bunstore.Open(ctx, pgtest.FreshSchema("bunstore"))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(db.Close)
 	return db

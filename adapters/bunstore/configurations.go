@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -103,6 +104,28 @@ func (r *ConfigurationRepository) MaxVersion(ctx context.Context, workspaceID, d
 		return 0, translate("configuration max version", err)
 	}
 	return int(v.Int64), nil
+}
+
+// LockDocumentType serialises the transactions that lock one (workspace,
+// document type). PostgreSQL takes a transaction-scoped advisory lock on a
+// 64-bit hash of the pair (a collision only makes two types wait for each
+// other); in READ COMMITTED every later statement then sees what the
+// transactions it waited for committed. SQLite needs nothing: every
+// transaction is BEGIN IMMEDIATE and so already holds the database's one
+// write lock.
+func (r *ConfigurationRepository) LockDocumentType(ctx context.Context, workspaceID, documentType string) error {
+	if !r.db.inTx(ctx) {
+		return errors.New("lock document type: not in a transaction")
+	}
+	if !r.db.isPostgres() {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte(workspaceID))
+	h.Write([]byte{0})
+	h.Write([]byte(documentType))
+	_, err := r.db.conn(ctx).ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(h.Sum64()))
+	return translate("lock document type", err)
 }
 
 // List returns the workspace's configurations matching f, newest first.

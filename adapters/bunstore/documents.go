@@ -92,7 +92,33 @@ func (r *DocumentRepository) get(ctx context.Context, q *bun.SelectQuery, worksp
 // List returns the workspace's documents matching f, newest first.
 func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) ([]*domain.Document, error) {
 	var rows []documentRow
-	q := r.db.conn(ctx).NewSelect().Model(&rows).Where("workspace_id = ?", workspaceID)
+	if err := r.query(ctx, workspaceID, f, p).Model(&rows).Scan(ctx); err != nil {
+		return nil, translate("list documents", err)
+	}
+	out := make([]*domain.Document, len(rows))
+	for i := range rows {
+		d, err := rows[i].domain()
+		if err != nil {
+			return nil, errorf("list documents", err)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// ListIDs returns the ids List returns, in its order, reading only the id
+// column.
+func (r *DocumentRepository) ListIDs(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) ([]string, error) {
+	ids := []string{}
+	if err := r.query(ctx, workspaceID, f, p).Model((*documentRow)(nil)).Column("id").Scan(ctx, &ids); err != nil {
+		return nil, translate("list document ids", err)
+	}
+	return ids, nil
+}
+
+// query selects, orders and pages the documents List returns.
+func (r *DocumentRepository) query(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) *bun.SelectQuery {
+	q := r.db.conn(ctx).NewSelect().Where("workspace_id = ?", workspaceID)
 	if !f.IncludeDeleted {
 		q = q.Where("deleted_at IS NULL")
 	}
@@ -111,19 +137,7 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 	case ports.OriginOutput:
 		q = q.Where("produced_by_job_id IS NOT NULL")
 	}
-	q = q.OrderExpr("created_at DESC, id DESC")
-	if err := paginate(q, p).Scan(ctx); err != nil {
-		return nil, translate("list documents", err)
-	}
-	out := make([]*domain.Document, len(rows))
-	for i := range rows {
-		d, err := rows[i].domain()
-		if err != nil {
-			return nil, errorf("list documents", err)
-		}
-		out[i] = d
-	}
-	return out, nil
+	return paginate(q.OrderExpr("created_at DESC, id DESC"), p)
 }
 
 // Update loads the document under a row lock, applies fn and stores the

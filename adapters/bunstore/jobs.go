@@ -146,18 +146,7 @@ func (r *JobRepository) get(ctx context.Context, q *bun.SelectQuery, workspaceID
 // List returns the workspace's jobs matching f, newest first.
 func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]*domain.Job, error) {
 	var rows []jobRow
-	q := r.db.conn(ctx).NewSelect().Model(&rows).Where("workspace_id = ?", workspaceID)
-	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
-	}
-	if f.DocumentID != "" {
-		q = q.Where("input_document_id = ?", f.DocumentID)
-	}
-	if f.ConfigurationID != "" {
-		q = q.Where("configuration_id = ?", f.ConfigurationID)
-	}
-	q = q.OrderExpr("created_at DESC, id DESC")
-	if err := paginate(q, p).Scan(ctx); err != nil {
+	if err := r.query(ctx, workspaceID, f, p).Model(&rows).Scan(ctx); err != nil {
 		return nil, translate("list jobs", err)
 	}
 	out := make([]*domain.Job, len(rows))
@@ -172,7 +161,7 @@ func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.Jo
 }
 
 // LatestByDocument returns the newest job of each listed document in one
-// query: for each document, the job the jobs_workspace_document_idx index
+// query: for each document, the job jobs_workspace_document_newest_idx
 // lists first.
 func (r *JobRepository) LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error) {
 	out := make(map[string]*domain.Job, len(documentIDs))
@@ -197,6 +186,31 @@ func (r *JobRepository) LatestByDocument(ctx context.Context, workspaceID string
 		out[j.InputDocumentID()] = j
 	}
 	return out, nil
+}
+
+// ListIDs returns the ids List returns, in its order, reading only the id
+// column.
+func (r *JobRepository) ListIDs(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]string, error) {
+	ids := []string{}
+	if err := r.query(ctx, workspaceID, f, p).Model((*jobRow)(nil)).Column("id").Scan(ctx, &ids); err != nil {
+		return nil, translate("list job ids", err)
+	}
+	return ids, nil
+}
+
+// query selects, orders and pages the jobs List returns.
+func (r *JobRepository) query(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) *bun.SelectQuery {
+	q := r.db.conn(ctx).NewSelect().Where("workspace_id = ?", workspaceID)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.DocumentID != "" {
+		q = q.Where("input_document_id = ?", f.DocumentID)
+	}
+	if f.ConfigurationID != "" {
+		q = q.Where("configuration_id = ?", f.ConfigurationID)
+	}
+	return paginate(q.OrderExpr("created_at DESC, id DESC"), p)
 }
 
 // Update loads the job under a row lock, applies fn and stores the result

@@ -71,6 +71,12 @@ func (db *DB) conn(ctx context.Context) bun.IDB {
 	return db.bun
 }
 
+// inTx reports whether ctx carries a transaction of this database.
+func (db *DB) inTx(ctx context.Context) bool {
+	st, ok := ctx.Value(txKey{}).(*txState)
+	return ok && st.db == db
+}
+
 // queryRow runs a fixed statement written with the dialect's own
 // placeholders ($n or ?) and bound arguments, in the transaction ctx
 // carries or on the pool. Bun's query builder writes arguments into the

@@ -3,6 +3,7 @@ package bunstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun/dialect"
@@ -97,12 +98,15 @@ func toJSON(v any) (string, error) {
 }
 
 // fromJSON decodes a JSON column into dst; an empty column or JSON null
-// leaves dst as is.
+// leaves dst as is. Numbers decode as json.Number, so they come back with
+// every digit they were stored with (the domain stores them so).
 func fromJSON(s string, dst any) error {
 	if s == "" || s == "null" {
 		return nil
 	}
-	if err := json.Unmarshal([]byte(s), dst); err != nil {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
 		return fmt.Errorf("decode json: %w", err)
 	}
 	return nil

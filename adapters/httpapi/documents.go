@@ -45,8 +45,8 @@ func (s *server) deleteDocument(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if len([]rune(req.Reason)) > domain.MaxDeleteReasonChars {
-		return invalid("reason", "must be at most 1024 characters")
+	if err := domain.ValidateDeleteReason(req.Reason); err != nil {
+		return err
 	}
 	if err := s.app.Documents.Delete(c.UserContext(), ws.ID(), id, req.Reason); err != nil {
 		return err

@@ -142,26 +142,25 @@ func setDownloadHeaders(c *fiber.Ctx, doc *domain.Document, etag string, rng *by
 	}
 }
 
-// contentDisposition builds an RFC 6266 attachment header: an ASCII
-// filename= fallback (non-ASCII, quotes, backslashes and controls become
-// '_') and, when the name is not plain ASCII, the exact name as the
-// RFC 5987 extended parameter filename* in UTF-8.
+// contentDisposition builds an RFC 6266 attachment header. filename= is a
+// quoted ASCII fallback in which anything a client might read otherwise
+// becomes '_': non-ASCII and control characters, '"' and '\' (whose
+// backslash escapes clients apply inconsistently) and '%' (which some
+// clients percent-decode). Whenever the fallback differs from the name,
+// filename* (RFC 8187, UTF-8, percent-encoded) carries the exact name, and
+// RFC 6266 clients prefer it.
 func contentDisposition(name string) string {
 	var ascii strings.Builder
-	plain := true
 	for _, r := range name {
 		switch {
-		case r < 0x20 || r == 0x7f || r > 0x7e:
-			plain = false
-			ascii.WriteByte('_')
-		case r == '"' || r == '\\':
+		case r < 0x20 || r >= 0x7f, r == '"', r == '\\', r == '%':
 			ascii.WriteByte('_')
 		default:
 			ascii.WriteRune(r)
 		}
 	}
 	v := `attachment; filename="` + ascii.String() + `"`
-	if !plain {
+	if ascii.String() != name {
 		v += "; filename*=UTF-8''" + rfc5987Escape(name)
 	}
 	return v

@@ -41,9 +41,4 @@ func (s *server) listEvents(c *fiber.Ctx) error {
 
 var entityTypes = []string{domain.EntityDocument, domain.EntityConfiguration, domain.EntityJob, domain.EntityWorkspace, domain.EntityAPIKey}
 
-var eventTypes = []string{
-	domain.EventDocumentUploaded, domain.EventDocumentDownloaded, domain.EventDocumentDeleted,
-	domain.EventDocumentPurged, domain.EventConfigurationCreated, domain.EventConfigurationActivated,
-	domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded, domain.EventJobFailed,
-	domain.EventJobCancelled, domain.EventAPIKeyCreated, domain.EventAPIKeyRevoked,
-}
+var eventTypes = domain.EventTypes()

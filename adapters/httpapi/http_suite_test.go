@@ -33,12 +33,16 @@ import (
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestHTTP(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "HTTP Adapter Suite")
 }
+
+// Drops the PostgreSQL schema the specs on every store share.
+var _ = AfterSuite(storetest.Cleanup)
 
 // The OpenAPI document every request and response is checked against.
 var (
@@ -120,6 +124,8 @@ func (e *env) logText() string {
 
 type envOptions struct {
 	failEvents bool
+	// backend is the store under the app; nil means the in-memory one.
+	backend *storetest.Backend
 	// limits replace the specs' default of limits too high to reach.
 	limits *httpapi.Limits
 	// keys wraps the key repository (to make it fail).
@@ -140,6 +146,9 @@ func newEnv(o envOptions) *env {
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, o.extractors...)...)
 	Expect(err).NotTo(HaveOccurred())
 	repos := memory.New().Repositories()
+	if o.backend != nil {
+		repos = o.backend.Open().Repos
+	}
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}

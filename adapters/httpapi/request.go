@@ -140,8 +140,9 @@ func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 }
 
 // decodeJSON reads a JSON object body into v strictly: the Content-Type must
-// be JSON, unknown fields and wrong types are refused naming the field, and
-// nothing may follow the object.
+// be JSON, unknown fields, wrong types and a key given twice (at any depth)
+// are refused naming the field, and nothing may follow the object. Numbers
+// in free-form members (a payload) decode as json.Number, every digit kept.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	if err := requireJSON(c); err != nil {
 		return err
@@ -160,8 +161,12 @@ func unmarshalStrict(b []byte, v any) error {
 	if bytes.TrimSpace(b)[0] != '{' {
 		return invalidf("the request body must be a JSON object")
 	}
+	if err := checkJSONKeys(b, ""); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
+	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
@@ -169,6 +174,72 @@ func unmarshalStrict(b []byte, v any) error {
 		return invalidf("the request body must hold one JSON object and nothing after it")
 	}
 	return nil
+}
+
+// checkJSONKeys refuses a JSON document in which one object holds a key
+// twice, at any depth, naming the key's path under prefix (encoding/json
+// would silently keep the last value). A syntax error is left to the
+// decoder that reads the document next.
+func checkJSONKeys(b []byte, prefix string) error {
+	type frame struct {
+		object  bool
+		path    string
+		keys    map[string]struct{}
+		key     string // the member being read
+		wantKey bool
+		index   int // the element being read
+	}
+	var stack []*frame
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or a syntax error the decoder reports
+		}
+		var top *frame
+		if n := len(stack); n > 0 {
+			top = stack[n-1]
+		}
+		valuePath := func() string {
+			switch {
+			case top == nil:
+				return prefix
+			case top.object:
+				return domain.JoinFieldPath(top.path, top.key)
+			}
+			return top.path + "[" + strconv.Itoa(top.index) + "]"
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				stack = append(stack, &frame{object: t == '{', path: valuePath(), keys: map[string]struct{}{}, wantKey: t == '{'})
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				continue
+			}
+			top = stack[len(stack)-1]
+		case string:
+			if top != nil && top.object && top.wantKey {
+				if _, dup := top.keys[t]; dup {
+					return invalid(domain.JoinFieldPath(top.path, t), "appears more than once; each key may be given once")
+				}
+				top.keys[t] = struct{}{}
+				top.key, top.wantKey = t, false
+				continue
+			}
+		}
+		// A value ended.
+		if top != nil {
+			if top.object {
+				top.wantKey = true
+			} else {
+				top.index++
+			}
+		}
+	}
 }
 
 // jsonError turns a decoding error into an invalid request naming the

@@ -44,8 +44,20 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	if c.n > c.max {
 		return n, &domain.TooLargeError{LimitBytes: c.limit}
 	}
+	var tl *domain.TooLargeError
+	if err != nil && err != io.EOF && !errors.As(err, &tl) {
+		err = &requestReadError{err}
+	}
 	return n, err
 }
+
+// requestReadError is a failure to read the request body: a malformed
+// multipart body or a client that went away. It is the request's fault,
+// unlike a failure of the store the bytes go to.
+type requestReadError struct{ err error }
+
+func (e *requestReadError) Error() string { return "read request body: " + e.err.Error() }
+func (e *requestReadError) Unwrap() error { return e.err }
 
 // uploadForm collects the non-file parts of an upload.
 type uploadForm struct {
@@ -93,7 +105,7 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 			break
 		}
 		if perr != nil {
-			return partError(perr)
+			return multipartError(perr)
 		}
 		switch part.FormName() {
 		case "file":
@@ -106,7 +118,7 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 				// The upload is refused already: read the file to find
 				// every error, but store nothing.
 				if _, err := io.Copy(io.Discard, file); err != nil {
-					return partError(err)
+					return multipartError(err)
 				}
 				continue
 			}
@@ -169,17 +181,29 @@ func multipartBoundary(ct string) (string, error) {
 	return b, nil
 }
 
-// partError keeps size and domain errors and turns parser and read errors
-// (a malformed body, a client that went away) into invalid requests.
+// multipartError turns what the multipart parser reports (a malformed
+// part header, a truncated body, a client that went away: every such error
+// is the request's, whatever its wording) into an invalid request, keeping
+// a size error as it is.
+func multipartError(err error) error {
+	var tl *domain.TooLargeError
+	if errors.As(err, &tl) {
+		return err
+	}
+	return invalidf("the multipart body is malformed or incomplete")
+}
+
+// partError sorts the errors of storing a file part: a size error stays
+// as it is, a failure to read the request (requestReadError) is an
+// invalid request, and anything else (the blob store failing, an unknown
+// workspace) passes through to the error table.
 func partError(err error) error {
 	var tl *domain.TooLargeError
+	var re *requestReadError
 	switch {
 	case errors.As(err, &tl):
 		return err
-	case errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrInvalidInput),
-		errors.Is(err, domain.ErrUnavailable):
-		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
+	case errors.As(err, &re):
 		return invalidf("the multipart body is malformed or incomplete")
 	}
 	return err
@@ -190,7 +214,7 @@ func partError(err error) error {
 func readSmall(part *multipart.Part, max int64) ([]byte, bool, error) {
 	b, err := io.ReadAll(io.LimitReader(part, max+1))
 	if err != nil {
-		return nil, false, partError(err)
+		return nil, false, multipartError(err)
 	}
 	return b, int64(len(b)) <= max, nil
 }
@@ -204,12 +228,13 @@ func (f *uploadForm) readMetadata(part *multipart.Part) error {
 		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: "must be at most 65536 bytes"})
 		// Skip the rest of the part (bounded by the body limit).
 		if _, err := io.Copy(io.Discard, part); err != nil {
-			return partError(err)
+			return multipartError(err)
 		}
 		return nil
 	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: "must be a JSON object"})
 		return nil
@@ -219,8 +244,16 @@ func (f *uploadForm) readMetadata(part *multipart.Part) error {
 		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: "must be a JSON object"})
 		return nil
 	}
-	if _, err := domain.ValidateMetadata(m); err != nil {
-		f.fields = append(f.fields, domain.FieldError{Field: "metadata", Message: err.Error()})
+	if err := checkJSONKeys(raw, "metadata"); err != nil {
+		var ve *domain.ValidationError
+		if errors.As(err, &ve) {
+			f.fields = append(f.fields, ve.Fields...)
+		}
+		return nil
+	}
+	m, err = domain.ValidateMetadata(m)
+	if err != nil {
+		f.fields = append(f.fields, domain.MetadataFieldError(err))
 		return nil
 	}
 	f.details.Metadata = m
@@ -235,19 +268,22 @@ func (f *uploadForm) readExpiresAt(part *multipart.Part) error {
 	if !small {
 		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: "must be an RFC 3339 time"})
 		if _, err := io.Copy(io.Discard, part); err != nil {
-			return partError(err)
+			return multipartError(err)
 		}
 		return nil
 	}
 	t, perr := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(raw)))
-	switch {
-	case perr != nil:
+	if perr != nil {
 		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: "must be an RFC 3339 time"})
-	case !t.After(time.Now()):
-		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: "must be in the future"})
-	default:
-		t = t.UTC()
-		f.details.ExpiresAt = &t
+		return nil
 	}
+	// Checked here too, so a refused upload stores nothing; Commit checks
+	// again with the application's clock.
+	if err := domain.ValidateExpiry(t, time.Now()); err != nil {
+		f.fields = append(f.fields, domain.FieldError{Field: "expires_at", Message: err.Error()})
+		return nil
+	}
+	t = t.UTC()
+	f.details.ExpiresAt = &t
 	return nil
 }

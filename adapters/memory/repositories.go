@@ -3,6 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/ade-go/ade/domain"
@@ -78,7 +79,16 @@ func (r *DocumentRepository) Get(ctx context.Context, workspaceID, id string) (*
 
 // List returns the workspace's documents matching f, newest first.
 func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) ([]*domain.Document, error) {
-	_, end := r.s.begin(ctx)
+	return listDocuments(r.s, ctx, workspaceID, f, p, domain.RehydrateDocument), nil
+}
+
+// ListIDs returns the ids List returns, in its order.
+func (r *DocumentRepository) ListIDs(ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page) ([]string, error) {
+	return listDocuments(r.s, ctx, workspaceID, f, p, func(st domain.DocumentState) string { return st.ID }), nil
+}
+
+func listDocuments[A any](s *Store, ctx context.Context, workspaceID string, f ports.DocumentFilter, p ports.Page, out func(domain.DocumentState) A) []A {
+	_, end := s.begin(ctx)
 	defer end()
 	keep := func(st domain.DocumentState) bool {
 		return st.WorkspaceID == workspaceID && (f.IncludeDeleted || st.DeletedAt == nil) &&
@@ -87,9 +97,8 @@ func (r *DocumentRepository) List(ctx context.Context, workspaceID string, f por
 			(f.NameContains == "" || strings.Contains(ports.FoldASCII(st.OriginalFilename), ports.FoldASCII(f.NameContains))) &&
 			(f.Origin == "" || (f.Origin == ports.OriginOutput) == (st.ProducedByJobID != ""))
 	}
-	return query(r.s.documents, keep, p,
-		func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
-		domain.RehydrateDocument), nil
+	return query(s.documents, keep, p,
+		func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) }, out)
 }
 
 // Update changes a document through fn, storing the result when fn
@@ -181,6 +190,16 @@ func (r *ConfigurationRepository) MaxVersion(ctx context.Context, workspaceID, d
 	return v, nil
 }
 
+// LockDocumentType needs no lock of its own: a transaction holds the
+// store's one lock from start to end. Outside a transaction it fails, as
+// the port requires.
+func (r *ConfigurationRepository) LockDocumentType(ctx context.Context, _, _ string) error {
+	if t, ok := ctx.Value(txKey{}).(*tx); !ok || t.store != r.s {
+		return errors.New("lock document type: not in a transaction")
+	}
+	return nil
+}
+
 // List returns the workspace's configurations matching f, newest first.
 func (r *ConfigurationRepository) List(ctx context.Context, workspaceID string, f ports.ConfigurationFilter, p ports.Page) ([]*domain.Configuration, error) {
 	_, end := r.s.begin(ctx)
@@ -243,16 +262,24 @@ func (r *JobRepository) Get(ctx context.Context, workspaceID, id string) (*domai
 
 // List returns the workspace's jobs matching f, newest first.
 func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]*domain.Job, error) {
-	_, end := r.s.begin(ctx)
+	return listJobs(r.s, ctx, workspaceID, f, p, domain.RehydrateJob), nil
+}
+
+// ListIDs returns the ids List returns, in its order.
+func (r *JobRepository) ListIDs(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]string, error) {
+	return listJobs(r.s, ctx, workspaceID, f, p, func(st domain.JobState) string { return st.ID }), nil
+}
+
+func listJobs[A any](s *Store, ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page, out func(domain.JobState) A) []A {
+	_, end := s.begin(ctx)
 	defer end()
 	keep := func(st domain.JobState) bool {
 		return st.WorkspaceID == workspaceID && (f.Status == "" || st.Status == f.Status) &&
 			(f.DocumentID == "" || st.InputDocumentID == f.DocumentID) &&
 			(f.ConfigurationID == "" || st.ConfigurationID == f.ConfigurationID)
 	}
-	return query(r.s.jobs, keep, p,
-		func(a, b domain.JobState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) },
-		domain.RehydrateJob), nil
+	return query(s.jobs, keep, p,
+		func(a, b domain.JobState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) }, out)
 }
 
 // LatestByDocument returns the newest job of each listed document.

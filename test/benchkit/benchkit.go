@@ -12,7 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // FreeAddr returns a loopback address with a port free at the time of the
@@ -123,4 +126,29 @@ func AuthEnv() []string {
 		"ADE_RATE_LIMIT=1000000000", "ADE_RATE_BURST=1000000000",
 		"ADE_MAX_CONCURRENT_UPLOADS=100000", "ADE_MAX_RUNNING_JOBS=100000",
 	}
+}
+
+// SelfCPU is this process's CPU time so far, user and system.
+func SelfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, err
+	}
+	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)), nil
+}
+
+// PeakRSSKiB is this process's peak resident set size in KiB, VmHWM from
+// /proc/self/status. (The rusage of a child started by fork and exec also
+// counts the parent's memory at the fork: a child measures itself.)
+func PeakRSSKiB() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }

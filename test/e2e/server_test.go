@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -21,11 +20,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 // Time limits of the server's life cycle.
@@ -296,7 +296,7 @@ func sqliteFiles() *backend {
 	}
 }
 
-// postgresS3 runs on a fresh database of the server at
+// postgresS3 runs on a fresh schema of the server at
 // ADE_TEST_DATABASE_URL and an in-process gofakes3 server, one bucket per
 // ade server.
 func postgresS3() *backend {
@@ -308,14 +308,7 @@ func postgresS3() *backend {
 	)
 	b := &backend{name: "PostgreSQL + S3 (gofakes3)"}
 	b.prepare = func() {
-		admin := os.Getenv("ADE_TEST_DATABASE_URL")
-		if admin == "" {
-			if os.Getenv("CI") == "true" {
-				Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the PostgreSQL end-to-end specs must run in CI (start it with .ci/postgres.sh)")
-			}
-			Skip("ADE_TEST_DATABASE_URL is not set: skipping the PostgreSQL + S3 end-to-end specs (export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
-		}
-		dbURL = freshDatabase(admin)
+		dbURL = pgtest.FreshSchema("e2e")
 		s3store = s3mem.New()
 		s3 = httptest.NewServer(gofakes3.New(s3store).Server())
 		DeferCleanup(s3.Close)
@@ -348,36 +341,6 @@ func postgresS3() *backend {
 		}
 	}
 	return b
-}
-
-// freshDatabase creates an empty schema on the database of adminURL,
-// dropped at cleanup, and returns a URL whose search_path is that schema
-// (the test role need not be allowed to create databases).
-func freshDatabase(adminURL string) string {
-	GinkgoHelper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, adminURL)
-	Expect(err).NotTo(HaveOccurred(), "connect to ADE_TEST_DATABASE_URL")
-	defer conn.Close(ctx)
-	schema := "ade_e2e_" + randomHex(6)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, adminURL)
-		Expect(err).NotTo(HaveOccurred())
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		Expect(err).NotTo(HaveOccurred())
-	})
-	u, err := url.Parse(adminURL)
-	Expect(err).NotTo(HaveOccurred())
-	q := u.Query()
-	q.Set("options", "-csearch_path="+schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func randomHex(n int) string {

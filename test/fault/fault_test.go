@@ -5,21 +5,48 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
-	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
+
+// injected records, per backend, the event types whose Append a spec made
+// fail; after a full run every backend must have seen every type fail.
+var injected = struct {
+	sync.Mutex
+	types map[string]map[string]bool
+}{types: map[string]map[string]bool{}}
+
+var _ = AfterSuite(func() {
+	storetest.Cleanup()
+	cfg, _ := GinkgoConfiguration()
+	if len(cfg.FocusStrings)+len(cfg.SkipStrings)+len(cfg.FocusFiles)+len(cfg.SkipFiles) > 0 || cfg.LabelFilter != "" {
+		return // a partial run
+	}
+	injected.Lock()
+	defer injected.Unlock()
+	Expect(injected.types).NotTo(BeEmpty())
+	for backend, types := range injected.types {
+		var got []string
+		for t := range types {
+			got = append(got, t)
+		}
+		Expect(got).To(ConsistOf(domain.EventTypes()), "on %s, a failure was injected into every event type the code writes", backend)
+	}
+})
 
 var errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
 
@@ -104,31 +131,42 @@ func (writer) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.E
 	return ports.ExtractionResult{Tables: []ports.ExtractedTable{{Title: "t", RowCount: 4096, Columns: []string{"a", "b"}}}}, nil
 }
 
+// stepClock moves one millisecond per reading; jump moves it further.
+type stepClock struct{ n atomic.Int64 }
+
+var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func (c *stepClock) Now() time.Time       { return epoch.Add(time.Duration(c.n.Add(1)) * time.Millisecond) }
+func (c *stepClock) jump(d time.Duration) { c.n.Add(d.Milliseconds()) }
+
 type world struct {
-	ctx    context.Context
-	app    *app.App
-	repos  ports.Repositories
-	blobs  *trackedBlobs
-	ws     string
-	failOn atomic.Value // func([]*domain.Event) bool
+	backend  string
+	ctx      context.Context
+	app      *app.App
+	repos    ports.Repositories
+	blobs    *trackedBlobs
+	clock    *stepClock
+	ws       string
+	failOnFn atomic.Value // func([]*domain.Event) bool
 }
 
-func newWorld() *world {
-	w := &world{ctx: context.Background()}
-	w.failOn.Store(func([]*domain.Event) bool { return false })
+func newWorld(b storetest.Backend) *world {
+	w := &world{backend: b.Name, ctx: context.Background(), clock: &stepClock{}}
+	w.heal()
 	bs, err := blobstore.Open(w.ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	w.blobs = &trackedBlobs{BlobStore: bs}
-	repos := memory.New().Repositories()
+	repos := b.Open().Repos
 	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) bool {
-		return w.failOn.Load().(func([]*domain.Event) bool)(e)
+		return w.failOnFn.Load().(func([]*domain.Event) bool)(e)
 	}}
 	repos.EventSink = sink
 	w.repos = repos
 	exs, err := app.NewExtractors(stub.Extractor{}, writer{})
 	Expect(err).NotTo(HaveOccurred())
-	w.app, err = app.New(app.Deps{Repos: repos, Blobs: w.blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	w.app, err = app.New(app.Deps{Repos: repos, Blobs: w.blobs, Extractors: exs, Clock: w.clock, IDs: system.NewULIDs(),
+		Config: app.Config{DocumentRetention: time.Hour}})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := w.app.Workspaces.EnsureDefault(w.ctx)
 	Expect(err).NotTo(HaveOccurred())
@@ -136,18 +174,28 @@ func newWorld() *world {
 	return w
 }
 
-func (w *world) failWhen(f func([]*domain.Event) bool) { w.failOn.Store(f) }
-
-func ofType(t string) func([]*domain.Event) bool {
-	return func(es []*domain.Event) bool {
+// failOn makes Append fail for a batch holding an event of eventType (that
+// also passes every filter in also), and records the injection.
+func (w *world) failOn(eventType string, also ...func(*domain.Event) bool) {
+	w.failOnFn.Store(func(es []*domain.Event) bool {
 		for _, e := range es {
-			if e.Type() == t {
-				return true
+			if e.Type() != eventType || slices.ContainsFunc(also, func(f func(*domain.Event) bool) bool { return !f(e) }) {
+				continue
 			}
+			injected.Lock()
+			if injected.types[w.backend] == nil {
+				injected.types[w.backend] = map[string]bool{}
+			}
+			injected.types[w.backend][eventType] = true
+			injected.Unlock()
+			return true
 		}
 		return false
-	}
+	})
 }
+
+// heal makes Append work again.
+func (w *world) heal() { w.failOnFn.Store(func([]*domain.Event) bool { return false }) }
 
 func (w *world) upload() *domain.Document {
 	GinkgoHelper()
@@ -178,78 +226,295 @@ func (w *world) jobs() []*domain.Job {
 	return jobs
 }
 
+func (w *world) configurations() []*domain.Configuration {
+	GinkgoHelper()
+	cfgs, err := w.repos.Configurations.List(w.ctx, w.ws, ports.ConfigurationFilter{}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	return cfgs
+}
+
+// events returns the event types recorded for one entity, oldest first.
+func (w *world) events(entityType, id string) []string {
+	GinkgoHelper()
+	es, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{EntityType: entityType, EntityID: id, Ascending: true}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Type()
+	}
+	return out
+}
+
+// consistent checks both directions of "an event is written in the same
+// transaction as its change" over everything stored: every change has its
+// event, and every event its change.
+func (w *world) consistent() {
+	GinkgoHelper()
+	entities := map[string]bool{}
+	for _, d := range w.documents() {
+		entities[d.ID()] = true
+		evs := slices.DeleteFunc(w.events(domain.EntityDocument, d.ID()), func(t string) bool { return t == domain.EventDocumentDownloaded })
+		want := []string{domain.EventDocumentUploaded}
+		if d.IsDeleted() {
+			end := domain.EventDocumentDeleted
+			if d.State().DeletedBy == domain.SystemActor.ID {
+				end = domain.EventDocumentPurged
+			}
+			want = append(want, end)
+		}
+		Expect(evs).To(Equal(want), "document %s (deleted %v)", d.ID(), d.IsDeleted())
+	}
+	for _, c := range w.configurations() {
+		entities[c.ID()] = true
+		evs := w.events(domain.EntityConfiguration, c.ID())
+		Expect(evs).NotTo(BeEmpty())
+		Expect(evs[0]).To(Equal(domain.EventConfigurationCreated))
+		activations := len(evs) - 1
+		for _, t := range evs[1:] {
+			Expect(t).To(Equal(domain.EventConfigurationActivated), "configuration %s", c.ID())
+		}
+		Expect(activations > 0).To(Equal(c.State().ActivatedAt != nil), "configuration %s: activated at %v with %d activation events",
+			c.ID(), c.State().ActivatedAt, activations)
+		if c.IsActive() {
+			Expect(activations).To(BeNumerically(">", 0))
+		}
+	}
+	for _, j := range w.jobs() {
+		entities[j.ID()] = true
+		want := map[domain.JobStatus][][]string{
+			domain.JobPending:   {{domain.EventJobCreated}},
+			domain.JobRunning:   {{domain.EventJobCreated, domain.EventJobRunning}},
+			domain.JobSucceeded: {{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}},
+			domain.JobFailed:    {{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobFailed}},
+			domain.JobCancelled: {{domain.EventJobCreated, domain.EventJobCancelled}, {domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}},
+		}[j.Status()]
+		Expect(want).To(ContainElement(w.events(domain.EntityJob, j.ID())), "job %s is %s", j.ID(), j.Status())
+	}
+	keys, err := w.repos.APIKeys.List(w.ctx, ports.APIKeyFilter{WorkspaceID: w.ws}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	for _, k := range keys {
+		entities[k.ID()] = true
+		want := []string{domain.EventAPIKeyCreated}
+		if k.Revoked() {
+			want = append(want, domain.EventAPIKeyRevoked)
+		}
+		Expect(w.events(domain.EntityAPIKey, k.ID())).To(Equal(want), "api key %s (revoked %v)", k.ID(), k.Revoked())
+	}
+	all, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{}, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	for _, e := range all {
+		if e.State().EntityType == domain.EntityWorkspace {
+			continue
+		}
+		Expect(entities).To(HaveKey(e.State().EntityID), "event %s of %s %s, which was never stored", e.Type(), e.State().EntityType, e.State().EntityID)
+	}
+}
+
 var _ = Describe("when the store stops answering", func() {
-	var w *world
-	BeforeEach(func() { w = newWorld() })
+	for _, b := range storetest.All() {
+		Context("on "+b.Name, func() {
+			var w *world
+			BeforeEach(func() { w = newWorld(b) })
+			AfterEach(func() {
+				w.heal()
+				w.consistent()
+			})
 
-	It("an upload whose record cannot be written leaves no blob", func() {
-		w.failWhen(ofType(domain.EventDocumentUploaded))
-		_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader("x")})
-		Expect(err).To(MatchError(domain.ErrUnavailable))
-		Expect(w.documents()).To(BeEmpty(), "the row rolled back with its event")
-		Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
-	})
+			It("an upload whose "+domain.EventDocumentUploaded+" fails leaves no row and no blob", func() {
+				w.failOn(domain.EventDocumentUploaded)
+				_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader("x")})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(w.documents()).To(BeEmpty(), "the row rolled back with its event")
+				Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
+			})
 
-	It("a job whose creation event fails leaves no job", func() {
-		doc, cfg := w.upload(), w.configure("stub")
-		w.failWhen(ofType(domain.EventJobCreated))
-		_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-		Expect(err).To(MatchError(domain.ErrUnavailable))
-		Expect(w.jobs()).To(BeEmpty())
-	})
+			It("a job output whose "+domain.EventDocumentUploaded+" fails ends the job failed with no output kept", func() {
+				doc, cfg := w.upload(), w.configure("writer")
+				before := w.blobs.remaining(w.ctx)
+				w.failOn(domain.EventDocumentUploaded, func(e *domain.Event) bool { return e.State().Payload["produced_by_job_id"] != nil })
+				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(job.Status()).To(Equal(domain.JobFailed))
+				Expect(job.Error().Code).To(Equal(app.CodeInternal))
+				Expect(w.blobs.remaining(w.ctx)).To(Equal(before))
+				Expect(w.documents()).To(HaveLen(1), "no output document row")
+			})
 
-	It("results that cannot be stored end the job failed and remove its outputs", func() {
-		doc, cfg := w.upload(), w.configure("writer")
-		before := len(w.blobs.remaining(w.ctx))
-		w.failWhen(ofType(domain.EventJobSucceeded))
-		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(job.Status()).To(Equal(domain.JobFailed))
-		Expect(job.Error().Code).To(Equal(app.CodeInternal))
-		Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
-		Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
-		Expect(w.documents()).To(HaveLen(1), "no output document row")
-		tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID())
-		Expect(err).NotTo(HaveOccurred())
-		Expect(tables).To(BeEmpty())
-	})
+			It("a download whose "+domain.EventDocumentDownloaded+" fails serves nothing", func() {
+				doc := w.upload()
+				w.failOn(domain.EventDocumentDownloaded)
+				_, rc, err := w.app.Documents.Open(w.ctx, w.ws, doc.ID(), 0, -1)
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(rc).To(BeNil())
+				Expect(w.events(domain.EntityDocument, doc.ID())).To(Equal([]string{domain.EventDocumentUploaded}))
+			})
 
-	It("a job that cannot even record its failure is ended by the stale sweep later", func() {
-		doc, cfg := w.upload(), w.configure("stub")
-		w.failWhen(func(es []*domain.Event) bool {
-			return ofType(domain.EventJobSucceeded)(es) || ofType(domain.EventJobFailed)(es)
+			It("a delete whose "+domain.EventDocumentDeleted+" fails deletes nothing", func() {
+				doc := w.upload()
+				w.failOn(domain.EventDocumentDeleted)
+				Expect(w.app.Documents.Delete(w.ctx, w.ws, doc.ID(), "dup")).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Documents.Get(w.ctx, w.ws, doc.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.IsDeleted()).To(BeFalse())
+				Expect(w.blobs.remaining(w.ctx)).To(ContainElement(doc.BlobKey()), "the bytes stay with the row")
+			})
+
+			It("a purge whose "+domain.EventDocumentPurged+" fails purges nothing and ends the sweep", func() {
+				doc := w.upload()
+				w.clock.jump(2 * time.Hour)
+				w.failOn(domain.EventDocumentPurged)
+				n, err := w.app.Documents.PurgeExpired(w.ctx)
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(n).To(Equal(0))
+				got, err := w.app.Documents.Get(w.ctx, w.ws, doc.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.IsDeleted()).To(BeFalse())
+				Expect(w.blobs.remaining(w.ctx)).To(ContainElement(doc.BlobKey()))
+			})
+
+			It("a configuration whose "+domain.EventConfigurationCreated+" fails is not created", func() {
+				w.failOn(domain.EventConfigurationCreated)
+				_, err := w.app.Configurations.Create(w.ctx, app.CreateConfigurationRequest{WorkspaceID: w.ws, DocumentType: "t", Title: "T",
+					Payload: map[string]any{"extractor": "stub"}})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(w.configurations()).To(BeEmpty())
+			})
+
+			It("an activation whose "+domain.EventConfigurationActivated+" fails changes no active version", func() {
+				v1, v2 := w.configure("stub"), w.configure("stub")
+				_, err := w.app.Configurations.Activate(w.ctx, w.ws, v1.ID())
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventConfigurationActivated)
+				_, err = w.app.Configurations.Activate(w.ctx, w.ws, v2.ID())
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				active, err := w.repos.Configurations.GetActive(w.ctx, w.ws, "t")
+				Expect(err).NotTo(HaveOccurred())
+				Expect(active.ID()).To(Equal(v1.ID()))
+			})
+
+			It("a job whose "+domain.EventJobCreated+" fails is not created", func() {
+				doc, cfg := w.upload(), w.configure("stub")
+				w.failOn(domain.EventJobCreated)
+				_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				_, err = w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(w.jobs()).To(BeEmpty())
+			})
+
+			It("a start whose "+domain.EventJobRunning+" fails leaves the job as it was", func() {
+				doc, cfg := w.upload(), w.configure("stub")
+				w.failOn(domain.EventJobRunning)
+				// Submitted: created and started in one transaction.
+				_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Expect(w.jobs()).To(BeEmpty())
+				// Created, then run: stays pending.
+				w.heal()
+				j, err := w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventJobRunning)
+				_, err = w.app.Jobs.Run(w.ctx, w.ws, j.ID())
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Status()).To(Equal(domain.JobPending))
+				Expect(got.Attempts()).To(Equal(0))
+			})
+
+			It("results whose "+domain.EventJobSucceeded+" fails end the job failed and remove its outputs", func() {
+				doc, cfg := w.upload(), w.configure("writer")
+				before := len(w.blobs.remaining(w.ctx))
+				w.failOn(domain.EventJobSucceeded)
+				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(job.Status()).To(Equal(domain.JobFailed))
+				Expect(job.Error().Code).To(Equal(app.CodeInternal))
+				Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
+				Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
+				Expect(w.documents()).To(HaveLen(1), "no output document row")
+				tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(tables).To(BeEmpty())
+			})
+
+			It("a failure whose "+domain.EventJobFailed+" fails leaves the job running for the stale sweep", func() {
+				doc := w.upload()
+				cfg, err := w.app.Configurations.Create(w.ctx, app.CreateConfigurationRequest{WorkspaceID: w.ws, DocumentType: "t", Title: "T",
+					Payload: map[string]any{"extractor": "stub", "fail": "no"}})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventJobFailed)
+				_, err = w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).To(MatchError(domain.ErrUnavailable), "the caller learns the store is down")
+				jobs := w.jobs()
+				Expect(jobs).To(HaveLen(1))
+				Expect(jobs[0].Status()).To(Equal(domain.JobRunning), "nothing could be written")
+				Expect(jobs[0].Error()).To(BeNil())
+			})
+
+			It("a cancel whose "+domain.EventJobCancelled+" fails cancels nothing", func() {
+				doc, cfg := w.upload(), w.configure("stub")
+				j, err := w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventJobCancelled)
+				_, err = w.app.Jobs.Cancel(w.ctx, w.ws, j.ID())
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Status()).To(Equal(domain.JobPending))
+			})
+
+			It("a key whose "+domain.EventAPIKeyCreated+" fails is not stored", func() {
+				w.failOn(domain.EventAPIKeyCreated)
+				_, err := w.app.Keys.Create(w.ctx, app.CreateAPIKeyRequest{WorkspaceID: w.ws, Role: domain.RoleEditor, Label: "ci"})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				keys, err := w.repos.APIKeys.List(w.ctx, ports.APIKeyFilter{WorkspaceID: w.ws}, ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(keys).To(BeEmpty())
+			})
+
+			It("a revocation whose "+domain.EventAPIKeyRevoked+" fails revokes nothing", func() {
+				k, err := w.app.Keys.Create(w.ctx, app.CreateAPIKeyRequest{WorkspaceID: w.ws, Role: domain.RoleEditor, Label: "ci"})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventAPIKeyRevoked)
+				_, err = w.app.Keys.Revoke(w.ctx, w.ws, k.Key.ID())
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Keys.Authenticate(w.ctx, k.Text)
+				Expect(err).NotTo(HaveOccurred(), "the key still works")
+				Expect(got.Revoked()).To(BeFalse())
+			})
 		})
-		_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-		Expect(err).To(MatchError(domain.ErrUnavailable), "the caller learns the store is down")
-		jobs := w.jobs()
-		Expect(jobs).To(HaveLen(1))
-		Expect(jobs[0].Status()).To(Equal(domain.JobRunning), "nothing could be written")
-	})
+	}
 })
 
 var _ = Describe("when the blob store breaks mid-stream", func() {
-	var w *world
-	BeforeEach(func() { w = newWorld() })
+	for _, b := range storetest.All() {
+		Context("on "+b.Name, func() {
+			var w *world
+			BeforeEach(func() { w = newWorld(b) })
+			AfterEach(func() { w.consistent() })
 
-	It("an upload keeps nothing", func() {
-		w.blobs.breakAt.Store(100)
-		_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader(strings.Repeat("x", 4096))})
-		Expect(err).To(HaveOccurred())
-		Expect(w.documents()).To(BeEmpty())
-		Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
-		events, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{}, ports.Page{})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(events).To(BeEmpty())
-	})
+			It("an upload keeps nothing", func() {
+				w.blobs.breakAt.Store(100)
+				_, err := w.app.Documents.Upload(w.ctx, app.UploadRequest{WorkspaceID: w.ws, Filename: "a.csv", Body: strings.NewReader(strings.Repeat("x", 4096))})
+				Expect(err).To(HaveOccurred())
+				Expect(w.documents()).To(BeEmpty())
+				Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
+				events, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{EntityType: domain.EntityDocument}, ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(events).To(BeEmpty())
+			})
 
-	It("a job whose output cannot be written ends failed with nothing kept", func() {
-		doc, cfg := w.upload(), w.configure("writer")
-		before := w.blobs.remaining(w.ctx)
-		w.blobs.breakAt.Store(1000)
-		job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(job.Status()).To(Equal(domain.JobFailed))
-		Expect(w.blobs.remaining(w.ctx)).To(Equal(before))
-		Expect(w.documents()).To(HaveLen(1))
-	})
+			It("a job whose output cannot be written ends failed with nothing kept", func() {
+				doc, cfg := w.upload(), w.configure("writer")
+				before := w.blobs.remaining(w.ctx)
+				w.blobs.breakAt.Store(1000)
+				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(job.Status()).To(Equal(domain.JobFailed))
+				Expect(w.blobs.remaining(w.ctx)).To(Equal(before))
+				Expect(w.documents()).To(HaveLen(1))
+			})
+		})
+	}
 })

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/domain"
@@ -157,3 +158,12 @@ func ids[T interface{ ID() string }](items []T) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sameIDs checks that ListIDs lists the ids of listed, which List returned
+// for the same filter and page, in the same order.
+func (w *world) sameIDs(workspaceID string, f ports.DocumentFilter, p ports.Page, listed []*domain.Document) {
+	GinkgoHelper()
+	got, err := w.repos.Documents.ListIDs(w.ctx, workspaceID, f, p)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(got).To(Equal(ids(listed)), "ListIDs lists what List lists, in its order")
+}

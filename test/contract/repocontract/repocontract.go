@@ -6,6 +6,7 @@ package repocontract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -110,6 +111,17 @@ func describeDocuments(get func() *world) {
 			Expect(got.State().ExpiresAt.Location()).To(Equal(time.UTC))
 		})
 
+		It("returns every number with the digits the domain wrote, the database's own notation included", func() {
+			meta := map[string]any{"big": json.Number("12345678901234567890123"), "max_safe_plus_one": json.Number("9007199254740993"),
+				"scale": json.Number("1.50"), "exp": json.Number("1.5e3"), "tiny": json.Number("1.0e-7"), "neg_zero": json.Number("-0.0"),
+				"float": 0.1, "list": []any{json.Number("1e2"), json.Number("-2.5e-3")}}
+			d := w.createDocument(w.ws.ID(), meta)
+			Expect(d.State().Metadata).To(HaveKeyWithValue("exp", json.Number("1500")))
+			got, err := w.repos.Documents.Get(w.ctx, w.ws.ID(), d.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got.State().Metadata).To(Equal(d.State().Metadata))
+		})
+
 		It("keeps empty metadata an empty object", func() {
 			got, err := w.repos.Documents.Get(w.ctx, w.ws.ID(), w.doc.ID())
 			Expect(err).NotTo(HaveOccurred())
@@ -165,10 +177,12 @@ func describeDocuments(get func() *world) {
 			d3 := w.createDocument(w.ws.ID(), nil)
 			all, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50}, all)
 			Expect(ids(all)).To(Equal([]string{d3.ID(), d2.ID(), w.doc.ID()}))
 
 			page, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 2, Offset: 1})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 2, Offset: 1}, page)
 			Expect(ids(page)).To(Equal([]string{d2.ID(), w.doc.ID()}))
 		})
 
@@ -185,14 +199,17 @@ func describeDocuments(get func() *world) {
 
 			live, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{}, ports.Page{Limit: 50}, live)
 			Expect(ids(live)).To(Equal([]string{produced.ID()}))
 
 			all, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{IncludeDeleted: true}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{IncludeDeleted: true}, ports.Page{Limit: 50}, all)
 			Expect(ids(all)).To(Equal([]string{produced.ID(), w.doc.ID()}))
 
 			byJob, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{ProducedByJobID: job.ID(), IncludeDeleted: true}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{ProducedByJobID: job.ID(), IncludeDeleted: true}, ports.Page{Limit: 50}, byJob)
 			Expect(ids(byJob)).To(Equal([]string{produced.ID()}))
 		})
 
@@ -268,6 +285,7 @@ func describeDocuments(get func() *world) {
 
 			expired, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{ExpiresBefore: cut}, ports.Page{Limit: 50})
 			Expect(err).NotTo(HaveOccurred())
+			w.sameIDs(w.ws.ID(), ports.DocumentFilter{ExpiresBefore: cut}, ports.Page{Limit: 50}, expired)
 			Expect(ids(expired)).To(Equal([]string{early.ID()}))
 		})
 
@@ -327,6 +345,36 @@ func describeConfigurations(get func() *world) {
 			w.createConfiguration(w.ws.ID(), "invoice", 3)
 			Expect(w.repos.Configurations.MaxVersion(w.ctx, w.ws.ID(), "invoice")).To(Equal(3))
 			Expect(w.repos.Configurations.MaxVersion(w.ctx, w.other.ID(), "invoice")).To(Equal(1))
+		})
+
+		It("serialises the transactions that lock one document type, so read-then-insert versions never collide", func() {
+			var wg sync.WaitGroup
+			errs := make(chan error, 12)
+			for range 12 {
+				wg.Go(func() {
+					defer GinkgoRecover()
+					errs <- w.repos.Tx.WithinTx(w.ctx, func(ctx context.Context) error {
+						if err := w.repos.Configurations.LockDocumentType(ctx, w.ws.ID(), "receipt"); err != nil {
+							return err
+						}
+						v, err := w.repos.Configurations.MaxVersion(ctx, w.ws.ID(), "receipt")
+						if err != nil {
+							return err
+						}
+						return w.repos.Configurations.Create(ctx, w.newConfiguration(w.ws.ID(), "receipt", v+1))
+					})
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				Expect(err).NotTo(HaveOccurred())
+			}
+			Expect(w.repos.Configurations.MaxVersion(w.ctx, w.ws.ID(), "receipt")).To(Equal(12))
+		})
+
+		It("refuses to lock a document type outside a transaction", func() {
+			Expect(w.repos.Configurations.LockDocumentType(w.ctx, w.ws.ID(), "receipt")).NotTo(Succeed())
 		})
 
 		It("refuses a duplicate id or version with ErrConflict", func() {
@@ -475,7 +523,7 @@ func describeJobs(get func() *world) {
 			Expect(s.FinishedAt.Location()).To(Equal(time.UTC))
 			Expect(s.Error).To(Equal(&domain.JobError{Code: "bad_sheet", Message: "sheet 2 is empty"}))
 			Expect(s.Logs).To(HaveLen(2))
-			Expect(s.Logs[1].Details).To(Equal(map[string]any{"sheet": "2", "rows": 0.0}))
+			Expect(s.Logs[1].Details).To(Equal(map[string]any{"sheet": "2", "rows": json.Number("0")}), "numbers come back as json.Number")
 			Expect(s.Logs[0].Details).To(BeNil())
 		})
 
@@ -512,6 +560,9 @@ func describeJobs(get func() *world) {
 			list := func(f ports.JobFilter, p ports.Page) []string {
 				out, err := w.repos.Jobs.List(w.ctx, w.ws.ID(), f, p)
 				Expect(err).NotTo(HaveOccurred())
+				only, err := w.repos.Jobs.ListIDs(w.ctx, w.ws.ID(), f, p)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(only).To(Equal(ids(out)), "ListIDs lists what List lists, in its order")
 				return ids(out)
 			}
 			all := ports.Page{Limit: 50}
@@ -629,6 +680,21 @@ func describeTables(get func() *world) {
 			Expect(ids(got)).To(Equal([]string{t0.ID(), t1.ID(), t2.ID()}))
 			Expect(got[0].State()).To(Equal(t0.State()))
 			Expect(got[0].State().CreatedAt.Location()).To(Equal(time.UTC))
+		})
+
+		It("stores extracted text with NUL and numbers with every digit", func() {
+			j := w.createJob()
+			t, err := domain.NewTable(domain.TableState{ID: newID(), WorkspaceID: w.ws.ID(), JobID: j.ID(), DocumentID: w.doc.ID(),
+				Title: "Sheet\x00 1", Sheet: "S\x00", Columns: []string{"na\x00me"}, RowCount: 1,
+				SampleRows: []map[string]any{{"na\x00me": "A\x00B", "n": json.Number("123456789012345678901")}},
+				Metadata:   map[string]any{"cell": "\x00"}, CreatedAt: w.clock.Next()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{t})).To(Succeed())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(HaveLen(1))
+			Expect(got[0].State()).To(Equal(t.State()))
+			Expect(got[0].State().SampleRows[0]).To(HaveKeyWithValue("na\uFFFDme", "A\uFFFDB"))
 		})
 
 		It("keeps empty columns and sample rows empty, not nil", func() {

@@ -1,19 +1,14 @@
 package repos_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/ade-go/ade/adapters/bunstore"
-	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/contract/repocontract"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 func TestRepositories(t *testing.T) {
@@ -21,40 +16,14 @@ func TestRepositories(t *testing.T) {
 	RunSpecs(t, "Repository contract suite")
 }
 
-// postgresURL is the database the PostgreSQL specs use; see pgFactory.
-var postgresURL = os.Getenv("ADE_TEST_DATABASE_URL")
+// The contract on every store: memory, a SQLite file per spec, and this
+// run's own PostgreSQL schema (migrated from empty once, emptied before
+// every spec, dropped after the suite).
+var _ = AfterSuite(storetest.Cleanup)
 
-// pgTables are emptied before every PostgreSQL spec, children first.
-var pgTables = []string{"idempotency_keys", "events", "extracted_tables", "jobs", "configurations", "documents", "api_keys", "workspaces"}
-
-var _ = repocontract.DescribeRepositories("memory", func() ports.Repositories {
-	return memory.New().Repositories()
-})
-
-var _ = repocontract.DescribeRepositories("SQLite", func() ports.Repositories {
-	ctx := context.Background()
-	db, err := bunstore.Open(ctx, "sqlite:"+filepath.Join(GinkgoT().TempDir(), "ade.db"))
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(db.Close)
-	Expect(db.Migrate(ctx)).To(Succeed())
-	return db.Repositories()
-})
-
-var _ = repocontract.DescribeRepositories("PostgreSQL", func() ports.Repositories {
-	if postgresURL == "" {
-		if os.Getenv("CI") == "true" {
-			Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the PostgreSQL contract specs must run in CI " +
-				"(start a server with `export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)`)")
-		}
-		Skip("ADE_TEST_DATABASE_URL is not set: skipping the PostgreSQL contract specs " +
-			"(run `export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)` to include them)")
+var _ = func() bool {
+	for _, b := range storetest.All() {
+		repocontract.DescribeRepositories(b.Name, func() ports.Repositories { return b.Open().Repos })
 	}
-	ctx := context.Background()
-	db, err := bunstore.Open(ctx, postgresURL)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(db.Close)
-	Expect(db.Migrate(ctx)).To(Succeed())
-	_, err = db.Bun().ExecContext(ctx, "TRUNCATE "+strings.Join(pgTables, ", ")+" CASCADE")
-	Expect(err).NotTo(HaveOccurred())
-	return db.Repositories()
-})
+	return true
+}()
