@@ -172,22 +172,16 @@ func (r *DocumentRepository) Update(ctx context.Context, workspaceID, id string,
 	return out, err
 }
 
-// asciiUpper and asciiLower fold the ASCII letters only, the case folding
-// ports.DocumentFilter.NameContains names.
-const (
-	asciiUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	asciiLower = "abcdefghijklmnopqrstuvwxyz"
-)
-
 // whereNameContains keeps rows whose column contains text, ignoring the
 // case of ASCII letters only: SQLite's LIKE already folds exactly those;
-// on PostgreSQL the column is folded with translate (lower() and ILIKE
+// on PostgreSQL the column is lowered under the "C" collation, which folds
+// A-Z and nothing else (lower() and ILIKE under the database's collation
 // would fold other letters too, and answer differently from SQLite). The
 // LIKE wildcards in text are escaped.
 func (db *DB) whereNameContains(q *bun.SelectQuery, column, text string) *bun.SelectQuery {
 	pattern := "%" + likeEscaper.Replace(ports.FoldASCII(text)) + "%"
 	if db.isPostgres() {
-		return q.Where("translate(?, ?, ?) LIKE ? ESCAPE '\\'", bun.Ident(column), asciiUpper, asciiLower, pattern)
+		return q.Where(`lower(? COLLATE "C") LIKE ? ESCAPE '\'`, bun.Ident(column), pattern)
 	}
 	return q.Where("? LIKE ? ESCAPE '\\'", bun.Ident(column), pattern)
 }

@@ -23,7 +23,7 @@ const uiPageSize = 50
 // home answers GET /: the workspaces page when signed in, sign-in
 // otherwise.
 func (s *server) home(c *fiber.Ctx) error {
-	s.headers(c)
+	setHeaders(c)
 	if _, err := s.seal.open(sessionCookie, c.Cookies(sessionCookie), s.ttl, time.Now()); err == nil {
 		return c.Redirect("/ui/workspaces", fiber.StatusSeeOther)
 	}
@@ -38,7 +38,7 @@ type signInData struct {
 
 // signInPage answers GET /ui/sign-in with a fresh sign-in token.
 func (s *server) signInPage(c *fiber.Ctx) error {
-	s.headers(c)
+	setHeaders(c)
 	v := &view{Title: "Sign in", CSRF: newToken()}
 	if err := s.setCookie(c, signinCookie, session{CSRF: v.CSRF, Issued: time.Now().Unix()}, signinTTL); err != nil {
 		return s.problem(c, nil, err)
@@ -62,7 +62,7 @@ func safeNext(next string) string {
 // signIn answers POST /ui/sign-in: the form's token must match the sign-in
 // cookie's, and the key must authenticate. The session gets a new token.
 func (s *server) signIn(c *fiber.Ctx) error {
-	s.headers(c)
+	setHeaders(c)
 	if crossSite(c) {
 		return s.problem(c, nil, errCrossSite)
 	}
@@ -142,33 +142,44 @@ func (s *server) documentsPage(c *fiber.Ctx, req *request) error {
 	}
 	v := s.newView(req, "Documents", "documents")
 	d := documentsData{Name: q.Name, Origin: string(q.Origin), Entries: page.Items, Offset: offset, Now: time.Now()}
-	link := func(off int) string {
-		vals := url.Values{}
-		if q.Name != "" {
-			vals.Set("name", q.Name)
-		}
-		if q.Origin != "" {
-			vals.Set("origin", string(q.Origin))
-		}
-		if off > 0 {
-			vals.Set("offset", strconv.Itoa(off))
-		}
-		if len(vals) == 0 {
-			return v.WS() + "/documents"
-		}
-		return v.WS() + "/documents?" + vals.Encode()
+	filters := url.Values{}
+	if q.Name != "" {
+		filters.Set("name", q.Name)
 	}
-	if offset > 0 {
-		d.Prev = link(max(0, offset-uiPageSize))
+	if q.Origin != "" {
+		filters.Set("origin", string(q.Origin))
 	}
-	if page.HasMore {
-		d.Next = link(offset + uiPageSize)
-	}
+	d.Prev, d.Next = pager(v.WS()+"/documents", filters, offset, page.HasMore)
 	v.Data = d
 	if v.Watch, err = s.cursor(c.UserContext(), req.ws.ID()); err != nil {
 		return s.problem(c, req, err)
 	}
 	return s.render(c, fiber.StatusOK, "documents", v)
+}
+
+// pager returns the links to the newer and older pages of a list at
+// offset (empty when there is none), keeping its filters.
+func pager(path string, filters url.Values, offset int, hasMore bool) (prev, next string) {
+	link := func(off int) string {
+		vals := url.Values{}
+		for k, v := range filters {
+			vals[k] = v
+		}
+		if off > 0 {
+			vals.Set("offset", strconv.Itoa(off))
+		}
+		if len(vals) == 0 {
+			return path
+		}
+		return path + "?" + vals.Encode()
+	}
+	if offset > 0 {
+		prev = link(max(0, offset-uiPageSize))
+	}
+	if hasMore {
+		next = link(offset + uiPageSize)
+	}
+	return prev, next
 }
 
 // offsetParam reads ?offset=.
@@ -386,20 +397,11 @@ func (s *server) jobsPage(c *fiber.Ctx, req *request) error {
 	}
 	v := s.newView(req, "Jobs", "jobs")
 	d := jobsData{Status: string(status), Jobs: page.Items}
-	link := func(off int) string {
-		vals := url.Values{}
-		if status != "" {
-			vals.Set("status", string(status))
-		}
-		vals.Set("offset", strconv.Itoa(off))
-		return v.WS() + "/jobs?" + vals.Encode()
+	filters := url.Values{}
+	if status != "" {
+		filters.Set("status", string(status))
 	}
-	if offset > 0 {
-		d.Prev = link(max(0, offset-uiPageSize))
-	}
-	if page.HasMore {
-		d.Next = link(offset + uiPageSize)
-	}
+	d.Prev, d.Next = pager(v.WS()+"/jobs", filters, offset, page.HasMore)
 	v.Data = d
 	if v.Watch, err = s.cursor(c.UserContext(), req.ws.ID()); err != nil {
 		return s.problem(c, req, err)

@@ -183,14 +183,20 @@ func (s *server) routes(f *fiber.App) {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// headers sets the security headers of every page.
+// headers is the middleware that sets the security headers of every
+// guarded page.
 func (s *server) headers(c *fiber.Ctx) error {
+	setHeaders(c)
+	return c.Next()
+}
+
+// setHeaders sets the security headers of a page.
+func setHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Next()
 }
 
 // request is what the guard learned: the signed-in key, the session, and

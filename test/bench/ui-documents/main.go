@@ -96,7 +96,8 @@ func main() {
 		{"first page (50 rows)", base, app.DocumentQuery{}, 0},
 		{"page at offset 9,000", base + "?offset=9000", app.DocumentQuery{}, 9000},
 		{"name search, 1 match", base + "?name=" + url.QueryEscape("roster-07777"), app.DocumentQuery{Name: "roster-07777"}, 0},
-		{"name search, 1,111 matches", base + "?name=" + url.QueryEscape("-1"), app.DocumentQuery{Name: "-1"}, 0},
+		{"name search, 1,000 matches", base + "?name=" + url.QueryEscape("-09"), app.DocumentQuery{Name: "-09"}, 0},
+		{"name search, 100 matches", base + "?name=" + url.QueryEscape("777"), app.DocumentQuery{Name: "777"}, 0},
 	}
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
