@@ -279,6 +279,18 @@ var _ = Describe("Roles and forms", func() {
 		}
 	})
 
+	It("renders a problem as a page whose one heading is its title, with the sentence below", func() {
+		sess, _ := signIn(f, e.keys[domain.RoleAdmin])
+		req := httptest.NewRequest("GET", "/ui/w/elsewhere/documents", nil)
+		req.AddCookie(sess)
+		resp := send(f, req)
+		Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
+		page := body(resp)
+		Expect(page).To(ContainSubstring("<h1>Not found</h1>"))
+		Expect(strings.Count(page, "Not found</h")).To(Equal(1), "the title is not repeated inside the message")
+		Expect(page).To(MatchRegexp(`id="problem">\s*<p>There is nothing here, or your key cannot see it.</p>`))
+	})
+
 	It("refuses a form without the session's token, and a form too large to read", func() {
 		sess, _ := signIn(f, e.keys[domain.RoleAdmin])
 		resp := post(sess, "/ui/w/default/configurations", url.Values{"csrf_token": {"wrong"}, "payload": {"{}"}})
