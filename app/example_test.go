@@ -68,14 +68,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	results, err := ade.Jobs.Results(ctx, ws.ID(), job.ID())
+	results, err := ade.Jobs.Results(ctx, ws.ID(), job.ID(), app.PageRequest{})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	fmt.Println("document:", doc.Filename(), doc.ByteSize(), "bytes")
 	fmt.Println("job:", job.Status())
-	for _, t := range results.Tables {
+	for _, t := range results.Tables.Items {
 		st := t.State()
 		fmt.Println("table:", st.Title, st.Columns, st.RowCount, "rows")
 		fmt.Println("version row:", st.SampleRows[2]["field"], st.SampleRows[2]["value"])

@@ -198,7 +198,7 @@ func (s *JobService) execJob(ctx context.Context, job *domain.Job, in *inputs) (
 	res, jerr := s.execute(ctx, ex, req)
 	if jerr != nil {
 		sink.discard(ctx)
-		return s.fail(ctx, job, *jerr, res.Logs, started)
+		return s.failWith(ctx, job, *jerr, res.Logs, res.Metrics, started)
 	}
 	return s.succeed(ctx, job, res, sink, started)
 }
@@ -334,7 +334,17 @@ func (s *JobService) stampLogs(logs []domain.LogEntry) []domain.LogEntry {
 // returned; the job then stays running in storage only when the store is
 // down, and a later run or sweep can end it.
 func (s *JobService) fail(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, started time.Time) (*domain.Job, error) {
-	metrics := map[string]any{"duration_ms": s.c.Clock.Now().Sub(started).Milliseconds(), "tables_detected": 0, "rows_extracted": 0}
+	return s.failWith(ctx, job, cause, logs, nil, started)
+}
+
+// failWith is fail keeping the metrics a failed extractor reported (what
+// it read, which limit stopped it) beside the job's own.
+func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, extra map[string]any, started time.Time) (*domain.Job, error) {
+	metrics := map[string]any{}
+	for k, v := range extra {
+		metrics[k] = v
+	}
+	metrics["duration_ms"], metrics["tables_detected"], metrics["rows_extracted"] = s.c.Clock.Now().Sub(started).Milliseconds(), 0, 0
 	out, err := s.transition(ctx, job.WorkspaceID(), job.ID(), func(j *domain.Job) error {
 		return j.Fail(s.c.Clock.Now(), cause, domain.Outcome{Metrics: metrics, Logs: s.stampLogs(append(logs,
 			domain.LogEntry{Level: domain.LogError, Message: "job failed: " + cause.Message, Details: map[string]any{"code": cause.Code}}))})
@@ -490,20 +500,24 @@ func (s *JobService) Cancel(ctx context.Context, workspaceID, id string) (*domai
 	return job, nil
 }
 
-// Results are a job's tables and output documents.
+// Results are a page of a job's tables, and its output documents (all of
+// them: a job's outputs are one per table at most, and listed whole).
 type Results struct {
 	Job             *domain.Job
-	Tables          []*domain.Table
+	Tables          Page[*domain.Table]
 	OutputDocuments []*domain.Document
 }
 
-// Results returns a job's tables (by sequence) and output documents.
-func (s *JobService) Results(ctx context.Context, workspaceID, id string) (Results, error) {
+// Results returns a page of a job's tables (by sequence) and its output
+// documents.
+func (s *JobService) Results(ctx context.Context, workspaceID, id string, p PageRequest) (Results, error) {
 	job, err := s.c.Repos.Jobs.Get(ctx, workspaceID, id)
 	if err != nil {
 		return Results{}, err
 	}
-	tables, err := s.c.Repos.Tables.ListByJob(ctx, workspaceID, id)
+	tables, err := list(p, func(pp ports.Page) ([]*domain.Table, error) {
+		return s.c.Repos.Tables.ListByJob(ctx, workspaceID, id, pp)
+	})
 	if err != nil {
 		return Results{}, err
 	}

@@ -142,10 +142,10 @@ var _ = Describe("Jobs", func() {
 		Expect(st.Logs).To(HaveLen(1))
 		Expect(st.Logs[0].At).NotTo(BeZero())
 
-		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(res.Tables).To(HaveLen(1))
-		tb := res.Tables[0].State()
+		Expect(res.Tables.Items).To(HaveLen(1))
+		tb := res.Tables.Items[0].State()
 		Expect(tb.Title).To(Equal("Roster summary"))
 		Expect(tb.Columns).To(Equal([]string{"field", "value"}))
 		Expect(tb.SampleRows).To(ContainElement(map[string]any{"field": "job_id", "value": j.ID()}))
@@ -212,9 +212,9 @@ var _ = Describe("Jobs", func() {
 			Expect(stored.Status()).To(Equal(domain.JobFailed))
 			Expect(stored.State().FinishedAt).NotTo(BeNil())
 			Expect(types(jobEvents(j))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobFailed}))
-			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(res.Tables).To(BeEmpty())
+			Expect(res.Tables.Items).To(BeEmpty())
 			Expect(res.OutputDocuments).To(BeEmpty())
 		},
 		Entry("stub asked to fail", map[string]any{"extractor": "stub", "fail": "no pages"}, "stub_failure", "no pages"),
@@ -225,10 +225,20 @@ var _ = Describe("Jobs", func() {
 		Entry("output left open", map[string]any{"extractor": "probe", "mode": "unclosed"}, app.CodeExtractionFailed, "not closed"),
 	)
 
+	It("keeps the metrics a failed extractor reports beside its own", func() {
+		j := submit(configure(map[string]any{"extractor": "probe", "mode": "explained"}))
+		Expect(j.Status()).To(Equal(domain.JobFailed))
+		m := j.State().Metrics
+		Expect(m).To(HaveKeyWithValue("probe", true))
+		Expect(m).To(HaveKeyWithValue("tables_detected", json.Number("0")))
+		Expect(m).To(HaveKeyWithValue("rows_extracted", json.Number("0")))
+		Expect(m).To(HaveKey("duration_ms"))
+	})
+
 	It("registers output documents produced by a successful job", func() {
 		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs"}))
 		Expect(j.Status()).To(Equal(domain.JobSucceeded))
-		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.OutputDocuments).To(HaveLen(2))
 		Expect(j.State().OutputDocumentIDs).To(Equal([]string{res.OutputDocuments[0].ID(), res.OutputDocuments[1].ID()}))

@@ -50,7 +50,7 @@ var _ = Describe("Extracted text on every store", func() {
 				Expect(err).NotTo(HaveOccurred())
 				j, err := e.app.Jobs.Submit(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).NotTo(HaveOccurred())
-				res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID())
+				res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
 				Expect(err).NotTo(HaveOccurred())
 				return j, res
 			}
@@ -58,8 +58,8 @@ var _ = Describe("Extracted text on every store", func() {
 			It("stores an extractor's NUL and invalid UTF-8 as U+FFFD, and the job succeeds", func() {
 				j, res := run("x", "in.csv", map[string]any{"extractor": "nul_cells"})
 				Expect(j.Status()).To(Equal(domain.JobSucceeded), "%+v", j.Error())
-				Expect(res.Tables).To(HaveLen(1))
-				t := res.Tables[0].State()
+				Expect(res.Tables.Items).To(HaveLen(1))
+				t := res.Tables.Items[0].State()
 				Expect(t.Title).To(Equal("Sheet\uFFFD"))
 				Expect(t.Sheet).To(Equal("S\uFFFD"))
 				Expect(t.Columns).To(Equal([]string{"na\uFFFDme"}))
@@ -89,8 +89,8 @@ var _ = Describe("Extracted text on every store", func() {
 					map[string]any{"name": "email", "synonyms": []any{"email"}},
 				}})
 				Expect(j.Status()).To(Equal(domain.JobSucceeded), "%+v", j.Error())
-				Expect(res.Tables).To(HaveLen(1))
-				Expect(res.Tables[0].State().SampleRows).To(ContainElement(HaveKeyWithValue("name", "Ann\uFFFDie")))
+				Expect(res.Tables.Items).To(HaveLen(1))
+				Expect(res.Tables.Items[0].State().SampleRows).To(ContainElement(HaveKeyWithValue("name", "Ann\uFFFDie")))
 			})
 		})
 	}

@@ -170,8 +170,9 @@ type TableRepository interface {
 	// CreateMany MUST store all tables or none; a duplicate id MUST fail
 	// with domain.ErrConflict.
 	CreateMany(ctx context.Context, tables []*domain.Table) error
-	// ListByJob MUST return a job's tables ordered by sequence index.
-	ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error)
+	// ListByJob MUST return a page of a job's tables ordered by sequence
+	// index (a zero Limit means all of them from Offset).
+	ListByJob(ctx context.Context, workspaceID, jobID string, p Page) ([]*domain.Table, error)
 }
 
 // EventFilter narrows an event list.

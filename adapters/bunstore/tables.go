@@ -89,12 +89,12 @@ func (r *TableRepository) CreateMany(ctx context.Context, tables []*domain.Table
 	return translate("create tables", err)
 }
 
-// ListByJob returns a job's tables ordered by sequence index.
-func (r *TableRepository) ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error) {
+// ListByJob returns a page of a job's tables ordered by sequence index.
+func (r *TableRepository) ListByJob(ctx context.Context, workspaceID, jobID string, p ports.Page) ([]*domain.Table, error) {
 	var rows []tableRow
-	err := r.db.conn(ctx).NewSelect().Model(&rows).
+	err := paginate(r.db.conn(ctx).NewSelect().Model(&rows).
 		Where("workspace_id = ? AND job_id = ?", workspaceID, jobID).
-		OrderExpr("sequence_index, id").Scan(ctx)
+		OrderExpr("sequence_index, id"), p).Scan(ctx)
 	if err != nil {
 		return nil, translate("list tables", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	nethttp "net/http"
 	"regexp"
@@ -168,6 +169,42 @@ var _ = Describe("Jobs", func() {
 		Expect(t["columns"]).To(Equal([]any{"field", "value"}))
 		Expect(t["row_count"]).To(BeNumerically("==", 3))
 		Expect(res.json()["output_documents"]).To(BeEmpty())
+	})
+
+	It("pages a job's tables and lists all its outputs", func() {
+		var csv strings.Builder
+		for i := range 5 {
+			fmt.Fprintf(&csv, "Name,Amount\nAnn %d,%d\nBob %d,%d\n\nNotes,set off\n\n", i, i, i, i+1)
+		}
+		doc := e.uploaded("tables.csv", csv.String())["document_id"].(string)
+		cfg := e.configured("tables", map[string]any{"extractor": "tabular",
+			"fields": []any{map[string]any{"name": "name", "synonyms": []any{"name"}}}})
+		r := e.postJSON(e.ws("/jobs"), map[string]any{"document_id": doc, "configuration_id": cfg["configuration_id"]})
+		Expect(r.StatusCode).To(Equal(201), string(r.body))
+		results := e.ws("/jobs/" + r.json()["job_id"].(string) + "/results")
+
+		var titles []any
+		for offset := 0; ; offset += 2 {
+			page := e.get(fmt.Sprintf("%s?limit=2&offset=%d", results, offset)).json()
+			Expect(page["limit"]).To(BeNumerically("==", 2))
+			Expect(page["offset"]).To(BeNumerically("==", offset))
+			Expect(page["output_documents"]).To(HaveLen(5), "every output on every page")
+			for _, t := range page["tables"].([]any) {
+				titles = append(titles, t.(map[string]any)["title"])
+			}
+			if page["has_more"] == false {
+				break
+			}
+			Expect(page["tables"]).To(HaveLen(2))
+		}
+		Expect(titles).To(Equal([]any{"tables 1", "tables 2", "tables 3", "tables 4", "tables 5"}))
+
+		all := e.get(results).json()
+		Expect(all["tables"]).To(HaveLen(5))
+		Expect(all["limit"]).To(BeNumerically("==", 50))
+		Expect(all["has_more"]).To(BeFalse())
+		p := expectProblem(e.get(results+"?limit=0", nonconforming), 400, "invalid_request")
+		Expect(fieldsOf(p)).To(ConsistOf("limit"))
 	})
 
 	It("reports a failed job with its error", func() {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
+	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
@@ -143,7 +144,7 @@ func newEnv(o envOptions) *env {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	rec := &recordingBlobs{BlobStore: bs}
-	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, o.extractors...)...)
+	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}, tabular.New()}, o.extractors...)...)
 	Expect(err).NotTo(HaveOccurred())
 	repos := memory.New().Repositories()
 	if o.backend != nil {

@@ -78,9 +78,22 @@ func (s *server) getJob(c *fiber.Ctx) error {
 	return respondOne(c, s, "job_id", s.app.Jobs.Get, renderJob)
 }
 
-// jobResults handles GET .../jobs/{job_id}/results.
+// jobResults handles GET .../jobs/{job_id}/results: a page of the job's
+// tables (limit, offset) with all its output documents.
 func (s *server) jobResults(c *fiber.Ctx) error {
-	return respondOne(c, s, "job_id", s.app.Jobs.Results, renderResults)
+	ws, id, err := s.resource(c, "job_id")
+	if err != nil {
+		return err
+	}
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.app.Jobs.Results(c.UserContext(), ws.ID(), id, p)
+	if err != nil {
+		return err
+	}
+	return ok(c, fiber.StatusOK, renderResults(res))
 }
 
 // cancelJob handles POST .../jobs/{job_id}/cancel: pending jobs only for

@@ -211,11 +211,15 @@ type resultsJSON struct {
 	JobID           string         `json:"job_id"`
 	Tables          []tableJSON    `json:"tables"`
 	OutputDocuments []documentJSON `json:"output_documents"`
+	Limit           int            `json:"limit"`
+	Offset          int            `json:"offset"`
+	HasMore         bool           `json:"has_more"`
 }
 
 func renderResults(r app.Results) resultsJSON {
-	out := resultsJSON{JobID: r.Job.ID(), Tables: make([]tableJSON, len(r.Tables)), OutputDocuments: make([]documentJSON, len(r.OutputDocuments))}
-	for i, t := range r.Tables {
+	out := resultsJSON{JobID: r.Job.ID(), Tables: make([]tableJSON, len(r.Tables.Items)), OutputDocuments: make([]documentJSON, len(r.OutputDocuments)),
+		Limit: r.Tables.Limit, Offset: r.Tables.Offset, HasMore: r.Tables.HasMore}
+	for i, t := range r.Tables.Items {
 		out.Tables[i] = renderTable(t)
 	}
 	for i, d := range r.OutputDocuments {

@@ -344,12 +344,12 @@ func (r *TableRepository) CreateMany(ctx context.Context, tables []*domain.Table
 	return nil
 }
 
-// ListByJob returns a job's tables by sequence index.
-func (r *TableRepository) ListByJob(ctx context.Context, workspaceID, jobID string) ([]*domain.Table, error) {
+// ListByJob returns a page of a job's tables by sequence index.
+func (r *TableRepository) ListByJob(ctx context.Context, workspaceID, jobID string, p ports.Page) ([]*domain.Table, error) {
 	_, end := r.s.begin(ctx)
 	defer end()
 	keep := func(st domain.TableState) bool { return st.WorkspaceID == workspaceID && st.JobID == jobID }
-	return query(r.s.tables, keep, ports.Page{}, func(a, b domain.TableState) int {
+	return query(r.s.tables, keep, p, func(a, b domain.TableState) int {
 		return cmp.Or(cmp.Compare(a.SequenceIndex, b.SequenceIndex), strings.Compare(a.ID, b.ID))
 	}, domain.RehydrateTable), nil
 }

@@ -1,5 +1,7 @@
 // Package system adapts the process's clock and a ULID source to the
-// ports.Clock and ports.IDGenerator ports.
+// ports.Clock and ports.IDGenerator ports, and gives each process a
+// directory of its own for temporary files (SpoolDir), swept when the
+// process that owned it is gone.
 package system
 
 import (

@@ -26,6 +26,8 @@ type editorData struct {
 	Problem *problemView
 	// Trial is what trying the draft found.
 	Trial *app.TrialResult
+	// TrialTables are the trial's first tables, the ones the page shows.
+	TrialTables []ports.ExtractedTable
 	// TrialDocument is the document the draft was tried on.
 	TrialDocument *domain.Document
 }
@@ -113,6 +115,7 @@ func (s *server) saveConfiguration(c *fiber.Ctx, req *request) error {
 			return s.editorProblem(c, req, d, err)
 		}
 		d.Trial = &res
+		d.TrialTables = res.Tables[:min(len(res.Tables), uiTablesPerPage)]
 		if doc, err := s.app.Documents.Get(ctx, req.ws.ID(), d.DocumentID); err == nil {
 			d.TrialDocument = doc
 		}

@@ -20,6 +20,10 @@ import (
 // uiPageSize is how many rows a list page shows.
 const uiPageSize = 50
 
+// uiTablesPerPage is how many tables a job's page shows (each with its
+// first rows, mapping and detection).
+const uiTablesPerPage = 20
+
 // home answers GET /: the workspaces page when signed in, sign-in
 // otherwise.
 func (s *server) home(c *fiber.Ctx) error {
@@ -160,6 +164,11 @@ func (s *server) documentsPage(c *fiber.Ctx, req *request) error {
 // pager returns the links to the newer and older pages of a list at
 // offset (empty when there is none), keeping its filters.
 func pager(path string, filters url.Values, offset int, hasMore bool) (prev, next string) {
+	return pagerOf(path, filters, offset, uiPageSize, hasMore)
+}
+
+// pagerOf is pager for pages of size rows.
+func pagerOf(path string, filters url.Values, offset, size int, hasMore bool) (prev, next string) {
 	link := func(off int) string {
 		vals := url.Values{}
 		for k, v := range filters {
@@ -174,10 +183,10 @@ func pager(path string, filters url.Values, offset int, hasMore bool) (prev, nex
 		return path + "?" + vals.Encode()
 	}
 	if offset > 0 {
-		prev = link(max(0, offset-uiPageSize))
+		prev = link(max(0, offset-size))
 	}
 	if hasMore {
-		next = link(offset + uiPageSize)
+		next = link(offset + size)
 	}
 	return prev, next
 }
@@ -414,8 +423,10 @@ type jobData struct {
 	Job     *domain.Job
 	Input   *domain.Document
 	Results app.Results
-	Metrics []metric
-	Events  []*domain.Event
+	// TablesPrev and TablesNext link to the neighbouring pages of tables.
+	TablesPrev, TablesNext string
+	Metrics                []metric
+	Events                 []*domain.Event
 }
 
 // metric is one row of a job's metrics.
@@ -428,12 +439,18 @@ type metric struct {
 func (s *server) jobPage(c *fiber.Ctx, req *request) error {
 	ctx := c.UserContext()
 	ws := req.ws.ID()
-	res, err := s.app.Jobs.Results(ctx, ws, c.Params("id"))
+	offset, err := offsetParam(c)
+	if err != nil {
+		return s.problem(c, req, err)
+	}
+	res, err := s.app.Jobs.Results(ctx, ws, c.Params("id"), app.PageRequest{Limit: uiTablesPerPage, Offset: offset})
 	if err != nil {
 		return s.problem(c, req, err)
 	}
 	job := res.Job
 	d := jobData{Job: job, Results: res}
+	v := s.newView(req, "Job "+job.ID(), "jobs")
+	d.TablesPrev, d.TablesNext = pagerOf(v.WS()+"/jobs/"+url.PathEscape(job.ID()), nil, offset, uiTablesPerPage, res.Tables.HasMore)
 	if doc, err := s.app.Documents.Get(ctx, ws, job.InputDocumentID()); err == nil {
 		d.Input = doc
 	}
@@ -446,7 +463,6 @@ func (s *server) jobPage(c *fiber.Ctx, req *request) error {
 		return s.problem(c, req, err)
 	}
 	d.Events = events.Items
-	v := s.newView(req, "Job "+job.ID(), "jobs")
 	v.Data = d
 	if !job.Status().IsTerminal() {
 		if v.Watch, err = s.cursor(ctx, ws); err != nil {

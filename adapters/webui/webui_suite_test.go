@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,7 @@ import (
 	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
 )
 
 func TestWebUI(t *testing.T) {
@@ -42,12 +44,12 @@ type env struct {
 	ws   *domain.Workspace
 }
 
-func newEnv() *env {
+func newEnv(extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
-	exs, err := app.NewExtractors(stub.Extractor{})
+	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
 	a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: bs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
 	Expect(err).NotTo(HaveOccurred())
@@ -325,5 +327,83 @@ var _ = Describe("The editor's JSON reader", func() {
 			_, err := webui.ParsePayload(text)
 			Expect(err).To(MatchError(domain.ErrInvalidInput), text)
 		}
+	})
+})
+
+// manyTables is an extractor that finds n one-row tables, titled
+// "Table 1" to "Table n".
+type manyTables struct{ n int }
+
+func (manyTables) Name() string                         { return "many" }
+func (manyTables) ValidatePayload(map[string]any) error { return nil }
+func (m manyTables) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.ExtractionResult, error) {
+	var res ports.ExtractionResult
+	for i := 1; i <= m.n; i++ {
+		res.Tables = append(res.Tables, ports.ExtractedTable{
+			Title: fmt.Sprintf("Table %d", i), Sheet: "s", RowCount: 1,
+			Columns: []string{"n"}, SampleRows: []map[string]any{{"n": float64(i)}},
+		})
+	}
+	return res, nil
+}
+
+var _ = Describe("A job's page", func() {
+	It("pages its tables, twenty at a time, with links both ways", func() {
+		e := newEnv(manyTables{n: 45})
+		f := e.process(secret)
+		ctx := context.Background()
+		doc, err := e.app.Documents.Upload(ctx, app.UploadRequest{WorkspaceID: e.ws.ID(), Filename: "a.csv", Body: strings.NewReader("n\n1\n")})
+		Expect(err).NotTo(HaveOccurred())
+		cfg, err := e.app.Configurations.Create(ctx, app.CreateConfigurationRequest{WorkspaceID: e.ws.ID(), DocumentType: "many", Title: "many", Payload: map[string]any{"extractor": "many"}})
+		Expect(err).NotTo(HaveOccurred())
+		job, err := e.app.Jobs.Submit(ctx, app.SubmitJobRequest{WorkspaceID: e.ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(job.Status()).To(Equal(domain.JobSucceeded))
+
+		sess, _ := signIn(f, e.keys[domain.RoleViewer])
+		get := func(path string) string {
+			req := httptest.NewRequest("GET", path, nil)
+			req.AddCookie(sess)
+			resp := send(f, req)
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), path)
+			return body(resp)
+		}
+		titles := regexp.MustCompile(`<h3>Table (\d+) `)
+		shown := func(page string) (out []string) {
+			for _, m := range titles.FindAllStringSubmatch(page, -1) {
+				out = append(out, m[1])
+			}
+			return out
+		}
+		path := "/ui/w/default/jobs/" + job.ID()
+		first := get(path)
+		Expect(shown(first)).To(HaveLen(20))
+		Expect(shown(first)[0]).To(Equal("1"))
+		Expect(first).To(ContainSubstring(`href="` + path + `?offset=20#tables" rel="next"`))
+		Expect(first).NotTo(ContainSubstring(`rel="prev"`))
+		last := get(path + "?offset=40")
+		Expect(shown(last)).To(Equal([]string{"41", "42", "43", "44", "45"}))
+		Expect(last).To(ContainSubstring(`href="` + path + `?offset=20#tables" rel="prev"`))
+		Expect(last).NotTo(ContainSubstring(`rel="next"`))
+	})
+
+	It("shows a draft's trial with its first twenty tables, and says how many were found", func() {
+		e := newEnv(manyTables{n: 45})
+		f := e.process(secret)
+		doc, err := e.app.Documents.Upload(context.Background(), app.UploadRequest{WorkspaceID: e.ws.ID(), Filename: "a.csv", Body: strings.NewReader("n\n1\n")})
+		Expect(err).NotTo(HaveOccurred())
+		sess, tok := signIn(f, e.keys[domain.RoleAdmin])
+		req := httptest.NewRequest("POST", "/ui/w/default/configurations", strings.NewReader(url.Values{"csrf_token": {tok},
+			"document_type": {"many"}, "title": {"t"}, "payload": {`{"extractor":"many"}`}, "intent": {"try"}, "document_id": {doc.ID()}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(sess)
+		resp := send(f, req)
+		page := body(resp)
+		Expect(resp.StatusCode).To(Equal(http.StatusOK), page)
+		Expect(page).To(ContainSubstring("45 tables found"))
+		Expect(page).To(ContainSubstring("The first 20 tables are shown."))
+		Expect(strings.Count(page, `<article class="table">`)).To(Equal(20))
+		Expect(page).To(ContainSubstring("<h3>Table 20 "))
+		Expect(page).NotTo(ContainSubstring("<h3>Table 21 "))
 	})
 })

@@ -211,3 +211,47 @@ func TestExtractBinaryDeterministic(t *testing.T) {
 		t.Fatalf("want exit 2 for bad usage, got %v", err)
 	}
 }
+
+func TestExtractLimitsAndTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := t.TempDir()
+	cfg := filepath.Join(samples, "people.json")
+	roster := filepath.Join(samples, "ade-samples", "S01_clean_roster_alias_headers.xlsx")
+	wide := writeFile(t, dir, "wide.csv", "First Name,Last Name,Email,Phone,City\nAnn,Lee,ann@example.org,555,Oslo\nBob,Ray,bob@example.org,556,Rome\n")
+
+	left := func() []string {
+		t.Helper()
+		entries, err := os.ReadDir(filepath.Join(tmp, "ade-extract"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+
+	if _, msg, code := runExtract(t, "--config", cfg, "--out", t.TempDir(), roster); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if names := left(); len(names) != 0 {
+		t.Fatalf("temporary files left after a workbook: %v", names)
+	}
+
+	t.Setenv("ADE_MAX_CELLS_PER_ROW", "3")
+	_, msg, code := runExtract(t, "--config", cfg, "--out", t.TempDir(), wide)
+	if code != 1 || !bytes.Contains([]byte(msg), []byte("over the limit of 3 cells per row at row 1")) {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if names := left(); len(names) != 0 {
+		t.Fatalf("temporary files left after a refusal: %v", names)
+	}
+
+	t.Setenv("ADE_MAX_TABLES", "none")
+	_, msg, code = runExtract(t, "--config", cfg, wide)
+	if code != 2 || !bytes.Contains([]byte(msg), []byte("ADE_MAX_TABLES")) {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+}

@@ -433,7 +433,7 @@ var _ = Describe("when the store stops answering", func() {
 				Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
 				Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
 				Expect(w.documents()).To(HaveLen(1), "no output document row")
-				tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID())
+				tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID(), ports.Page{})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(tables).To(BeEmpty())
 			})

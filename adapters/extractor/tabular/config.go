@@ -39,7 +39,7 @@ const (
 
 var fieldNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-var topLevelKeys = []string{"allow_empty", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
+var topLevelKeys = []string{"allow_empty", "escape_formulas", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
 var fieldKeys = []string{"label", "name", "pattern", "required", "synonyms", "transforms", "validate"}
 var validateKeys = []string{"pattern"}
 
@@ -58,6 +58,9 @@ type Config struct {
 	// AllowEmpty makes a document without tables succeed with none
 	// instead of failing with no_tables_found.
 	AllowEmpty bool
+	// EscapeFormulas prefixes CSV output cells a spreadsheet program would
+	// read as formulas with "'" (output.NeedsEscape); on by default.
+	EscapeFormulas bool
 	// Digest is the hex sha256 of the payload's canonical JSON.
 	Digest string
 }
@@ -66,7 +69,7 @@ type Config struct {
 // payload gives a *domain.ValidationError (kind domain.ErrUnprocessable)
 // listing every problem found, with paths relative to the payload, in a
 // fixed order: unknown keys, extractor, sheets, fields, keep_unmapped_columns,
-// output_format, allow_empty.
+// output_format, allow_empty, escape_formulas.
 func ParseConfig(payload map[string]any) (*Config, error) {
 	canonical, raw, err := canonicalize(payload)
 	if err != nil {
@@ -74,7 +77,7 @@ func ParseConfig(payload map[string]any) (*Config, error) {
 			domain.FieldError{Field: "", Message: err.Error()})
 	}
 	v := &validator{}
-	cfg := &Config{SheetMode: SheetsAll, KeepUnmapped: true, OutputFormat: OutputCSV, Digest: sha256Hex(raw)}
+	cfg := &Config{SheetMode: SheetsAll, KeepUnmapped: true, OutputFormat: OutputCSV, EscapeFormulas: true, Digest: sha256Hex(raw)}
 	v.unknownKeys("", canonical, topLevelKeys)
 
 	if x, ok := canonical["extractor"]; ok {
@@ -111,6 +114,13 @@ func ParseConfig(payload map[string]any) (*Config, error) {
 			cfg.AllowEmpty = b
 		} else {
 			v.add("allow_empty", "must be a boolean")
+		}
+	}
+	if x, ok := canonical["escape_formulas"]; ok {
+		if b, ok := x.(bool); ok {
+			cfg.EscapeFormulas = b
+		} else {
+			v.add("escape_formulas", "must be a boolean")
 		}
 	}
 	if len(v.errs) > 0 {

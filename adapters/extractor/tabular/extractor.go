@@ -36,8 +36,9 @@ const (
 	CodeInvalidConfiguration = "invalid_configuration"
 	// CodeCancelled: the context was done before the extraction finished.
 	CodeCancelled = read.CodeCancelled
-	// CodeInputTooLarge: the workbook unpacks to more than ADE reads (a
-	// zip bomb, or a workbook far beyond operational sizes).
+	// CodeInputTooLarge: the document is past one of the Limits (a zip
+	// bomb, a hostile shape, or a document far beyond operational sizes);
+	// the message and the metrics name the limit.
 	CodeInputTooLarge = read.CodeInputTooLarge
 	// CodeNoTablesFound: no sheet holds a table (and the payload does not
 	// set allow_empty); the logs say why, sheet by sheet.
@@ -46,9 +47,12 @@ const (
 
 // Extractor is the tabular extractor. The zero value is ready to use.
 type Extractor struct {
-	// TempDir is where workbook inputs and XLSX outputs are spooled; ""
-	// means os.TempDir().
+	// TempDir is where workbook inputs, shared strings, XLSX worksheets
+	// and tables written side by side are spooled; "" means os.TempDir().
+	// Every file is removed when the extraction ends, however it ends.
 	TempDir string
+	// Limits bound every extraction; zero fields take their defaults.
+	Limits Limits
 }
 
 var _ ports.Extractor = (*Extractor)(nil)
@@ -74,7 +78,15 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 			res, err = ports.ExtractionResult{}, read.Fail(CodeCorruptInput,
 				"the document could not be read", fmt.Errorf("panic: %v", p))
 		}
+		if le, ok := read.ExceededLimit(err); ok {
+			// Say which limit in the metrics too, beside what was found.
+			if res.Metrics == nil {
+				res.Metrics = map[string]any{}
+			}
+			res.Metrics["limit_exceeded"], res.Metrics["limit_value"] = le.Limit, le.Value
+		}
 	}()
+	lim := e.Limits.WithDefaults()
 	cfg, err := ParseConfig(req.Payload)
 	if err != nil {
 		return res, read.Fail(CodeInvalidConfiguration, err.Error(), err)
@@ -98,24 +110,25 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 	defer hasher.stop()
 	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), 256<<10)
 	base := baseName(req.Document.Filename)
-	doc, err := read.Open(br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base})
+	doc, err := read.Open(ctx, br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base, Limits: lim.read()})
 	if err != nil {
 		return res, readError(ctx, err)
 	}
 	defer doc.Book.Close()
-	x := &extraction{ctx: ctx, cfg: cfg, doc: doc, schema: mapping.NewSchema(cfg.Fields, cfg.KeepUnmapped),
-		outs: output.New(ctx, req.Outputs, cfg.OutputFormat, base, e.TempDir)}
+	x := &extraction{ctx: ctx, cfg: cfg, doc: doc, lim: lim, schema: mapping.NewSchema(cfg.Fields, cfg.KeepUnmapped),
+		outs: output.New(ctx, req.Outputs, output.Options{Format: cfg.OutputFormat, Base: base, TempDir: e.TempDir,
+			EscapeFormulas: cfg.EscapeFormulas, MaxBytes: lim.OutputBytes})}
 	defer x.outs.Cleanup()
 	x.logFormat()
 	if err := x.run(); err != nil {
-		return res, readError(ctx, err)
+		return x.partial(), readError(ctx, err)
 	}
 	// Hash whatever the parser did not need to read.
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return res, readError(ctx, err)
 	}
 	if err := x.outs.Commit(); err != nil {
-		return res, readError(ctx, err)
+		return x.partial(), readError(ctx, err)
 	}
 	res = x.result(hex.EncodeToString(hasher.sum()))
 	if len(x.tables) == 0 && !cfg.AllowEmpty {
@@ -139,6 +152,7 @@ func readError(ctx context.Context, err error) error {
 type extraction struct {
 	ctx    context.Context
 	cfg    *Config
+	lim    Limits
 	doc    *read.Document
 	schema *mapping.Schema
 	outs   *output.Set
@@ -148,6 +162,10 @@ type extraction struct {
 	empty []sheetReason
 
 	sheets, rowsOut, mapped, unmapped, invalid int
+	// found counts the tables begun, against Limits.Tables; kept is the
+	// estimated memory of the table records and logs, against
+	// Limits.ResultBytes.
+	found, kept int
 }
 
 // sheetReason is why a sheet holds no table.
@@ -183,10 +201,10 @@ func (x *extraction) run() error {
 			return read.Cancelled(err)
 		}
 		x.sheets++
-		rows, err := x.doc.Book.Rows(sheet)
+		rows, err := x.doc.Book.Rows(x.ctx, sheet)
 		if err != nil {
 			var ee *ports.ExtractionError
-			if errors.As(err, &ee) && ee.Code == CodeCancelled {
+			if errors.As(err, &ee) && (ee.Code == CodeCancelled || ee.Code == CodeInputTooLarge) {
 				return err
 			}
 			x.noTable(sheet, "unreadable", err.Error())
@@ -210,6 +228,15 @@ func (x *extraction) run() error {
 		if n := x.doc.NonUTF8Bytes(); n > 0 {
 			x.log("warn", "bytes that are not UTF-8 read as Windows-1252", map[string]any{"bytes": n})
 		}
+	}
+	return nil
+}
+
+// keep counts n more bytes of table records and logs.
+func (x *extraction) keep(n int, sheet string) error {
+	if x.kept += n; int64(x.kept) > x.lim.ResultBytes {
+		return read.TooLarge(LimitResultBytes, x.lim.ResultBytes, fmt.Sprintf("sheet %q", sheet),
+			"the tables' columns and logs would take more memory than that")
 	}
 	return nil
 }
@@ -265,6 +292,14 @@ func (x *extraction) selectSheets() []string {
 		return out
 	}
 	return list
+}
+
+// partial is what a failed extraction reports: the logs so far and the
+// metrics that describe the input, without tables.
+func (x *extraction) partial() ports.ExtractionResult {
+	res := x.result("")
+	delete(res.Metrics, "input_sha256")
+	return ports.ExtractionResult{Metrics: res.Metrics, Logs: res.Logs}
 }
 
 func (x *extraction) result(inputSHA string) ports.ExtractionResult {

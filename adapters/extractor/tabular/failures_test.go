@@ -37,17 +37,35 @@ func zipOf(files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-// declaredZip builds a zip whose directory declares each part's
-// uncompressed size as given, over a few stored bytes: what a zip bomb's
-// directory says, without the test unpacking one.
-func declaredZip(parts map[string]uint64) []byte {
+// declaredBook builds a workbook whose part (its sheet or its shared
+// strings) declares size bytes in the zip directory over a few stored
+// ones: what a zip bomb's directory says, without the test unpacking one.
+func declaredBook(part string, size uint64) []byte {
 	GinkgoHelper()
+	const rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
+		{"_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="` + rel + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="` + rel + `">` +
+			`<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="` + rel + `/worksheet" Target="worksheets/sheet1.xml"/>` +
+			`<Relationship Id="rId2" Type="` + rel + `/sharedStrings" Target="sharedStrings.xml"/></Relationships>`},
+		{"xl/worksheets/sheet1.xml", `<worksheet><sheetData/></worksheet>`},
+		{"xl/sharedStrings.xml", `<sst/>`},
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for name, size := range parts {
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, CompressedSize64: 4, UncompressedSize64: size})
+	for _, p := range parts {
+		declared := uint64(len(p.body))
+		if p.name == part {
+			declared = size
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: p.name, Method: zip.Store,
+			CompressedSize64: uint64(len(p.body)), UncompressedSize64: declared})
 		Expect(err).NotTo(HaveOccurred())
-		_, _ = w.Write([]byte("<x/>"))
+		_, _ = io.WriteString(w, p.body)
 	}
 	Expect(zw.Close()).To(Succeed())
 	return buf.Bytes()
@@ -85,12 +103,12 @@ var _ = Describe("Failures", func() {
 		Entry("an unterminated quote swallowing the rest of a large file", func() []byte {
 			head := "First Name,Email\nAvery,avery@example.com\nQuinn,quinn@example.com\nLee,\"never closed\n"
 			return append([]byte(head), bytes.Repeat([]byte("more text, still inside the quote\n"), (17<<20)/34)...)
-		}, "corrupt_input"),
-		Entry("a workbook whose shared strings unpack past the bound (zip bomb)", func() []byte {
-			return declaredZip(map[string]uint64{"xl/workbook.xml": 64, "xl/sharedStrings.xml": 300 << 20})
+		}, "input_too_large"),
+		Entry("a workbook whose shared strings declare more than a part may unpack to (zip bomb)", func() []byte {
+			return declaredBook("xl/sharedStrings.xml", 3<<30)
 		}, "input_too_large"),
 		Entry("a workbook that unpacks past the total bound", func() []byte {
-			return declaredZip(map[string]uint64{"xl/workbook.xml": 64, "xl/worksheets/sheet1.xml": 5 << 30})
+			return declaredBook("xl/worksheets/sheet1.xml", 5<<30)
 		}, "input_too_large"),
 		Entry("truncated workbook", func() []byte { d := s01(); return d[:len(d)/2] }, "corrupt_input"),
 		Entry("workbook with a damaged zip directory", func() []byte {

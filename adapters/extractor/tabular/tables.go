@@ -34,6 +34,16 @@ type tableResult struct {
 func (s *sheetSink) title(t *detect.Table) string { return fmt.Sprintf("%s %d", s.sheet, t.Index) }
 
 func (s *sheetSink) Begin(t *detect.Table) error {
+	if s.x.found++; s.x.found > s.x.lim.Tables {
+		return read.TooLarge(LimitTables, int64(s.x.lim.Tables), fmt.Sprintf("sheet %q", s.sheet), "")
+	}
+	cost := 0
+	for _, c := range t.Columns {
+		cost += columnCost + 2*(len(c.Leaf)+len(c.Group)+len(c.Header))
+	}
+	if err := s.x.keep(cost, s.sheet); err != nil {
+		return err
+	}
 	tr := &tableResult{layout: t}
 	tr.m = s.x.schema.NewTable(t, func([]string) (mapping.Writer, string, error) {
 		w, name, err := s.x.outs.Open(s.sheet, t.Index, s.title(t))
@@ -54,12 +64,11 @@ func (s *sheetSink) End(t *detect.Table) error {
 	if err := tr.m.Finish(); err != nil {
 		return err
 	}
-	s.finish(tr)
-	return nil
+	return s.finish(tr)
 }
 
 // finish records a finished table: its metadata, logs and counts.
-func (s *sheetSink) finish(tr *tableResult) {
+func (s *sheetSink) finish(tr *tableResult) error {
 	t, m, x := tr.layout, tr.m, s.x
 	fields := x.schema.Fields
 	rng := read.CellRef(t.Band.First, t.HeaderRows[0]) + ":" + read.CellRef(t.Band.Last, t.LastDataRow)
@@ -183,9 +192,13 @@ func (s *sheetSink) finish(tr *tableResult) {
 			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": issues,
 		})
 	}
+	if err := x.keep(len(tr.logs)*logCost+len(issues)*logCost, s.sheet); err != nil {
+		return err
+	}
 	x.rowsOut += t.Rows
 	x.unmapped += unmapped
 	x.invalid += m.InvalidValues
+	return nil
 }
 
 func stringsToAny(s []string) []any {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -16,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
@@ -73,6 +76,9 @@ type Config struct {
 	// behind a TLS-terminating proxy listed here, the UI's cookies are
 	// Secure.
 	TrustedProxies []netip.Prefix
+	// ExtractionLimits bound every extraction (ADE_MAX_CELL_BYTES and the
+	// other variables of LimitVariables).
+	ExtractionLimits tabular.Limits
 }
 
 // Secret is a configuration value that must never be printed or logged:
@@ -184,6 +190,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.TrustedProxies, err = prefixesVar(getenv("ADE_TRUSTED_PROXIES")); err != nil {
 		bad("ADE_TRUSTED_PROXIES", getenv("ADE_TRUSTED_PROXIES"), err.Error())
 	}
+	var lerrs []error
+	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)
+	errs = append(errs, lerrs...)
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("ADE_LOG_FORMAT", c.LogFormat, `must be "text" or "json"`)
 	}
@@ -202,6 +211,62 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// LimitVariable is one environment variable that sets an extraction
+// limit.
+type LimitVariable struct {
+	Name  string
+	Limit string // the limit's name, as messages and metrics give it
+	set   func(l *tabular.Limits, v int64)
+	get   func(l tabular.Limits) int64
+}
+
+// LimitVariables are the ADE_MAX_* variables of the extraction limits,
+// in the order docs/configuration.md lists them.
+var LimitVariables = []LimitVariable{
+	{"ADE_MAX_CELL_BYTES", read.LimitCellBytes, func(l *tabular.Limits, v int64) { l.CellBytes = int(v) }, func(l tabular.Limits) int64 { return int64(l.CellBytes) }},
+	{"ADE_MAX_ROW_BYTES", read.LimitRowBytes, func(l *tabular.Limits, v int64) { l.RowBytes = int(v) }, func(l tabular.Limits) int64 { return int64(l.RowBytes) }},
+	{"ADE_MAX_CELLS_PER_ROW", read.LimitCellsPerRow, func(l *tabular.Limits, v int64) { l.CellsPerRow = int(v) }, func(l tabular.Limits) int64 { return int64(l.CellsPerRow) }},
+	{"ADE_MAX_CELLS", read.LimitCells, func(l *tabular.Limits, v int64) { l.Cells = v }, func(l tabular.Limits) int64 { return l.Cells }},
+	{"ADE_MAX_SHARED_STRINGS_BYTES", read.LimitSharedStringsBytes, func(l *tabular.Limits, v int64) { l.SharedStringsBytes = v }, func(l tabular.Limits) int64 { return l.SharedStringsBytes }},
+	{"ADE_MAX_UNPACKED_BYTES", read.LimitUnpackedBytes, func(l *tabular.Limits, v int64) { l.UnpackedBytes = v }, func(l tabular.Limits) int64 { return l.UnpackedBytes }},
+	{"ADE_MAX_XLS_CELLS", read.LimitXLSCells, func(l *tabular.Limits, v int64) { l.XLSCells = v }, func(l tabular.Limits) int64 { return l.XLSCells }},
+	{"ADE_MAX_TABLES", tabular.LimitTables, func(l *tabular.Limits, v int64) { l.Tables = int(v) }, func(l tabular.Limits) int64 { return int64(l.Tables) }},
+	{"ADE_MAX_OUTPUT_BYTES", tabular.LimitOutputBytes, func(l *tabular.Limits, v int64) { l.OutputBytes = v }, func(l tabular.Limits) int64 { return l.OutputBytes }},
+	{"ADE_MAX_RESULT_BYTES", tabular.LimitResultBytes, func(l *tabular.Limits, v int64) { l.ResultBytes = v }, func(l tabular.Limits) int64 { return l.ResultBytes }},
+}
+
+// Value returns the variable's limit in l.
+func (v LimitVariable) Value(l tabular.Limits) int64 { return v.get(l) }
+
+// maxLimit keeps every limit within what an int holds on any platform.
+const maxLimit = math.MaxInt32
+
+// LimitsFromEnv reads the ADE_MAX_* variables through getenv: unset means
+// the default, anything but a whole number from 1 to 2147483647 is an
+// error naming the variable. The server and `ade extract` read the same
+// variables.
+func LimitsFromEnv(getenv func(string) string) (tabular.Limits, []error) {
+	var l tabular.Limits
+	var errs []error
+	for _, v := range LimitVariables {
+		raw := strings.TrimSpace(getenv(v.Name))
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 1 || n > maxLimit {
+			errs = append(errs, fmt.Errorf("%s=%q: must be a whole number from 1 to %d (%s)", v.Name, raw, maxLimit, v.Limit))
+			continue
+		}
+		v.set(&l, n)
+	}
+	return l.WithDefaults(), errs
+}
+
+// SpoolRoot is where extractions spool their temporary files: each
+// process gets a directory of its own under it (system.OpenSpoolDir).
+func (c Config) SpoolRoot() string { return filepath.Join(c.DataDir, "tmp") }
 
 // DatabaseTarget returns the database URL to open: the configured one, or
 // the embedded SQLite file in the data directory.

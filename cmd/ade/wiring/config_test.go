@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
@@ -51,6 +53,27 @@ var _ = Describe("ConfigFromEnv", func() {
 		Expect(c.DocumentRetention).To(Equal(7 * 24 * time.Hour))
 		Expect(c.JobTimeout).To(Equal(30 * time.Second))
 		Expect(c.LogFormat).To(Equal("json"))
+	})
+
+	It("reads the extraction limits, defaulting each", func() {
+		c, err := wiring.ConfigFromEnv(env(nil))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.ExtractionLimits).To(Equal(tabular.DefaultLimits()))
+		Expect(c.SpoolRoot()).To(Equal("var/tmp"))
+		vars := map[string]string{}
+		for i, v := range wiring.LimitVariables {
+			vars[v.Name] = strconv.Itoa(1000 + i)
+		}
+		c, err = wiring.ConfigFromEnv(env(vars))
+		Expect(err).NotTo(HaveOccurred())
+		for i, v := range wiring.LimitVariables {
+			Expect(v.Value(c.ExtractionLimits)).To(BeEquivalentTo(1000+i), v.Name)
+		}
+		_, err = wiring.ConfigFromEnv(env(map[string]string{"ADE_MAX_CELLS": "0", "ADE_MAX_TABLES": "many", "ADE_MAX_ROW_BYTES": "99999999999"}))
+		Expect(err).To(HaveOccurred())
+		for _, name := range []string{"ADE_MAX_CELLS", "ADE_MAX_TABLES", "ADE_MAX_ROW_BYTES"} {
+			Expect(err.Error()).To(ContainSubstring(name))
+		}
 	})
 
 	It("reports every bad value at once, without leaking passwords", func() {

@@ -93,15 +93,29 @@ var BlobModule = fx.Module("blob",
 	}),
 )
 
-// ExtractorsModule registers every built-in extractor.
+// ExtractorsModule registers every built-in extractor. The tabular one
+// spools under this process's own directory in <data dir>/tmp, opened at
+// start-up (which sweeps the directories of processes that died) and
+// removed at stop, and applies the configured limits.
 var ExtractorsModule = fx.Module("extractors",
-	fx.Provide(func() (*app.Extractors, error) {
-		return app.NewExtractors(builtinExtractors()...)
+	fx.Provide(func(lc fx.Lifecycle, c Config, log *slog.Logger) (*system.SpoolDir, error) {
+		dir, swept, err := system.OpenSpoolDir(c.SpoolRoot())
+		if err != nil {
+			return nil, err
+		}
+		if swept > 0 {
+			log.Warn("removed temporary files left by stopped processes", "directories", swept, "root", c.SpoolRoot())
+		}
+		lc.Append(fx.StopHook(dir.Close))
+		return dir, nil
+	}),
+	fx.Provide(func(c Config, spool *system.SpoolDir) (*app.Extractors, error) {
+		return app.NewExtractors(builtinExtractors(c, spool.Path())...)
 	}),
 )
 
-func builtinExtractors() []ports.Extractor {
-	return []ports.Extractor{stub.Extractor{}, tabular.New()}
+func builtinExtractors(c Config, tempDir string) []ports.Extractor {
+	return []ports.Extractor{stub.Extractor{}, &tabular.Extractor{TempDir: tempDir, Limits: c.ExtractionLimits}}
 }
 
 // AppModule builds the use cases and makes sure workspace "default" exists.

@@ -144,3 +144,83 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 		}, "no_tables_found"),
 	)
 })
+
+var _ = Describe("extraction limits and temporary files on a server", func() {
+	It("fails a job past a configured limit naming it, and leaves no temporary file", func() {
+		dataDir := GinkgoT().TempDir()
+		c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATA_DIR": dataDir,
+			"ADE_DATABASE_URL": "memory://", "ADE_MAX_CELLS_PER_ROW": "4"}))
+		Expect(err).NotTo(HaveOccurred())
+		// A spool directory a killed process left behind, with its files.
+		stale := filepath.Join(c.SpoolRoot(), "ade-spool-crashed")
+		Expect(os.MkdirAll(stale, 0o750)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(stale, ".lock"), nil, 0o600)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(stale, "ade-tabular-1.book"), []byte("spooled"), 0o600)).To(Succeed())
+
+		var srv *fiber.App
+		app := fx.New(server(c), fx.Populate(&srv))
+		Expect(app.Start(context.Background())).To(Succeed())
+		Expect(stale).NotTo(BeADirectory(), "swept at start-up")
+		spools, err := filepath.Glob(filepath.Join(c.SpoolRoot(), "ade-spool-*"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(spools).To(HaveLen(1), "this process's own")
+		spool := spools[0]
+
+		upload := func(name string, data []byte) string {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			fw, _ := mw.CreateFormFile("file", name)
+			_, _ = fw.Write(data)
+			Expect(mw.Close()).To(Succeed())
+			req := newRequest("POST", "/api/v1/workspaces/default/documents", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			status, doc := do(srv, req)
+			Expect(status).To(Equal(201), "%v", doc)
+			return doc["document_id"].(string)
+		}
+		payload, err := os.ReadFile(filepath.Join(samples, "people.json"))
+		Expect(err).NotTo(HaveOccurred())
+		req := newRequest("POST", "/api/v1/workspaces/default/configurations",
+			bytes.NewBufferString(`{"document_type":"roster","title":"People","payload":`+string(payload)+`}`))
+		req.Header.Set("Content-Type", "application/json")
+		_, cfg := do(srv, req)
+		submit := func(docID string) map[string]any {
+			req := newRequest("POST", "/api/v1/workspaces/default/jobs",
+				bytes.NewBufferString(fmt.Sprintf(`{"document_id":%q,"configuration_id":%q}`, docID, cfg["configuration_id"])))
+			req.Header.Set("Content-Type", "application/json")
+			status, job := do(srv, req)
+			Expect(status).To(Equal(201), "%v", job)
+			return job
+		}
+		spooled := func() []string {
+			entries, err := os.ReadDir(spool)
+			Expect(err).NotTo(HaveOccurred())
+			var names []string
+			for _, e := range entries {
+				if e.Name() != ".lock" {
+					names = append(names, e.Name())
+				}
+			}
+			return names
+		}
+
+		job := submit(upload("wide.csv", []byte("First Name,Last Name,Email,Phone,City\nAnn,Lee,a@x.org,1,Oslo\nBob,Ray,b@x.org,2,Rome\n")))
+		Expect(job["status"]).To(Equal("failed"))
+		Expect(job["error"]).To(HaveKeyWithValue("code", "input_too_large"))
+		Expect(job["error"]).To(HaveKeyWithValue("message", ContainSubstring("over the limit of 4 cells per row at row 1")))
+		Expect(job["metrics"]).To(HaveKeyWithValue("limit_exceeded", "cells per row"))
+		Expect(job["metrics"]).To(HaveKeyWithValue("limit_value", BeEquivalentTo(4)))
+		Expect(job["metrics"]).To(HaveKeyWithValue("input_format", "csv"))
+		Expect(spooled()).To(BeEmpty())
+
+		// A workbook is spooled while it is read, and removed after.
+		book, err := os.ReadFile(filepath.Join(samples, "ade-samples", "S01_clean_roster_alias_headers.xlsx"))
+		Expect(err).NotTo(HaveOccurred())
+		job = submit(upload("roster.xlsx", book))
+		Expect(job["error"]).To(HaveKeyWithValue("code", "input_too_large"), "S01 has 11 columns")
+		Expect(spooled()).To(BeEmpty())
+
+		Expect(stop(app)).To(Succeed())
+		Expect(spool).NotTo(BeADirectory(), "removed at stop")
+	})
+})

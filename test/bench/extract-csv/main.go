@@ -1,6 +1,6 @@
 // Command extract-csv measures the tabular extractor on a large CSV file
 // against a bare encoding/csv read of the same file. It prints figures and
-// never asserts: targets are a throughput ratio of at least 0.4 and a peak
+// never asserts: targets are a throughput ratio of at least 0.5 and a peak
 // RSS of at most 64 MiB for the extraction.
 //
 //	go run ./test/bench/extract-csv [-mb 100] [-runs 5]
@@ -109,9 +109,9 @@ func main() {
 	fmt.Println("summary (medians):")
 	fmt.Printf("  baseline encoding/csv: %.0f MB/s (cpu %.0f MB/s)\n", mbs(median(baseWall)), mbs(median(baseCPU)))
 	fmt.Printf("  tabular extraction: %.0f MB/s (cpu %.0f MB/s)\n", mbs(median(extWall)), mbs(median(extCPU)))
-	fmt.Printf("  throughput ratio extraction/baseline: %.2f (target >= 0.40); median of per-run ratios %.2f\n",
+	fmt.Printf("  throughput ratio extraction/baseline: %.2f (target >= 0.50); median of per-run ratios %.2f\n",
 		median(baseWall)/median(extWall), median(ratios))
-	fmt.Printf("  cpu time ratio baseline/extraction: %.2f\n", median(baseCPU)/median(extCPU))
+	fmt.Printf("  cpu time ratio baseline/extraction: %.2f (target >= 0.50; the steadier figure on a busy machine)\n", median(baseCPU)/median(extCPU))
 	fmt.Printf("  extraction peak RSS: %.1f MiB (target <= 64 MiB)\n", float64(rss)/1024)
 }
 

@@ -675,11 +675,35 @@ func describeTables(get func() *world) {
 			t2, t0, t1 := w.newTable(j, 2), w.newTable(j, 0), w.newTable(j, 1)
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{t2, t0, t1})).To(Succeed())
 
-			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ids(got)).To(Equal([]string{t0.ID(), t1.ID(), t2.ID()}))
 			Expect(got[0].State()).To(Equal(t0.State()))
 			Expect(got[0].State().CreatedAt.Location()).To(Equal(time.UTC))
+		})
+
+		It("pages a job's tables in sequence order", func() {
+			j := w.createJob()
+			var all []*domain.Table
+			for i := range 5 {
+				all = append(all, w.newTable(j, i))
+			}
+			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{all[3], all[0], all[4], all[2], all[1]})).To(Succeed())
+			pages := []struct {
+				p    ports.Page
+				want []*domain.Table
+			}{
+				{ports.Page{Limit: 2}, all[:2]},
+				{ports.Page{Limit: 2, Offset: 2}, all[2:4]},
+				{ports.Page{Limit: 2, Offset: 4}, all[4:]},
+				{ports.Page{Limit: 2, Offset: 5}, nil},
+				{ports.Page{Offset: 3}, all[3:]},
+			}
+			for _, pg := range pages {
+				got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), pg.p)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids(got)).To(Equal(ids(pg.want)), "page %+v", pg.p)
+			}
 		})
 
 		It("stores extracted text with NUL and numbers with every digit", func() {
@@ -690,7 +714,7 @@ func describeTables(get func() *world) {
 				Metadata:   map[string]any{"cell": "\x00"}, CreatedAt: w.clock.Next()})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{t})).To(Succeed())
-			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got).To(HaveLen(1))
 			Expect(got[0].State()).To(Equal(t.State()))
@@ -703,7 +727,7 @@ func describeTables(get func() *world) {
 				DocumentID: w.doc.ID(), CreatedAt: w.clock.Next()})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{t})).To(Succeed())
-			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got).To(HaveLen(1))
 			Expect(got[0].State()).To(Equal(t.State()))
@@ -716,7 +740,7 @@ func describeTables(get func() *world) {
 			first := w.newTable(j, 0)
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{first})).To(Succeed())
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{w.newTable(j, 1), first})).To(MatchError(domain.ErrConflict))
-			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ids(got)).To(Equal([]string{first.ID()}))
 		})
@@ -724,7 +748,7 @@ func describeTables(get func() *world) {
 		It("never lists another workspace's tables", func() {
 			j := w.createJob()
 			Expect(w.repos.Tables.CreateMany(w.ctx, []*domain.Table{w.newTable(j, 0)})).To(Succeed())
-			got, err := w.repos.Tables.ListByJob(w.ctx, w.other.ID(), j.ID())
+			got, err := w.repos.Tables.ListByJob(w.ctx, w.other.ID(), j.ID(), ports.Page{})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got).To(BeEmpty())
 		})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,17 @@ type scan struct {
 	queue   []*read.Row
 	active  []*Table
 	tables  []*Table
+	// owner[c] is the open table whose band holds column c (nil: none):
+	// the bands of open tables never overlap.
+	owner []*Table
+	// version counts the openings and endings of tables; foreignAt caches
+	// foreignOf for one row and version.
+	version   int
+	foreignAt struct {
+		row     *read.Row
+		version int
+		value   bool
+	}
 
 	// what the sheet held, for the reason when no table is found
 	nonBlank   int
@@ -271,7 +283,7 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 	case r.Num <= t.confirmed:
 		// The rows that confirmed the header are data by construction.
 		return false, s.flush(t, r)
-	case n == 0 && (spill || (t.gap > 0 && s.foreign(r.Cells, t))):
+	case n == 0 && (spill || (t.gap > 0 && s.foreign(r))):
 		// Nothing inside the band but a value right beside it, or after a
 		// blank row a value no open table owns: a title or label of
 		// something else. The table is over.
@@ -371,12 +383,10 @@ func keyValue(cells []string, bd Band) bool {
 // end closes table t and puts the rows it held back (and the cursor row r,
 // unless nil) back at the front of the queue.
 func (s *scan) end(t *Table, r *read.Row, why string) error {
-	for i, a := range s.active {
-		if a == t {
-			s.active = append(s.active[:i], s.active[i+1:]...)
-			break
-		}
+	if i := sort.Search(len(s.active), func(i int) bool { return s.active[i].Band.First >= t.Band.First }); i < len(s.active) && s.active[i] == t {
+		s.active = append(s.active[:i], s.active[i+1:]...)
 	}
+	s.own(t.Band, nil)
 	replay := make([]*read.Row, 0, len(t.pending)+1+len(s.queue))
 	for _, p := range t.pending {
 		if r == nil || p != r {
@@ -395,21 +405,42 @@ func (s *scan) end(t *Table, r *read.Row, why string) error {
 	return s.sink.End(t)
 }
 
-// foreign reports whether a row has a value in columns that neither t nor
-// any other open table owns.
-func (s *scan) foreign(cells []string, t *Table) bool {
-	for c, v := range cells {
-		if (c < t.Band.First || c > t.Band.Last) && !read.IsBlank(v) && s.free(c, nil) {
-			return true
+// foreign reports whether a row has a value in columns that no open table
+// owns (t, open, owns its own). The answer is the same for every open
+// table, so it is computed once per row until a table opens or ends.
+func (s *scan) foreign(r *read.Row) bool {
+	if f := &s.foreignAt; f.row == r && f.version == s.version {
+		return f.value
+	}
+	value := false
+	for c, v := range r.Cells {
+		if s.free(c, nil) && !read.IsBlank(v) {
+			value = true
+			break
 		}
 	}
-	return false
+	s.foreignAt.row, s.foreignAt.version, s.foreignAt.value = r, s.version, value
+	return value
+}
+
+// own records t (nil: no table) as the owner of a band's columns.
+func (s *scan) own(bd Band, t *Table) {
+	s.version++
+	if t != nil && bd.Last >= len(s.owner) {
+		s.owner = append(s.owner, make([]*Table, bd.Last+1-len(s.owner))...)
+	}
+	for c := bd.First; c <= bd.Last && c < len(s.owner); c++ {
+		s.owner[c] = t
+	}
 }
 
 // headerIn reports whether a new table's header starts at row r in
-// columns that overlap table t.
+// columns that overlap table t. Only the run of columns around t's band
+// is looked at: a candidate band is a run of occupied columns, so one
+// that overlaps t lies in it. (Scanning the whole row for every open
+// table made a row of many tables side by side quadratic.)
 func (s *scan) headerIn(r *read.Row, t *Table) bool {
-	for _, c := range s.candidates(r, t) {
+	for _, c := range s.candidatesNear(r, t) {
 		if c.band.First <= t.Band.Last && c.band.Last >= t.Band.First {
 			return true
 		}
@@ -429,17 +460,15 @@ type candidate struct {
 
 // free reports whether column c belongs to no open table other than except.
 func (s *scan) free(c int, except *Table) bool {
-	for _, t := range s.active {
-		if t != except && c >= t.Band.First && c <= t.Band.Last {
-			return false
-		}
-	}
-	return true
+	return c >= len(s.owner) || s.owner[c] == nil || s.owner[c] == except
 }
 
 // anyFree reports whether a column below width belongs to no open table
 // other than except.
 func (s *scan) anyFree(width int, except *Table) bool {
+	if width > len(s.owner) {
+		return true
+	}
 	for c := 0; c < width; c++ {
 		if s.free(c, except) {
 			return true
@@ -511,17 +540,30 @@ func dataCount(rows []*read.Row, bd Band) int {
 // candidates finds the tables whose header starts at row r, in columns no
 // open table (except `except`) owns, left to right.
 func (s *scan) candidates(r *read.Row, except *Table) []candidate {
+	return s.candidatesFrom(r, except, nil)
+}
+
+// candidatesNear finds the tables whose header starts at row r in the run
+// of columns that holds t's band (t's columns count as free).
+func (s *scan) candidatesNear(r *read.Row, t *Table) []candidate {
+	return s.candidatesFrom(r, t, t)
+}
+
+// candidatesFrom finds the tables whose header starts at row r, in
+// columns no open table but except owns, left to right; with near, only
+// in the run of occupied columns that holds near's band.
+func (s *scan) candidatesFrom(r *read.Row, except, near *Table) []candidate {
 	var buf [lookahead]*read.Row
 	next := s.following(r, buf[:])
 	if len(next) < 1 {
 		return nil
 	}
-	near := next[:min(2, len(next))]
+	below := next[:min(2, len(next))]
 	width := len(r.Cells)
-	for _, q := range near {
+	for _, q := range below {
 		width = max(width, len(q.Cells))
 	}
-	if !s.anyFree(width, except) {
+	if near == nil && !s.anyFree(width, except) {
 		return nil // the common case inside a table: nothing to look at
 	}
 	occupied := func(c int) bool {
@@ -531,7 +573,7 @@ func (s *scan) candidates(r *read.Row, except *Table) []candidate {
 		if c < len(r.Cells) && !read.IsBlank(r.Cells[c]) {
 			return true
 		}
-		for _, q := range near {
+		for _, q := range below {
 			if c < len(q.Cells) && !read.IsBlank(q.Cells[c]) {
 				return true
 			}
@@ -539,7 +581,14 @@ func (s *scan) candidates(r *read.Row, except *Table) []candidate {
 		return false
 	}
 	var out []candidate
-	for c := 0; c < width; {
+	c, stop := 0, width
+	if near != nil {
+		// Back to the start of the run that holds near's first column.
+		for c = near.Band.First; c > 0 && occupied(c-1); c-- {
+		}
+		stop = min(width, near.Band.Last+1)
+	}
+	for c < stop {
 		if !occupied(c) {
 			c++
 			continue
@@ -819,16 +868,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // open starts a table from a confirmed candidate.
 func (s *scan) open(c candidate) error {
 	t := newTable(len(s.tables)+1, c)
-	at := len(s.active)
-	for i, a := range s.active {
-		if a.Band.First > t.Band.First {
-			at = i
-			break
-		}
-	}
+	// The open tables stay in band order (bands never overlap).
+	at := sort.Search(len(s.active), func(i int) bool { return s.active[i].Band.First > t.Band.First })
 	s.active = append(s.active, nil)
 	copy(s.active[at+1:], s.active[at:])
 	s.active[at] = t
+	s.own(t.Band, t)
 	s.tables = append(s.tables, t)
 	return s.sink.Begin(t)
 }

@@ -75,12 +75,13 @@ func UniqueName(name string, seen map[string]int) string {
 	}
 }
 
-// cellText is a cell's value with white space trimmed and collapsed.
+// cellText is a cell's value with white space trimmed and collapsed, in
+// memory of its own: a header outlives its row.
 func cellText(cells []string, col int) string {
 	if col >= len(cells) {
 		return ""
 	}
-	return strings.Join(strings.Fields(cells[col]), " ")
+	return strings.Clone(strings.Join(strings.Fields(cells[col]), " "))
 }
 
 // cellClass is the coarse shape of a value, used to tell header rows from

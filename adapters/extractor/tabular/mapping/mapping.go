@@ -16,6 +16,20 @@ const (
 	SampleRows = 50
 	// MaxIssues bounds the invalid-value details a table keeps.
 	MaxIssues = 50
+	// HeldBytes bounds the text of the rows the tables of one Schema hold
+	// back, together: past it, the table a row is added to decides its
+	// mapping on the rows it has. Rows of a few KiB never reach it; rows of
+	// megabytes, side by side in many tables, would otherwise be held
+	// SampleRows times over.
+	HeldBytes = 16 << 20
+	// SampleBytes bounds the memory of the sample rows of the tables of
+	// one Schema, together (their text and sampleValueCost a value): a
+	// table whose next sample row would go past it keeps the samples it
+	// has.
+	SampleBytes = 16 << 20
+	// sampleValueCost is the memory of a sample value beside its text (its
+	// entry in the row's map and its boxing).
+	sampleValueCost = 64
 )
 
 // Field is one configured field.
@@ -38,6 +52,9 @@ type Schema struct {
 
 	synonyms map[string]int // header key -> first field index
 	validate []*matcher
+	// held and samples are the bytes the tables hold back and keep as
+	// samples, against HeldBytes and SampleBytes.
+	held, samples int
 }
 
 // NewSchema prepares fields (in priority order) for mapping.
@@ -149,6 +166,8 @@ type Table struct {
 	band    detect.Band
 	open    Opener
 	buffer  []pendingRow
+	held    int // bytes of buffer's values
+	full    bool
 	mapped  bool
 	rowBuf  []string
 	outCols []int
@@ -183,17 +202,26 @@ func (t *Table) Add(r *read.Row) error {
 	default:
 		vals = make([]string, t.band.Width())
 	}
-	if len(r.Cells) <= t.band.Last || !t.mapped {
+	switch {
+	case !t.mapped:
+		// Held rows are copies: they must not keep the whole source row
+		// (a CSV record is one string) alive.
+		n := 0
 		for c := t.band.First; c <= t.band.Last && c < len(r.Cells); c++ {
-			vals[c-t.band.First] = r.Cells[c]
+			vals[c-t.band.First] = strings.Clone(r.Cells[c])
+			n += len(r.Cells[c])
 		}
-	}
-	if !t.mapped {
+		t.held += n
+		t.schema.held += n
 		t.buffer = append(t.buffer, pendingRow{r.Num, vals})
-		if len(t.buffer) >= SampleRows {
+		if len(t.buffer) >= SampleRows || t.schema.held > HeldBytes {
 			return t.decide()
 		}
 		return nil
+	case len(r.Cells) <= t.band.Last:
+		for c := t.band.First; c < len(r.Cells); c++ {
+			vals[c-t.band.First] = r.Cells[c]
+		}
 	}
 	return t.emit(r.Num, vals)
 }
@@ -204,9 +232,15 @@ func (t *Table) decide() error {
 	t.mapped = true
 	s := t.schema
 	taken := make([]bool, len(t.Columns))
+	// The columns' header keys, once: fields times columns comparisons
+	// stay cheap on a wide table.
+	keys := make([][2]string, len(t.Columns))
+	for ci, c := range t.Columns {
+		keys[ci] = headerKeys(c.Column)
+	}
 	for fi, f := range s.Fields {
 		for ci := range t.Columns {
-			if !taken[ci] && f.matchesHeader(t.Columns[ci].Column) {
+			if !taken[ci] && f.matchesHeader(keys[ci]) {
 				t.Columns[ci].Field, t.Columns[ci].By, taken[ci] = fi, "synonym", true
 				break
 			}
@@ -285,6 +319,8 @@ func (t *Table) decide() error {
 		}
 	}
 	t.buffer = nil
+	t.schema.held -= t.held
+	t.held = 0
 	return nil
 }
 
@@ -333,12 +369,21 @@ func (t *Table) emit(num int, vals []string) error {
 		t.InvalidValues += bad
 		t.InvalidRows++
 	}
-	if len(t.Samples) < domain.MaxSampleRows {
-		m := make(map[string]any, len(t.OutputNames))
-		for j, n := range t.OutputNames {
-			m[n] = t.outBuf[j]
+	if len(t.Samples) < domain.MaxSampleRows && !t.full {
+		size := len(t.outBuf) * sampleValueCost
+		for _, v := range t.outBuf {
+			size += len(v)
 		}
-		t.Samples = append(t.Samples, m)
+		if t.schema.samples+size > SampleBytes {
+			t.full = true // the samples stay the table's first rows
+		} else {
+			t.schema.samples += size
+			m := make(map[string]any, len(t.OutputNames))
+			for j, n := range t.OutputNames {
+				m[n] = strings.Clone(t.outBuf[j])
+			}
+			t.Samples = append(t.Samples, m)
+		}
 	}
 	if t.writer != nil {
 		return t.writer.Write(t.outBuf)
@@ -360,14 +405,20 @@ func (t *Table) Finish() error {
 	return nil
 }
 
-// matchesHeader reports whether a column's header names the field: its
-// leaf header, or the group and leaf together, equals the field's name,
-// label or a synonym once normalized.
-func (f *Field) matchesHeader(c detect.Column) bool {
-	keys := []string{detect.HeaderKey(c.Leaf)}
+// headerKeys are the keys a column's header is matched by: its leaf
+// header, and the group and leaf together ("" without a group).
+func headerKeys(c detect.Column) [2]string {
+	k := [2]string{detect.HeaderKey(c.Leaf)}
 	if c.Group != "" {
-		keys = append(keys, detect.HeaderKey(c.Group+" "+c.Leaf))
+		k[1] = detect.HeaderKey(c.Group + " " + c.Leaf)
 	}
+	return k
+}
+
+// matchesHeader reports whether a column's header keys (headerKeys) name
+// the field: its leaf header, or the group and leaf together, equals the
+// field's name, label or a synonym once normalized.
+func (f *Field) matchesHeader(keys [2]string) bool {
 	for _, k := range keys {
 		if k != "" && slices.Contains(f.keys, k) {
 			return true

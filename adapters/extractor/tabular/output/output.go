@@ -41,23 +41,71 @@ type Writer interface {
 	Close() error
 }
 
+// Options are the settings of a Set.
+type Options struct {
+	// Format is FormatCSV or FormatXLSX.
+	Format string
+	// Base names the outputs (the input's name).
+	Base string
+	// TempDir holds spooled worksheets and tables; "" means os.TempDir().
+	TempDir string
+	// EscapeFormulas neutralises CSV cells a spreadsheet program would
+	// read as formulas (see EscapeFormula).
+	EscapeFormulas bool
+	// MaxBytes bounds the bytes of all the outputs together ("output
+	// bytes"; XLSX worksheets counted before compression); 0 means
+	// DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// DefaultMaxBytes is the default bound on an extraction's outputs.
+const DefaultMaxBytes = 512 << 20
+
+// LimitBytes names the output bound in messages and metrics.
+const LimitBytes = "output bytes"
+
+// maxDirect is how many CSV outputs stream to the sink at once. Tables
+// side by side are written together; past this many, a table is spooled
+// to a temporary file and copied to the sink when it ends, so a sheet of
+// a thousand narrow tables does not hold a thousand sink writers (each
+// with its buffers) open.
+const maxDirect = 8
+
+// Write buffers: a table streamed to the sink, one spooled.
+const (
+	directBuffer = 64 << 10
+	spoolBuffer  = 16 << 10
+)
+
 // Set creates the files of one extraction. CSV files are committed as
 // each table ends; the XLSX workbook is assembled when the extraction ends.
 type Set struct {
-	ctx     context.Context
-	sink    ports.OutputSink
-	format  string
-	base    string
-	tempDir string
-	names   map[string]bool
-	book    *xlsxBook
+	ctx    context.Context
+	sink   ports.OutputSink
+	opts   Options
+	names  map[string]bool
+	book   *xlsxBook
+	direct int // CSV outputs open on the sink
+	spools map[*os.File]struct{}
+	// written counts the bytes of every output so far.
+	written int64
 }
 
-// New returns the outputs of one extraction written to sink (nil: none)
-// in format, named after base (the input's name); tempDir holds the XLSX
-// workbook's spooled sheets ("" means os.TempDir()).
-func New(ctx context.Context, sink ports.OutputSink, format, base, tempDir string) *Set {
-	return &Set{ctx: ctx, sink: sink, format: format, base: base, tempDir: tempDir, names: map[string]bool{}}
+// New returns the outputs of one extraction written to sink (nil: none).
+func New(ctx context.Context, sink ports.OutputSink, opts Options) *Set {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	return &Set{ctx: ctx, sink: sink, opts: opts, names: map[string]bool{}, spools: map[*os.File]struct{}{}}
+}
+
+// count adds n output bytes, failing past the bound.
+func (o *Set) count(n int) error {
+	o.written += int64(n)
+	if o.written > o.opts.MaxBytes {
+		return read.TooLarge(LimitBytes, o.opts.MaxBytes, "", "the outputs would be larger")
+	}
+	return nil
 }
 
 // Open starts the output of a table (its sheet, its index within the
@@ -68,9 +116,9 @@ func (o *Set) Open(sheet string, index int, title string) (Writer, string, error
 	if o.sink == nil {
 		return nil, "", nil
 	}
-	if o.format == FormatXLSX {
+	if o.opts.Format == FormatXLSX {
 		if o.book == nil {
-			o.book = &xlsxBook{tempDir: o.tempDir, names: map[string]bool{}}
+			o.book = &xlsxBook{set: o, names: map[string]bool{}}
 		}
 		sh, err := o.book.addSheet(title)
 		if err != nil {
@@ -78,21 +126,34 @@ func (o *Set) Open(sheet string, index int, title string) (Writer, string, error
 		}
 		return sh, sh.name, nil
 	}
-	name := o.base
-	if sheet != o.base {
+	base := o.opts.Base
+	name := base
+	if sheet != base {
 		name += "-" + SafeName(sheet)
 	}
 	name = fmt.Sprintf("%s-%d", name, index)
 	for n := 2; o.names[strings.ToLower(name)+".csv"]; n++ {
-		name = fmt.Sprintf("%s-%d-%d", o.base, index, n)
+		name = fmt.Sprintf("%s-%d-%d", base, index, n)
 	}
 	name += ".csv"
 	o.names[strings.ToLower(name)] = true
+	out := &csvOut{set: o, name: name, escape: o.opts.EscapeFormulas}
+	if o.direct >= maxDirect {
+		f, err := os.CreateTemp(o.opts.TempDir, "ade-tabular-table-*.csv")
+		if err != nil {
+			return nil, "", fmt.Errorf("spool output %s: %w", name, err)
+		}
+		o.spools[f] = struct{}{}
+		out.spool, out.bw = f, bufio.NewWriterSize(f, spoolBuffer)
+		return out, name, nil
+	}
 	w, err := o.sink.Create(o.ctx, name, ContentTypeCSV)
 	if err != nil {
 		return nil, "", fmt.Errorf("create output %s: %w", name, err)
 	}
-	return &csvOut{w: w, bw: bufio.NewWriterSize(w, 256<<10)}, name, nil
+	o.direct++
+	out.w, out.bw = w, bufio.NewWriterSize(w, directBuffer)
+	return out, name, nil
 }
 
 // Commit writes the XLSX workbook, if any.
@@ -100,7 +161,7 @@ func (o *Set) Commit() error {
 	if o.book == nil || len(o.book.sheets) == 0 {
 		return nil
 	}
-	name := o.base + "-tables.xlsx"
+	name := o.opts.Base + "-tables.xlsx"
 	w, err := o.sink.Create(o.ctx, name, ContentTypeXLSX)
 	if err != nil {
 		return fmt.Errorf("create output %s: %w", name, err)
@@ -114,19 +175,33 @@ func (o *Set) Commit() error {
 	return w.Close()
 }
 
-// Cleanup removes the XLSX workbook's spooled sheets.
+// Cleanup removes the spooled worksheets and tables.
 func (o *Set) Cleanup() {
 	if o.book != nil {
 		o.book.cleanup()
 	}
+	for f := range o.spools {
+		o.unspool(f)
+	}
+}
+
+func (o *Set) unspool(f *os.File) {
+	_ = f.Close()
+	_ = os.Remove(f.Name())
+	delete(o.spools, f)
 }
 
 // csvOut streams a table as CSV: the bytes encoding/csv.Writer would
 // write (RFC 4180 quoting, \n line ends), without its per-rune work on the
-// common unquoted field.
+// common unquoted field. A table is written to the sink as it streams, or
+// to a spool file copied to the sink at Close.
 type csvOut struct {
-	w  io.WriteCloser
-	bw *bufio.Writer
+	set    *Set
+	name   string
+	escape bool
+	w      io.WriteCloser // the sink's writer, nil while spooled
+	spool  *os.File
+	bw     *bufio.Writer
 }
 
 func (c *csvOut) Write(vals []string) error {
@@ -136,6 +211,9 @@ func (c *csvOut) Write(vals []string) error {
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		if c.escape && NeedsEscape(v) {
+			v = "'" + v
 		}
 		if !CSVNeedsQuotes(v) {
 			b = append(b, v...)
@@ -155,6 +233,9 @@ func (c *csvOut) Write(vals []string) error {
 		b = append(b, '"')
 	}
 	b = append(b, '\n')
+	if err := c.set.count(len(b)); err != nil {
+		return err
+	}
 	_, err := c.bw.Write(b)
 	return err
 }
@@ -201,7 +282,87 @@ func (c *csvOut) Close() error {
 	if err := c.bw.Flush(); err != nil {
 		return err
 	}
-	return c.w.Close()
+	if c.spool == nil {
+		c.set.direct--
+		return c.w.Close()
+	}
+	// A spooled table: copy it to the sink now that it is complete.
+	defer c.set.unspool(c.spool)
+	if _, err := c.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w, err := c.set.sink.Create(c.set.ctx, c.name, ContentTypeCSV)
+	if err != nil {
+		return fmt.Errorf("create output %s: %w", c.name, err)
+	}
+	if _, err := io.Copy(w, c.spool); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("write output %s: %w", c.name, err)
+	}
+	return w.Close()
+}
+
+// NeedsEscape reports whether a spreadsheet program could read a CSV cell
+// as a formula (OWASP's CSV injection): it begins with '=', '+', '-', '@',
+// a tab or a carriage return, and is not a plain number. A plain number
+// is an optional sign, digits with at most one decimal point (at least one
+// digit), and optionally an exponent: 'e' or 'E', an optional sign and
+// digits ("-12.5", "+3", "-.5", "-1e-7"); nothing else, not even spaces or
+// thousands separators.
+func NeedsEscape(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch v[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !plainNumber(v)
+	}
+	return false
+}
+
+// EscapeFormula returns v with a leading "'" when NeedsEscape(v): the
+// spreadsheet then shows the text as it was, and never evaluates it.
+func EscapeFormula(v string) string {
+	if NeedsEscape(v) {
+		return "'" + v
+	}
+	return v
+}
+
+// plainNumber reports whether v is [+-]?(digits[.digits?]|.digits)([eE][+-]?digits)?.
+func plainNumber(v string) bool {
+	i := 0
+	if i < len(v) && (v[i] == '+' || v[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(v) && v[i] == '.' {
+		for i++; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		exp := 0
+		for ; i < len(v) && v[i] >= '0' && v[i] <= '9'; i++ {
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(v)
 }
 
 // xlsxBook is a minimal streaming XLSX writer: each table's worksheet is
@@ -210,18 +371,35 @@ func (c *csvOut) Close() error {
 // reproducible. (excelize's writer buffers the whole workbook in memory
 // and orders stream-written sheets by map iteration.)
 type xlsxBook struct {
-	tempDir string
-	sheets  []*xlsxSheet
-	names   map[string]bool
+	set    *Set
+	sheets []*xlsxSheet
+	names  map[string]bool
 }
 
+// xlsxSheet is one table's worksheet, spooled to a file that stays open
+// only while the table is written.
 type xlsxSheet struct {
-	name string
-	f    *os.File
-	bw   *bufio.Writer
-	rows int
-	cols int
-	err  error
+	name   string
+	path   string
+	f      *os.File // nil once closed
+	bw     *bufio.Writer
+	rows   int
+	cols   int
+	err    error
+	closed bool
+}
+
+// counted passes writes to w and counts them against the outputs' bound.
+type counted struct {
+	w   io.Writer
+	set *Set
+}
+
+func (c counted) Write(p []byte) (int, error) {
+	if err := c.set.count(len(p)); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // sheetName makes an Excel-valid, unique sheet name (31 characters, none
@@ -254,11 +432,11 @@ func (b *xlsxBook) sheetName(title string) string {
 }
 
 func (b *xlsxBook) addSheet(title string) (*xlsxSheet, error) {
-	f, err := os.CreateTemp(b.tempDir, "ade-tabular-sheet-*.xml")
+	f, err := os.CreateTemp(b.set.opts.TempDir, "ade-tabular-sheet-*.xml")
 	if err != nil {
 		return nil, fmt.Errorf("spool output sheet: %w", err)
 	}
-	sh := &xlsxSheet{name: b.sheetName(title), f: f, bw: bufio.NewWriterSize(f, 64<<10)}
+	sh := &xlsxSheet{name: b.sheetName(title), path: f.Name(), f: f, bw: bufio.NewWriterSize(counted{f, b.set}, spoolBuffer)}
 	b.sheets = append(b.sheets, sh)
 	return sh, nil
 }
@@ -285,17 +463,28 @@ func (s *xlsxSheet) Write(vals []string) error {
 	return s.err
 }
 
+// Close ends the table: its worksheet is complete in its file.
 func (s *xlsxSheet) Close() error {
+	if s.closed {
+		return s.err
+	}
+	s.closed = true
 	if s.err == nil {
 		s.err = s.bw.Flush()
 	}
+	if err := s.f.Close(); s.err == nil {
+		s.err = err
+	}
+	s.f, s.bw = nil, nil
 	return s.err
 }
 
 func (b *xlsxBook) cleanup() {
 	for _, s := range b.sheets {
-		_ = s.f.Close()
-		_ = os.Remove(s.f.Name())
+		if s.f != nil {
+			_ = s.f.Close()
+		}
+		_ = os.Remove(s.path)
 	}
 }
 
@@ -365,13 +554,15 @@ func (b *xlsxBook) writeTo(w io.Writer) error {
 			if _, err := io.WriteString(w, xmlHdr+`<worksheet xmlns="`+nsMain+`"><dimension ref="`+dim+`"/><sheetData>`); err != nil {
 				return err
 			}
-			if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+			f, err := os.Open(s.path)
+			if err != nil {
 				return err
 			}
-			if _, err := io.Copy(w, s.f); err != nil {
+			defer f.Close()
+			if _, err := io.Copy(w, f); err != nil {
 				return err
 			}
-			_, err := io.WriteString(w, `</sheetData></worksheet>`)
+			_, err = io.WriteString(w, `</sheetData></worksheet>`)
 			return err
 		})
 		if err != nil {

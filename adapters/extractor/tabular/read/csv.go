@@ -2,7 +2,7 @@ package read
 
 import (
 	"bufio"
-	"encoding/csv"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -50,10 +50,13 @@ type batchMem struct {
 	last    int // number of the batch's last row
 }
 
-// csvBatchRows is how many rows a batch holds; csvBatchesAhead how many
-// parsed batches may wait for the caller.
+// A batch ends after csvBatchRows rows, or once its rows hold
+// csvBatchCells cells or csvBatchBytes bytes of text (wide or long rows);
+// csvBatchesAhead parsed batches may wait for the caller.
 const (
 	csvBatchRows    = 128
+	csvBatchCells   = 32 << 10
+	csvBatchBytes   = 1 << 20
 	csvBatchesAhead = 4
 )
 
@@ -61,10 +64,10 @@ const (
 // caller is done with (tests turn it off to compare).
 var RecycleCSVBatches = true
 
-func newCSVRows(r io.Reader, delim rune) *csvRows {
+func newCSVRows(r io.Reader, delim rune, lim Limits) *csvRows {
 	c := &csvRows{batches: make(chan csvBatch, csvBatchesAhead), free: make(chan *batchMem, 2*csvBatchesAhead),
 		done: make(chan struct{}), exited: make(chan struct{})}
-	go c.parse(newCSVParser(r, delim))
+	go c.parse(newCSVParser(r, delim, lim))
 	return c
 }
 
@@ -89,13 +92,15 @@ func (c *csvRows) parse(p *csvParser) {
 		m.rows = m.rows[:0]
 		p.slab = m.slab[:0]
 		var err error
-		for len(m.rows) < csvBatchRows {
+		for cells, size := 0, 0; len(m.rows) < csvBatchRows && cells < csvBatchCells && size < csvBatchBytes; {
 			r := &m.headers[len(m.rows)]
 			if err = p.next(r); err != nil {
 				break
 			}
 			m.rows = append(m.rows, r)
 			m.last = r.Num
+			cells += len(r.Cells)
+			size += p.bytes
 		}
 		m.slab = p.slab // the slab grown to the batch's size serves the next use
 		select {
@@ -165,81 +170,351 @@ func (c *csvRows) Close() error {
 	return nil
 }
 
-// MaxRecordBytes bounds one CSV record. encoding/csv keeps a record in
-// memory until it ends, so an unterminated quote would otherwise turn the
-// rest of the file into one field.
-const MaxRecordBytes = 16 << 20
-
-// errRecordTooLarge stops a record past MaxRecordBytes.
-var errRecordTooLarge = errors.New("CSV record too large")
-
-// recordGuard fails reads once more than MaxRecordBytes were read since
-// the last complete record.
-type recordGuard struct {
-	r         io.Reader
-	read      int64 // bytes read from r
-	recordEnd int64 // value of read where the last complete record ended
-}
-
-func (g *recordGuard) Read(p []byte) (int, error) {
-	if g.read-g.recordEnd > MaxRecordBytes {
-		return 0, errRecordTooLarge
-	}
-	n, err := g.r.Read(p)
-	g.read += int64(n)
-	return n, err
-}
-
-// csvParser turns CSV text into numbered rows.
+// csvParser turns CSV text into numbered rows. It reads what encoding/csv
+// reads with LazyQuotes and a variable number of fields (RFC 4180 quoting,
+// a quote inside an unquoted field or after a closing quote kept as
+// written, \r\n read as \n, blank lines skipped), and checks the limits
+// while it scans, so a hostile record fails before it takes the memory it
+// asks for: encoding/csv would hold a whole record, and a string header
+// per field, whatever their number.
 type csvParser struct {
-	r       *csv.Reader
-	guard   *recordGuard
-	num     int
-	lastEnd int      // line the previous record ended on
-	slab    []string // where rows' cells are carved from
+	br       *bufio.Reader
+	delim    byte
+	lim      Limits
+	line     int   // lines read
+	start    int   // line the record being read starts on
+	num      int   // number of the last row
+	lastEnd  int   // line the last record ended on
+	cells    int64 // cells read from the document
+	bytes    int   // bytes of the current row's cells
+	fields   int   // fields of the current record, kept or not
+	rowFirst int   // where the current row's cells start in slab
+	slab     []string
+	long     []byte // a line longer than the reader's buffer
+	rec      []byte // a quoted record's text, unquoted
+	ends     []int  // where each field of rec ends
 }
 
-func newCSVParser(r io.Reader, delim rune) *csvParser {
-	guard := &recordGuard{r: r}
-	cr := csv.NewReader(bufio.NewReaderSize(guard, 256<<10))
-	cr.Comma = delim
-	cr.LazyQuotes = true
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true // the cells are copied into the slab
-	return &csvParser{r: cr, guard: guard}
+// csvReadBuffer is the reader's buffer: lines up to this long are parsed
+// in place.
+const csvReadBuffer = 256 << 10
+
+func newCSVParser(r io.Reader, delim rune, lim Limits) *csvParser {
+	return &csvParser{br: bufio.NewReaderSize(r, csvReadBuffer), delim: byte(delim), lim: lim.WithDefaults()}
+}
+
+// quoteHint is the likely cause of a record that grows past a limit
+// inside quotes.
+const quoteHint = "a quote that never closes?"
+
+// readLine returns the next line with its \n (\r\n read as \n; a \r right
+// before the end of the text dropped), as encoding/csv does. held is how
+// many bytes of the current record came before it.
+func (c *csvParser) readLine(held int) ([]byte, error) {
+	hint := ""
+	if held > 0 {
+		hint = quoteHint
+	}
+	line, err := c.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		c.long = append(c.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			if held+len(c.long) > c.lim.RowBytes {
+				return nil, c.tooLarge(LimitRowBytes, int64(c.lim.RowBytes), hint)
+			}
+			line, err = c.br.ReadSlice('\n')
+			c.long = append(c.long, line...)
+		}
+		line = c.long
+	}
+	if held+len(line) > c.lim.RowBytes && (held > 0 || !blankLine(line)) {
+		return nil, c.tooLarge(LimitRowBytes, int64(c.lim.RowBytes), hint)
+	}
+	if n := len(line); n > 0 {
+		c.line++
+		if err == io.EOF {
+			err = nil
+			if line[n-1] == '\r' {
+				line = line[:n-1]
+			}
+		}
+	}
+	if n := len(line); n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
+		line[n-2] = '\n'
+		line = line[:n-1]
+	}
+	return line, err
+}
+
+// rowNum is the number of the row being read.
+func (c *csvParser) rowNum() int { return c.num + max(c.start-c.lastEnd-1, 0) + 1 }
+
+// tooLarge is the failure of the row being read past a limit.
+func (c *csvParser) tooLarge(limit string, value int64, hint string) error {
+	return TooLarge(limit, value, "row "+itoa(c.rowNum()), hint)
+}
+
+// blankLine reports whether a line read is blank: no record, whatever the
+// limits.
+func blankLine(b []byte) bool {
+	return len(b) == 0 || string(b) == "\n" || string(b) == "\r\n" || string(b) == "\r"
+}
+
+func lengthNL(b []byte) int {
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		return 1
+	}
+	return 0
 }
 
 // next reads the next record into r.
 func (c *csvParser) next(r *Row) error {
-	rec, err := c.r.Read()
+	var line []byte
+	var err error
+	for {
+		c.start = c.line + 1
+		if line, err = c.readLine(0); err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.EOF
+			}
+			return c.readError(err)
+		}
+		if len(line) > lengthNL(line) {
+			break
+		}
+		// a blank line: counted, not a record
+	}
+	c.fields, c.bytes, c.rowFirst = 0, 0, len(c.slab)
+	body := line[:len(line)-lengthNL(line)]
+	switch {
+	case bytes.IndexByte(body, '"') < 0:
+		err = c.split(string(body))
+	default:
+		var done bool
+		if done, err = c.quotedLine(string(body)); err == nil && !done {
+			// A quoted field goes on past the line.
+			c.slab, c.fields, c.bytes = c.slab[:c.rowFirst], 0, 0
+			err = c.quoted(line)
+		}
+	}
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return io.EOF
-		}
-		if errors.Is(err, errRecordTooLarge) {
-			return Fail(CodeCorruptInput,
-				fmt.Sprintf("a CSV record is longer than %d MiB (an unterminated quote?)", MaxRecordBytes>>20), err)
-		}
-		var ee *ports.ExtractionError
-		if errors.As(err, &ee) {
-			return err // a cancelled read
-		}
-		return Fail(CodeCorruptInput, "the CSV text cannot be parsed", err)
+		return err
 	}
-	c.guard.recordEnd = c.r.InputOffset()
-	start, _ := c.r.FieldPos(0)
-	gap := max(start-c.lastEnd-1, 0)
-	c.num += gap + 1
-	lastLine, _ := c.r.FieldPos(len(rec) - 1)
-	c.lastEnd = lastLine + strings.Count(rec[len(rec)-1], "\n")
-	n := len(rec)
-	if cap(c.slab)-len(c.slab) < n {
-		c.slab = make([]string, 0, max(n, 2*cap(c.slab), 1024))
+	cells := c.slab[c.rowFirst:len(c.slab):len(c.slab)]
+	c.cells += int64(len(cells))
+	if c.cells > c.lim.Cells {
+		return TooLarge(LimitCells, c.lim.Cells, "row "+itoa(c.rowNum()), "")
 	}
-	cells := c.slab[len(c.slab) : len(c.slab)+n : len(c.slab)+n]
-	c.slab = c.slab[:len(c.slab)+n]
-	copy(cells, rec)
+	c.num = c.rowNum()
+	c.lastEnd = c.line
 	*r = Row{Num: c.num, Cells: cells}
 	r.Mask()
+	return nil
+}
+
+// readError is the failure of the text's reader.
+func (c *csvParser) readError(err error) error {
+	var ee *ports.ExtractionError
+	if errors.As(err, &ee) {
+		return err // a cancelled read, a limit
+	}
+	return Fail(CodeCorruptInput, "the CSV text cannot be read", err)
+}
+
+// keep appends a field to the row, checking the cell limits. Empty fields
+// past CellsPerRow are dropped: only a value there makes the row too wide.
+func (c *csvParser) keep(f string) error {
+	c.fields++
+	if len(f) > c.lim.CellBytes {
+		return c.tooLarge(LimitCellBytes, int64(c.lim.CellBytes), "")
+	}
+	if c.fields > c.lim.CellsPerRow {
+		if f == "" {
+			return nil
+		}
+		return c.tooLarge(LimitCellsPerRow, int64(c.lim.CellsPerRow), "")
+	}
+	if len(c.slab) == cap(c.slab) {
+		// A new slab; the rows handed over keep the old one.
+		row := c.slab[c.rowFirst:]
+		c.slab = append(make([]string, 0, max(2*cap(c.slab), 1024, 2*len(row))), row...)
+		c.rowFirst = 0
+	}
+	c.slab = append(c.slab, f)
+	c.bytes += len(f)
+	return nil
+}
+
+// split reads a line without quotes: one string, cut at each delimiter.
+func (c *csvParser) split(s string) error {
+	for {
+		i := strings.IndexByte(s, c.delim)
+		if i < 0 {
+			return c.keep(s)
+		}
+		if err := c.keep(s[:i]); err != nil {
+			return err
+		}
+		s = s[i+1:]
+	}
+}
+
+// quotedLine reads a line with quotes whose quoted fields all end on it,
+// as quoted would, cutting the fields out of one string (a quoted field
+// is copied only when it holds a doubled or stray quote). It reports
+// false, having kept nothing for sure, when a quoted field goes on past
+// the line.
+func (c *csvParser) quotedLine(s string) (bool, error) {
+	for {
+		if s == "" || s[0] != '"' {
+			i := strings.IndexByte(s, c.delim)
+			if i < 0 {
+				return true, c.keep(s)
+			}
+			if err := c.keep(s[:i]); err != nil {
+				return true, err
+			}
+			s = s[i+1:]
+			continue
+		}
+		s = s[1:]
+		var b []byte // the field, once it differs from a substring of s
+		start := 0
+		for {
+			i := strings.IndexByte(s[start:], '"')
+			if i < 0 {
+				return false, nil
+			}
+			i += start
+			next := byte(0)
+			if i+1 < len(s) {
+				next = s[i+1]
+			}
+			if i+1 < len(s) && next != c.delim && next != '"' {
+				// A stray quote, kept: the field goes on.
+				b = append(append(b, s[start:i]...), '"')
+				start = i + 1
+				continue
+			}
+			if next == '"' {
+				b = append(append(b, s[start:i]...), '"') // "" is a quote
+				start = i + 2
+				continue
+			}
+			field := s[:i]
+			if b != nil {
+				field = string(append(b, s[start:i]...))
+			}
+			if err := c.keep(field); err != nil {
+				return true, err
+			}
+			if i+1 >= len(s) {
+				return true, nil
+			}
+			s = s[i+2:]
+			break
+		}
+	}
+}
+
+// endField ends a field of a quoted record at the end of rec.
+func (c *csvParser) endField(hint string) error {
+	c.fields++
+	start := 0
+	if len(c.ends) > 0 {
+		start = c.ends[len(c.ends)-1]
+	}
+	n := len(c.rec)
+	switch {
+	case n-start > c.lim.CellBytes:
+		return c.tooLarge(LimitCellBytes, int64(c.lim.CellBytes), hint)
+	case c.fields <= c.lim.CellsPerRow:
+		c.ends = append(c.ends, n)
+	case n > start:
+		return c.tooLarge(LimitCellsPerRow, int64(c.lim.CellsPerRow), "")
+	}
+	return nil
+}
+
+// quoted reads a record with quotes, which may go on over more lines,
+// the way encoding/csv does with LazyQuotes.
+func (c *csvParser) quoted(line []byte) error {
+	c.rec, c.ends = c.rec[:0], c.ends[:0]
+	held := len(line)
+parseField:
+	for {
+		if len(line) == 0 || line[0] != '"' {
+			i := bytes.IndexByte(line, c.delim)
+			field := line
+			if i >= 0 {
+				field = field[:i]
+			} else {
+				field = field[:len(field)-lengthNL(field)]
+			}
+			c.rec = append(c.rec, field...)
+			if err := c.endField(""); err != nil {
+				return err
+			}
+			if i < 0 {
+				break parseField
+			}
+			line = line[i+1:]
+			continue
+		}
+		// A quoted field.
+		fieldStart := len(c.rec)
+		line = line[1:]
+		for {
+			if i := bytes.IndexByte(line, '"'); i >= 0 {
+				c.rec = append(c.rec, line[:i]...)
+				line = line[i+1:]
+				switch {
+				case len(line) > 0 && line[0] == '"':
+					c.rec = append(c.rec, '"') // "" is a quote
+					line = line[1:]
+				case len(line) > 0 && line[0] == c.delim:
+					line = line[1:]
+					if err := c.endField(""); err != nil {
+						return err
+					}
+					continue parseField
+				case lengthNL(line) == len(line):
+					if err := c.endField(""); err != nil {
+						return err
+					}
+					break parseField
+				default:
+					c.rec = append(c.rec, '"') // a stray quote, kept
+				}
+				continue
+			}
+			if len(line) == 0 {
+				// The text ended inside the quotes: so does the field.
+				if err := c.endField(quoteHint); err != nil {
+					return err
+				}
+				break parseField
+			}
+			c.rec = append(c.rec, line...)
+			if len(c.rec)-fieldStart > c.lim.CellBytes {
+				return c.tooLarge(LimitCellBytes, int64(c.lim.CellBytes), quoteHint)
+			}
+			var err error
+			line, err = c.readLine(held)
+			held += len(line)
+			if err != nil && !errors.Is(err, io.EOF) {
+				return c.readError(err)
+			}
+		}
+	}
+	s := string(c.rec)
+	prev := 0
+	c.fields = 0
+	for _, e := range c.ends {
+		if err := c.keep(s[prev:e]); err != nil {
+			return err
+		}
+		prev = e
+	}
 	return nil
 }

@@ -1,8 +1,11 @@
 package read
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"io"
+	"strings"
 )
 
 // Internals the external test package exercises directly.
@@ -30,3 +33,23 @@ type chunked struct {
 }
 
 func (c *chunked) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+// ParseCSV parses text with a read buffer of bufSize bytes (at least 16)
+// and returns the rows read until the first error.
+func ParseCSV(text string, delim rune, lim Limits, bufSize int) ([]Row, error) {
+	p := newCSVParser(strings.NewReader(text), delim, lim)
+	p.br = bufio.NewReaderSize(strings.NewReader(text), bufSize)
+	var rows []Row
+	for {
+		var r Row
+		err := p.next(&r)
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, err
+		}
+		r.Cells = append([]string(nil), r.Cells...)
+		rows = append(rows, r)
+	}
+}

@@ -3,6 +3,7 @@ package read
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,10 +47,14 @@ type Workbook interface {
 	Sheets() []string
 	// Active returns the name of the sheet shown when the file is opened.
 	Active() string
-	// Sheet returns what the workbook says about a sheet.
+	// Sheet returns what the workbook says about a sheet; for XLSX it is
+	// complete once Rows has opened the sheet.
 	Sheet(name string) Sheet
-	// Rows starts reading a sheet's rows.
-	Rows(name string) (Rows, error)
+	// Rows starts reading a sheet's rows; ctx governs the reading. A
+	// failure that ends the whole extraction (a limit, a cancellation)
+	// is an *ports.ExtractionError with that code; any other error means
+	// this sheet cannot be read.
+	Rows(ctx context.Context, name string) (Rows, error)
 	// Close releases the workbook and its temporary files.
 	Close() error
 }
@@ -92,6 +97,8 @@ type Options struct {
 	// CSVSheet names a CSV document's one sheet; "" means the filename
 	// without its extension.
 	CSVSheet string
+	// Limits bound the reading; zero fields take their defaults.
+	Limits Limits
 }
 
 // headSize is how much of a document is looked at to decide its format,
@@ -106,18 +113,20 @@ var (
 
 // Open decides the document's format from its first bytes and opens it.
 // Text is read from br as its rows are; a workbook is spooled to a
-// temporary file first. Open returns an *ports.ExtractionError for empty
-// input and for formats it cannot read.
-func Open(br *bufio.Reader, opts Options) (*Document, error) {
+// temporary file first, and ctx governs the reading of its parts. Open
+// returns an *ports.ExtractionError for empty input, for formats it cannot
+// read and for a workbook past a limit.
+func Open(ctx context.Context, br *bufio.Reader, opts Options) (*Document, error) {
 	head, err := br.Peek(headSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
 	}
 	switch {
 	case bytes.HasPrefix(head, zipMagic), bytes.HasPrefix(head, zipEmpty):
-		return spool(br, opts, openXLSX)
+		return spool(br, opts, func(f *os.File, size int64) (*Document, error) { return openXLSX(ctx, f, size, opts) })
 	case bytes.HasPrefix(head, oleMagic):
-		return spool(br, opts, openOLE)
+		lim := opts.Limits
+		return spool(br, opts, func(f *os.File, size int64) (*Document, error) { return openOLE(f, size, lim) })
 	}
 	enc := detectEncoding(head)
 	text := decodeHead(head, enc)
@@ -135,7 +144,7 @@ func Open(br *bufio.Reader, opts Options) (*Document, error) {
 	if name == "" {
 		name = SheetName(opts.Filename)
 	}
-	doc.Book = &csvBook{name: name, r: r, delim: delim}
+	doc.Book = &csvBook{name: name, r: r, delim: delim, lim: opts.Limits}
 	return doc, nil
 }
 
@@ -187,6 +196,7 @@ type csvBook struct {
 	name  string
 	r     io.Reader
 	delim rune
+	lim   Limits
 	rows  *csvRows
 }
 
@@ -194,11 +204,11 @@ func (b *csvBook) Sheets() []string        { return []string{b.name} }
 func (b *csvBook) Active() string          { return b.name }
 func (b *csvBook) Sheet(name string) Sheet { return Sheet{Name: name} }
 
-func (b *csvBook) Rows(name string) (Rows, error) {
+func (b *csvBook) Rows(_ context.Context, name string) (Rows, error) {
 	if name != b.name || b.rows != nil {
 		return nil, fmt.Errorf("sheet %q cannot be read", name)
 	}
-	b.rows = newCSVRows(b.r, b.delim)
+	b.rows = newCSVRows(b.r, b.delim, b.lim)
 	return b.rows, nil
 }
 

@@ -3,6 +3,7 @@ package read_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -95,7 +96,7 @@ var _ = Describe("CSV delimiters", func() {
 
 var _ = Describe("Documents", func() {
 	open := func(name string, data []byte) (*read.Document, error) {
-		return read.Open(bufio.NewReaderSize(bytes.NewReader(data), 256<<10), read.Options{Filename: name, TempDir: GinkgoT().TempDir()})
+		return read.Open(context.Background(), bufio.NewReaderSize(bytes.NewReader(data), 256<<10), read.Options{Filename: name, TempDir: GinkgoT().TempDir()})
 	}
 	code := func(err error) string {
 		var ee *ports.ExtractionError
@@ -110,7 +111,7 @@ var _ = Describe("Documents", func() {
 		Expect(doc.Format).To(Equal(read.FormatCSV))
 		Expect(doc.Delimiter).To(Equal(';'))
 		Expect(doc.Book.Sheets()).To(Equal([]string{"members"}))
-		rows, err := doc.Book.Rows("members")
+		rows, err := doc.Book.Rows(context.Background(), "members")
 		Expect(err).NotTo(HaveOccurred())
 		r, err := rows.Next()
 		Expect(err).NotTo(HaveOccurred())
@@ -137,10 +138,31 @@ var _ = Describe("Documents", func() {
 			return append(b, data...)
 		}
 		stream := append(rec(0x0809, make([]byte, 16)), rec(0x002F, make([]byte, 6))...)
-		_, err := read.ScanBIFF(stream)
+		_, err := read.ScanBIFF(stream, read.DefaultXLSCells)
 		Expect(code(err)).To(Equal(read.CodeUnsupportedFormat))
-		sheets, err := read.ScanBIFF(append(rec(0x0809, make([]byte, 16)), rec(0x000A, nil)...))
+		sheets, err := read.ScanBIFF(append(rec(0x0809, make([]byte, 16)), rec(0x000A, nil)...), read.DefaultXLSCells)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(sheets).To(BeEmpty())
+
+		// A sheet of one MULRK record of 4 cells and one NUMBER record:
+		// 5 cells, counted before the workbook is loaded.
+		sheetAt := func(offset int) []byte {
+			d := binary.LittleEndian.AppendUint32(nil, uint32(offset))
+			return rec(0x0085, append(d, 0, 0, 1, 0, 'S'))
+		}
+		head := append(rec(0x0809, make([]byte, 16)), sheetAt(0)...)
+		head = append(head, rec(0x000A, nil)...)
+		globals := len(head)
+		head = append(rec(0x0809, make([]byte, 16)), sheetAt(globals)...)
+		head = append(head, rec(0x000A, nil)...)
+		book := append(head, rec(0x0809, make([]byte, 16))...)
+		book = append(book, rec(0x00BD, make([]byte, 6+4*6))...)
+		book = append(book, rec(0x0203, make([]byte, 14))...)
+		book = append(book, rec(0x000A, nil)...)
+		_, err = read.ScanBIFF(book, 5)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = read.ScanBIFF(book, 4)
+		Expect(code(err)).To(Equal(read.CodeInputTooLarge))
+		Expect(err).To(MatchError(ContainSubstring(`over the limit of 4 cells of an XLS workbook at sheet "S"`)))
 	})
 })

@@ -1,6 +1,7 @@
 package read
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -26,6 +27,14 @@ import (
 
 // BIFF record types read here.
 const (
+	biffBlank      = 0x0201
+	biffNumber     = 0x0203
+	biffLabel      = 0x0204
+	biffBoolErr    = 0x0205
+	biffRK         = 0x027E
+	biffMulRK      = 0x00BD
+	biffMulBlank   = 0x00BE
+	biffLabelSST   = 0x00FD
 	biffFormula    = 0x0006
 	biffEOF        = 0x000A
 	biffFilePass   = 0x002F
@@ -34,7 +43,7 @@ const (
 	biffBOF        = 0x0809
 )
 
-func openOLE(file *os.File, size int64) (doc *Document, err error) {
+func openOLE(file *os.File, size int64, lim Limits) (doc *Document, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			doc, err = nil, Fail(CodeCorruptInput, "the XLS workbook is damaged", fmt.Errorf("%v", p))
@@ -73,7 +82,7 @@ func openOLE(file *os.File, size int64) (doc *Document, err error) {
 	if _, err := io.ReadFull(rs, stream); err != nil {
 		return nil, Fail(CodeCorruptInput, "the XLS workbook stream is truncated", err)
 	}
-	sheets, err := scanBIFF(stream)
+	sheets, err := scanBIFF(stream, lim.WithDefaults().XLSCells)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +108,9 @@ type biffSheet struct {
 }
 
 // scanBIFF reads the globals (sheet list, encryption) and each
-// worksheet's formula results.
-func scanBIFF(s []byte) ([]*biffSheet, error) {
+// worksheet's formula results, and refuses a workbook of more than
+// maxCells cells: the XLS reader loads every cell.
+func scanBIFF(s []byte, maxCells int64) ([]*biffSheet, error) {
 	var sheets []*biffSheet
 	for p := 0; p+4 <= len(s); {
 		typ := binary.LittleEndian.Uint16(s[p:])
@@ -120,8 +130,14 @@ func scanBIFF(s []byte) ([]*biffSheet, error) {
 			p = len(s) // end of the globals
 		}
 	}
+	var cells int64
 	for _, sh := range sheets {
-		sh.formulas = formulaResults(s, int(sh.offset))
+		var n int64
+		sh.formulas, n = formulaResults(s, int(sh.offset))
+		if cells += n; cells > maxCells {
+			return nil, TooLarge(LimitXLSCells, maxCells, fmt.Sprintf("sheet %q", sh.name),
+				"an XLS workbook is read whole; save it as XLSX, which is read as it streams")
+		}
 	}
 	return sheets, nil
 }
@@ -163,18 +179,28 @@ type formulaValue struct {
 }
 
 // formulaResults reads the FORMULA records of the substream at offset
-// (and the STRING records after string results) up to its EOF.
-func formulaResults(s []byte, offset int) map[[2]uint16]formulaValue {
+// (and the STRING records after string results) up to its EOF, and counts
+// its cell records (blanks included: the reader keeps them too).
+func formulaResults(s []byte, offset int) (map[[2]uint16]formulaValue, int64) {
 	out := map[[2]uint16]formulaValue{}
 	var pending *[2]uint16
+	var cells int64
 	for p := offset; p >= 0 && p+4 <= len(s); {
 		typ := binary.LittleEndian.Uint16(s[p:])
 		n := int(binary.LittleEndian.Uint16(s[p+2:]))
 		data := s[min(p+4, len(s)):min(p+4+n, len(s))]
 		p += 4 + n
 		switch typ {
+		case biffBlank, biffNumber, biffLabel, biffBoolErr, biffRK, biffLabelSST:
+			cells++
+		case biffMulRK:
+			cells += int64(max(len(data)-6, 0) / 6)
+		case biffMulBlank:
+			cells += int64(max(len(data)-6, 0) / 2)
+		}
+		switch typ {
 		case biffEOF:
-			return out
+			return out, cells
 		case biffString:
 			if pending != nil && len(data) >= 3 {
 				t := biffChars(data[3:], int(binary.LittleEndian.Uint16(data)), data[2]&1 == 1)
@@ -186,6 +212,7 @@ func formulaResults(s []byte, offset int) map[[2]uint16]formulaValue {
 			}
 			pending = nil
 		case biffFormula:
+			cells++
 			pending = nil
 			if len(data) < 14 {
 				continue
@@ -212,7 +239,7 @@ func formulaResults(s []byte, offset int) map[[2]uint16]formulaValue {
 			}
 		}
 	}
-	return out
+	return out, cells
 }
 
 func biffError(code byte) string {
@@ -284,7 +311,7 @@ func (b *xlsBook) Close() error {
 	return os.Remove(b.file.Name())
 }
 
-func (b *xlsBook) Rows(name string) (rows Rows, err error) {
+func (b *xlsBook) Rows(_ context.Context, name string) (rows Rows, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rows, err = nil, Fail(CodeCorruptInput, fmt.Sprintf("sheet %q cannot be read", name), fmt.Errorf("%v", p))

@@ -2,258 +2,193 @@ package read
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/ade-go/ade/adapters/extractor/xlsxstream"
 )
 
-// xlsxBook is an XLSX or XLSM workbook read through excelize's streaming
-// row iterator (which gives each cell's text as shown, so every non-empty
-// cell is Text).
+// xlsxBook is an XLSX or XLSM workbook read through xlsxstream, which
+// streams a sheet's cells with their kinds and raw values in bounded
+// memory (shared strings past a budget spill to a temporary file) and
+// checks the limits as it reads. How each kind is shown is cellText's.
 type xlsxBook struct {
-	f     *excelize.File
-	parts map[string]string // sheet name -> part path in the zip
-	zr    *zip.Reader
-	file  *os.File
+	wb     *xlsxstream.Workbook
+	file   *os.File
+	sheets []xlsxstream.Sheet
+	hidden map[string][]bool // by sheet, once its rows are opened
+	// percent caches, by cell format, whether a number shows as a
+	// percentage (0: not known yet, 1: no, 2: yes).
+	percent []uint8
 }
 
-// Bounds on what a workbook may unpack to. Worksheets larger than 16 MiB
-// are streamed from temporary files, but excelize holds the shared-strings
-// table in memory, so it gets its own, tighter bound.
-const (
-	MaxUnpackedBytes      = 4 << 30
-	MaxSharedStringsBytes = 256 << 20
-)
+// xlsxLimits are the read limits as the XLSX reader takes them; its
+// other limits (nesting, tag size, zip entries, sheets) keep their
+// defaults.
+func xlsxLimits(l Limits) xlsxstream.Limits {
+	return xlsxstream.Limits{
+		CellBytes: l.CellBytes, RowBytes: l.RowBytes, CellsPerRow: l.CellsPerRow, Cells: l.Cells,
+		SharedStringsBytes: l.SharedStringsBytes, TotalBytes: l.UnpackedBytes,
+		PartBytes: min(l.UnpackedBytes, xlsxstream.DefaultPartBytes),
+	}
+}
 
 // openXLSX opens the spooled zip as a workbook.
-func openXLSX(file *os.File, size int64) (doc *Document, err error) {
+func openXLSX(ctx context.Context, file *os.File, size int64, opts Options) (doc *Document, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			doc, err = nil, Fail(CodeCorruptInput, "the XLSX workbook is damaged", fmt.Errorf("%v", p))
 		}
 	}()
-	zr, err := zip.NewReader(file, size)
+	lim := opts.Limits.WithDefaults()
+	wb, err := xlsxstream.Open(ctx, file, size, xlsxstream.Options{TempDir: opts.TempDir, Limits: xlsxLimits(lim)})
 	if err != nil {
-		return nil, Fail(CodeCorruptInput, "the XLSX workbook is not a readable zip archive", err)
-	}
-	if err := checkUnpackedSize(zr); err != nil {
-		return nil, err
-	}
-	parts, macro, err := sheetParts(zr)
-	if err != nil {
-		return nil, err
-	}
-	f, err := excelize.OpenFile(file.Name(), excelize.Options{UnzipXMLSizeLimit: 16 << 20, UnzipSizeLimit: MaxUnpackedBytes})
-	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		return nil, Fail(CodeCorruptInput, "the XLSX workbook cannot be opened", err)
+		return nil, xlsxError(ctx, err)
 	}
 	format := FormatXLSX
-	if macro {
+	if macroEnabled(file, size) {
 		format = FormatXLSM
 	}
-	return &Document{Format: format, Book: &xlsxBook{f: f, parts: parts, zr: zr, file: file}}, nil
+	return &Document{Format: format, Book: &xlsxBook{wb: wb, file: file, sheets: wb.Sheets(), hidden: map[string][]bool{}}}, nil
 }
 
-// checkUnpackedSize refuses a workbook whose parts, as the zip directory
-// declares them, unpack past the bounds (zip.Reader also stops a part that
-// unpacks to more than it declared).
-func checkUnpackedSize(zr *zip.Reader) error {
-	var total uint64
-	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		if zipPartName(f.Name) == "xl/sharedstrings.xml" && f.UncompressedSize64 > MaxSharedStringsBytes {
-			return Fail(CodeInputTooLarge,
-				fmt.Sprintf("the workbook's shared strings unpack to more than %d MiB", MaxSharedStringsBytes>>20), nil)
+// xlsxError turns the reader's errors into extraction failures: a limit
+// into input_too_large naming it, damage into corrupt_input.
+func xlsxError(ctx context.Context, err error) error {
+	var le *xlsxstream.LimitError
+	var me *xlsxstream.MalformedError
+	switch {
+	case errors.As(err, &le):
+		where := ""
+		if le.Part != "" {
+			where = "part " + le.Part
 		}
+		return TooLarge(le.Limit, le.Value, where, "")
+	case errors.Is(err, xlsxstream.ErrNotWorkbook):
+		return Fail(CodeUnsupportedFormat, "the zip archive is not an XLSX workbook (no workbook part)", err)
+	case ctx.Err() != nil:
+		return Cancelled(ctx.Err())
+	case errors.As(err, &me):
+		return Fail(CodeCorruptInput, "the XLSX workbook is damaged: "+strings.TrimPrefix(me.Error(), "xlsx: malformed workbook: "), err)
 	}
-	if total > MaxUnpackedBytes {
-		return Fail(CodeInputTooLarge,
-			fmt.Sprintf("the workbook unpacks to more than %d GiB", MaxUnpackedBytes>>30), nil)
+	return Fail(CodeCorruptInput, "the XLSX workbook cannot be read", err)
+}
+
+// macroEnabled reports whether the workbook part's content type is
+// macro-enabled (an XLSM); the reader has already bounded the archive.
+func macroEnabled(file *os.File, size int64) bool {
+	zr, err := zip.NewReader(file, size)
+	if err != nil {
+		return false
 	}
-	return nil
-}
-
-// zipPartName is a zip entry's name as a lowercase part path.
-func zipPartName(name string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(name, "\\", "/"), "/"))
-}
-
-func (w *xlsxBook) Close() error {
-	_ = w.f.Close()
-	_ = w.file.Close()
-	return os.Remove(w.file.Name())
-}
-
-func (w *xlsxBook) Sheets() []string { return w.f.GetSheetList() }
-
-func (w *xlsxBook) Active() string {
-	name := w.f.GetSheetName(w.f.GetActiveSheetIndex())
-	if list := w.f.GetSheetList(); name == "" && len(list) > 0 {
-		name = list[0]
-	}
-	return name
-}
-
-// sheetParts maps sheet names to their worksheet parts by reading the
-// workbook and its relationships, and reports whether the workbook is
-// macro-enabled. A zip without a workbook is not XLSX.
-func sheetParts(zr *zip.Reader) (map[string]string, bool, error) {
-	files := map[string]*zip.File{}
 	for _, f := range zr.File {
-		files[zipPartName(f.Name)] = f
-	}
-	wbFile, ok := files["xl/workbook.xml"]
-	if !ok {
-		return nil, false, Fail(CodeUnsupportedFormat, "the zip archive is not an XLSX workbook (no xl/workbook.xml)", nil)
-	}
-	var wbXML struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	if err := decodeZipXML(wbFile, &wbXML); err != nil {
-		return nil, false, Fail(CodeCorruptInput, "the XLSX workbook part is damaged", err)
-	}
-	var rels struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if relFile, ok := files["xl/_rels/workbook.xml.rels"]; ok {
-		if err := decodeZipXML(relFile, &rels); err != nil {
-			return nil, false, Fail(CodeCorruptInput, "the XLSX workbook relationships are damaged", err)
+		if strings.ToLower(strings.TrimPrefix(f.Name, "/")) != "[content_types].xml" {
+			continue
 		}
-	}
-	macro := false
-	if ct, ok := files["[content_types].xml"]; ok {
+		rc, err := f.Open()
+		if err != nil {
+			return false
+		}
+		defer rc.Close()
 		var types struct {
 			Overrides []struct {
 				Part string `xml:"PartName,attr"`
 				Type string `xml:"ContentType,attr"`
 			} `xml:"Override"`
 		}
-		if decodeZipXML(ct, &types) == nil {
-			for _, o := range types.Overrides {
-				if zipPartName(o.Part) == "xl/workbook.xml" && strings.Contains(strings.ToLower(o.Type), "macroenabled") {
-					macro = true
-				}
+		if xml.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&types) != nil {
+			return false
+		}
+		for _, o := range types.Overrides {
+			if strings.EqualFold(strings.TrimPrefix(o.Part, "/"), "xl/workbook.xml") &&
+				strings.Contains(strings.ToLower(o.Type), "macroenabled") {
+				return true
 			}
 		}
 	}
-	out := map[string]string{}
-	for _, s := range wbXML.Sheets {
-		for _, r := range rels.Rels {
-			if r.ID != s.RID {
-				continue
-			}
-			target := strings.ReplaceAll(r.Target, "\\", "/")
-			if strings.HasPrefix(target, "/") {
-				target = strings.TrimPrefix(target, "/")
-			} else {
-				target = path.Join("xl", target)
-			}
-			out[s.Name] = strings.ToLower(target)
-		}
-	}
-	return out, macro, nil
+	return false
 }
 
-func decodeZipXML(f *zip.File, v any) error {
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return xml.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(v)
+func (w *xlsxBook) Close() error {
+	_ = w.wb.Close()
+	_ = w.file.Close()
+	return os.Remove(w.file.Name())
 }
 
-// Sheet reads the worksheet's column settings, which come before its rows,
-// and stops at <sheetData>: cheap whatever the sheet's size.
-func (w *xlsxBook) Sheet(sheet string) Sheet {
-	info := Sheet{Name: sheet}
-	p, ok := w.parts[sheet]
-	if !ok {
-		return info
+func (w *xlsxBook) Sheets() []string {
+	out := make([]string, len(w.sheets))
+	for i, s := range w.sheets {
+		out[i] = s.Name
 	}
-	var zf *zip.File
-	for _, f := range w.zr.File {
-		if zipPartName(f.Name) == p {
-			zf = f
-			break
+	return out
+}
+
+func (w *xlsxBook) Active() string {
+	for _, s := range w.sheets {
+		if s.Active {
+			return s.Name
 		}
 	}
-	if zf == nil {
-		return info
+	if len(w.sheets) > 0 {
+		return w.sheets[0].Name
 	}
-	rc, err := zf.Open()
-	if err != nil {
-		return info
-	}
-	defer rc.Close()
-	dec := xml.NewDecoder(rc)
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return info
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
+	return ""
+}
+
+// Sheet says which columns are hidden; it is known once Rows has opened
+// the sheet.
+func (w *xlsxBook) Sheet(name string) Sheet { return Sheet{Name: name, HiddenCols: w.hidden[name]} }
+
+func (w *xlsxBook) Rows(ctx context.Context, name string) (Rows, error) {
+	for _, s := range w.sheets {
+		if s.Name != name {
 			continue
 		}
-		switch se.Name.Local {
-		case "sheetData":
-			return info
-		case "col":
-			var lo, hi int
-			hidden := false
-			for _, a := range se.Attr {
-				switch a.Name.Local {
-				case "min":
-					lo, _ = strconv.Atoi(a.Value)
-				case "max":
-					hi, _ = strconv.Atoi(a.Value)
-				case "hidden":
-					hidden = a.Value == "1" || a.Value == "true"
+		if s.Type != "worksheet" || s.Part == "" {
+			return nil, fmt.Errorf("sheet %q is a %s, which holds no cells", name, strings.TrimSuffix(strings.TrimPrefix(s.Type, "xl"), "sheet")+" sheet")
+		}
+		rows, err := w.wb.Rows(ctx, s.Index)
+		if err != nil {
+			return nil, xlsxError(ctx, err)
+		}
+		var hidden []bool
+		for _, c := range rows.HiddenColumns() {
+			if c < MaxColumns {
+				for len(hidden) <= c {
+					hidden = append(hidden, false)
 				}
-			}
-			if !hidden || lo < 1 || hi < lo || lo > excelize.MaxColumns {
-				continue
-			}
-			hi = min(hi, excelize.MaxColumns)
-			for len(info.HiddenCols) < hi {
-				info.HiddenCols = append(info.HiddenCols, false)
-			}
-			for c := lo; c <= hi; c++ {
-				info.HiddenCols[c-1] = true
+				hidden[c] = true
 			}
 		}
+		w.hidden[name] = hidden
+		return pipe(&xlsxRows{book: w, ctx: ctx, rows: rows, date1904: w.wb.Date1904()}), nil
 	}
+	return nil, fmt.Errorf("sheet %q cannot be read", name)
 }
 
-// xlsxRows streams one worksheet through excelize's row iterator.
+// MaxColumns is Excel's number of columns.
+const MaxColumns = xlsxstream.MaxColumns
+
+// xlsxRows turns the reader's rows (the cells with a value, each with its
+// column) into rows of cells from column A.
 type xlsxRows struct {
-	rows *excelize.Rows
-	num  int
+	book     *xlsxBook
+	ctx      context.Context
+	rows     *xlsxstream.Rows
+	date1904 bool
+	// slabs the rows' cells are carved from: rows handed over keep them.
+	texts []string
+	kinds []Kind
+	heads []Row
 }
 
-func (w *xlsxBook) Rows(sheet string) (Rows, error) {
-	rows, err := w.f.Rows(sheet)
-	if err != nil {
-		return nil, Fail(CodeCorruptInput, fmt.Sprintf("sheet %q cannot be read", sheet), err)
-	}
-	return &xlsxRows{rows: rows}, nil
-}
+const slabCells = 4096
 
 func (x *xlsxRows) Next() (r *Row, err error) {
 	defer func() {
@@ -262,17 +197,177 @@ func (x *xlsxRows) Next() (r *Row, err error) {
 		}
 	}()
 	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return nil, Fail(CodeCorruptInput, "the worksheet is damaged", err)
+		if err := x.rows.Err(); err != nil {
+			return nil, xlsxError(x.ctx, err)
 		}
 		return nil, io.EOF
 	}
-	x.num++
-	cells, err := x.rows.Columns()
-	if err != nil {
-		return nil, Fail(CodeCorruptInput, "the worksheet is damaged", err)
+	src := x.rows.Row()
+	if len(x.heads) == 0 {
+		x.heads = make([]Row, 256)
 	}
-	return &Row{Num: x.num, Cells: cells, Hidden: x.rows.GetRowOpts().Hidden}, nil
+	r = &x.heads[0]
+	x.heads = x.heads[1:]
+	*r = Row{Num: src.Num, Hidden: src.Hidden}
+	if len(src.Cells) == 0 {
+		return r, nil
+	}
+	n := src.Cells[len(src.Cells)-1].Col + 1
+	r.Cells = x.strings(n)
+	r.Kinds = x.kindSlab(n)
+	var raw []string
+	for _, c := range src.Cells {
+		text, kind := x.cellText(c)
+		r.Cells[c.Col], r.Kinds[c.Col] = text, kind
+		if text != c.Value {
+			if raw == nil {
+				raw = x.strings(n)
+				copy(raw, r.Cells)
+			}
+		}
+		if raw != nil {
+			raw[c.Col] = c.Value
+		}
+	}
+	r.Raw = raw
+	r.Mask()
+	return r, nil
+}
+
+// strings carves n empty strings from the slab.
+func (x *xlsxRows) strings(n int) []string {
+	if n > slabCells {
+		return make([]string, n)
+	}
+	if len(x.texts) < n {
+		x.texts = make([]string, slabCells)
+	}
+	s := x.texts[:n:n]
+	x.texts = x.texts[n:]
+	return s
+}
+
+// kindSlab carves n Empty kinds from the slab.
+func (x *xlsxRows) kindSlab(n int) []Kind {
+	if n > slabCells {
+		return make([]Kind, n)
+	}
+	if len(x.kinds) < n {
+		x.kinds = make([]Kind, slabCells)
+	}
+	s := x.kinds[:n:n]
+	x.kinds = x.kinds[n:]
+	return s
 }
 
 func (x *xlsxRows) Close() error { return x.rows.Close() }
+
+// cellText is what the extractor shows of a cell, and its kind. Text is
+// as stored; a number as a spreadsheet's General format shows it (15
+// significant digits, no exponent; a percentage format multiplies by 100
+// and adds "%"); a date as ISO 8601 (2024-01-31, 2024-01-31 13:45:00 or
+// 13:45:00); a boolean as TRUE or FALSE; an error as its text (#N/A).
+// Other number formats (currency, separators, fixed decimals) are not
+// applied: the raw value keeps every digit.
+func (x *xlsxRows) cellText(c xlsxstream.Cell) (string, Kind) {
+	switch c.Kind {
+	case xlsxstream.KindNumber:
+		if x.book.isPercent(c.Style) {
+			if f, err := strconv.ParseFloat(c.Value, 64); err == nil {
+				return formatNumber(f*100) + "%", Number
+			}
+		}
+		return generalNumber(c.Value), Number
+	case xlsxstream.KindDate:
+		iso, err := xlsxstream.DateISO(c.Value, x.date1904)
+		if err != nil {
+			return generalNumber(c.Value), Number
+		}
+		return strings.Replace(iso, "T", " ", 1), Date
+	case xlsxstream.KindBool:
+		if c.Value == "1" || strings.EqualFold(c.Value, "true") {
+			return "TRUE", Bool
+		}
+		return "FALSE", Bool
+	case xlsxstream.KindError:
+		return c.Value, Error
+	}
+	if IsBlank(c.Value) {
+		return c.Value, Empty
+	}
+	return c.Value, Text
+}
+
+// isPercent reports whether a cell format shows numbers as percentages:
+// built-in formats 9 and 10, or a custom one with % outside quotes.
+func (w *xlsxBook) isPercent(style int) bool {
+	if style < 0 || style >= 1<<16 {
+		return false
+	}
+	if style >= len(w.percent) {
+		w.percent = append(w.percent, make([]uint8, style+1-len(w.percent))...)
+	}
+	if w.percent[style] == 0 {
+		w.percent[style] = 1
+		if id, code, ok := w.wb.NumberFormat(style); ok && (id == 9 || id == 10 || percentCode(code)) {
+			w.percent[style] = 2
+		}
+	}
+	return w.percent[style] == 2
+}
+
+// percentCode reports whether a custom number format has a % outside
+// quoted text and escapes.
+func percentCode(code string) bool {
+	quoted := false
+	for i := 0; i < len(code); i++ {
+		switch c := code[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\\':
+			i++
+		case c == '%':
+			return true
+		}
+	}
+	return false
+}
+
+// generalNumber shows a stored number as the General format does: a
+// value already in its shortest plain form (up to 15 digits, no exponent)
+// as it is, anything else through formatNumber.
+func generalNumber(v string) string {
+	digits, dot, i := 0, -1, 0
+	if strings.HasPrefix(v, "-") {
+		i = 1
+	}
+	if i == len(v) {
+		return v
+	}
+	for j := i; j < len(v); j++ {
+		switch c := v[j]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && dot < 0:
+			dot = j
+		default:
+			return formatGeneral(v)
+		}
+	}
+	plain := digits <= 15 &&
+		!(v[i] == '0' && len(v) > i+1 && v[i+1] != '.') && // no leading zeros
+		(dot < 0 || dot > i && dot < len(v)-1 && v[len(v)-1] != '0') // no bare or trailing-zero fraction
+	if plain && v != "-0" {
+		return v
+	}
+	return formatGeneral(v)
+}
+
+func formatGeneral(v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return v
+	}
+	return formatNumber(f)
+}
