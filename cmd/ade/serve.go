@@ -37,7 +37,11 @@ Configuration comes from the environment:
   ADE_RATE_LIMIT               requests per second per key (default 50)
   ADE_RATE_BURST               requests per key at once (default 100)
   ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default 4)
-  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)`
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default 4)
+  ADE_SESSION_SECRET           seals the web UI's session cookies (32 bytes or
+                               more; the same on every server of one database)
+  ADE_TRUSTED_PROXIES          TLS proxies (IPs or CIDRs) whose X-Forwarded-Proto
+                               is believed: the UI's cookies are then Secure`
 
 func loadConfig() (wiring.Config, error) {
 	c, err := wiring.ConfigFromEnv(os.Getenv)
