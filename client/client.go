@@ -382,11 +382,33 @@ func (c *Client) follow(ctx context.Context, id string, last *string, seen func(
 	return false, sc.Err()
 }
 
-// Results reads a job's tables and output documents.
+// resultsPage is how many tables one request of Results asks for: the
+// API's largest page.
+const resultsPage = 200
+
+// Results reads a job's tables, every page of them, and its output
+// documents.
 func (c *Client) Results(ctx context.Context, id string) (Results, error) {
-	var r Results
-	err := c.do(ctx, http.MethodGet, c.path("/jobs/%s/results", id), nil, "", &r)
-	return r, err
+	var all Results
+	for offset := 0; ; {
+		var page struct {
+			Results
+			HasMore bool `json:"has_more"`
+		}
+		u := c.path("/jobs/%s/results", id) + fmt.Sprintf("?limit=%d&offset=%d", resultsPage, offset)
+		if err := c.do(ctx, http.MethodGet, u, nil, "", &page); err != nil {
+			return Results{}, err
+		}
+		if offset == 0 {
+			all = page.Results
+		} else {
+			all.Tables = append(all.Tables, page.Tables...)
+		}
+		if !page.HasMore || len(page.Tables) == 0 {
+			return all, nil
+		}
+		offset += len(page.Tables)
+	}
 }
 
 // Document reads a document's record.
