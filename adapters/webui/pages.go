@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,7 +156,11 @@ func (s *server) documentsPage(c *fiber.Ctx, req *request) error {
 	}
 	d.Prev, d.Next = pager(v.WS()+"/documents", filters, offset, page.HasMore)
 	v.Data = d
-	if v.Watch, err = s.cursor(c.UserContext(), req.ws.ID()); err != nil {
+	jobs := make([]*domain.Job, 0, len(page.Items))
+	for _, e := range page.Items {
+		jobs = append(jobs, e.LatestJob)
+	}
+	if err := s.follow(c.UserContext(), v, req, jobs...); err != nil {
 		return s.problem(c, req, err)
 	}
 	return s.render(c, fiber.StatusOK, "documents", v)
@@ -254,7 +259,7 @@ func (s *server) documentPage(c *fiber.Ctx, req *request) error {
 	v := s.newView(req, doc.Filename(), "documents")
 	v.Data = documentData{Doc: doc, Events: events.Items, Jobs: jobs.Items, Types: types.Items, Now: time.Now(),
 		Metadata: prettyJSON(doc.State().Metadata)}
-	if v.Watch, err = s.cursor(ctx, ws); err != nil {
+	if err := s.follow(ctx, v, req, jobs.Items...); err != nil {
 		return s.problem(c, req, err)
 	}
 	return s.render(c, fiber.StatusOK, "document", v)
@@ -412,7 +417,7 @@ func (s *server) jobsPage(c *fiber.Ctx, req *request) error {
 	}
 	d.Prev, d.Next = pager(v.WS()+"/jobs", filters, offset, page.HasMore)
 	v.Data = d
-	if v.Watch, err = s.cursor(c.UserContext(), req.ws.ID()); err != nil {
+	if err := s.follow(c.UserContext(), v, req, page.Items...); err != nil {
 		return s.problem(c, req, err)
 	}
 	return s.render(c, fiber.StatusOK, "jobs", v)
@@ -464,26 +469,37 @@ func (s *server) jobPage(c *fiber.Ctx, req *request) error {
 	}
 	d.Events = events.Items
 	v.Data = d
-	if !job.Status().IsTerminal() {
-		if v.Watch, err = s.cursor(ctx, ws); err != nil {
-			return s.problem(c, req, err)
-		}
+	if err := s.follow(ctx, v, req, job); err != nil {
+		return s.problem(c, req, err)
 	}
 	return s.render(c, fiber.StatusOK, "job", v)
 }
 
-// cursor returns the id of the workspace's newest event: a page that
-// follows job events starts after it, so it misses no change made after
-// it was rendered.
-func (s *server) cursor(ctx context.Context, workspaceID string) (string, error) {
-	page, err := s.app.Events.List(ctx, workspaceID, ports.EventFilter{}, app.PageRequest{Limit: 1})
+// follow sets the page's event stream to the jobs among jobs (nil ones
+// skipped) that have not ended, from the workspace's newest event: the
+// stream starts after it, so no change made after the page was read is
+// missed. A page whose jobs have all ended follows nothing.
+func (s *server) follow(ctx context.Context, v *view, req *request, jobs ...*domain.Job) error {
+	var ids []string
+	for _, j := range jobs {
+		if j != nil && !j.Status().IsTerminal() && !slices.Contains(ids, j.ID()) {
+			ids = append(ids, j.ID())
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	page, err := s.app.Events.List(ctx, req.ws.ID(), ports.EventFilter{}, app.PageRequest{Limit: 1})
 	if err != nil {
-		return "", err
+		return err
 	}
-	if len(page.Items) == 0 {
-		return "0", nil
+	after := "0"
+	if len(page.Items) > 0 {
+		after = page.Items[0].ID()
 	}
-	return page.Items[0].ID(), nil
+	q := url.Values{"after": {after}, "jobs": {strings.Join(ids, ",")}}
+	v.Watch = v.WS() + "/events?" + q.Encode()
+	return nil
 }
 
 // readAllLimited reads at most max bytes of r.

@@ -73,8 +73,9 @@ type view struct {
 	Notice string
 	// Data is the page's own data.
 	Data any
-	// Watch asks the page's script to follow the workspace's job events
-	// from this event id (empty: the page does not follow them).
+	// Watch is the address of the event stream the page's script follows
+	// for the live status of the jobs it shows that have not ended (empty:
+	// none, and no stream is opened). follow sets it.
 	Watch string
 }
 

@@ -30,10 +30,11 @@ type jobChange struct {
 	Status string `json:"status"`
 }
 
-// stream answers GET .../events?after=ID: the workspace's job status
-// changes after event ID, as Server-Sent Events, for the pages' live
-// status. It ends when the session's key is refused (checked every
-// second), at shutdown, or after an hour (the browser reconnects with
+// stream answers GET .../events?after=ID&jobs=ID,ID: the status changes
+// of the listed jobs after event ID, as Server-Sent Events, for the pages'
+// live status. It sends "end" and closes once every listed job has ended,
+// and ends too when the session's key is refused (checked every second),
+// at shutdown, or after an hour (the browser reconnects with
 // Last-Event-ID).
 func (s *server) stream(c *fiber.Ctx, req *request) error {
 	after := c.Get("Last-Event-ID")
@@ -43,8 +44,12 @@ func (s *server) stream(c *fiber.Ctx, req *request) error {
 	if after == "0" {
 		after = ""
 	}
-	if len(after) > 64 || strings.ContainsAny(after, "\r\n") {
+	if after != "" && !validID(after) {
 		return s.problem(c, req, domain.NewInvalid("invalid cursor", domain.FieldError{Field: "after", Message: "must be an event id"}))
+	}
+	jobs, err := followedJobs(c.Query("jobs"))
+	if err != nil {
+		return s.problem(c, req, err)
 	}
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
@@ -52,12 +57,51 @@ func (s *server) stream(c *fiber.Ctx, req *request) error {
 	ctx, key, ws := c.UserContext(), req.key, req.ws.ID()
 	shutdown := c.Context().Done()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		s.pump(ctx, w, shutdown, key, ws, after)
+		s.pump(ctx, w, shutdown, key, ws, after, jobs)
 	})
 	return nil
 }
 
-func (s *server) pump(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, key *domain.APIKey, ws, after string) {
+// maxFollowed bounds the jobs one stream follows: a page shows no more.
+const maxFollowed = uiPageSize
+
+// followedJobs reads the jobs parameter: 1 to maxFollowed job ids,
+// comma-separated, each at most once.
+func followedJobs(param string) (map[string]bool, error) {
+	bad := func(msg string) error {
+		return domain.NewInvalid("invalid jobs", domain.FieldError{Field: "jobs", Message: msg})
+	}
+	set := map[string]bool{}
+	if param == "" {
+		return nil, bad("must name the jobs to follow")
+	}
+	for id := range strings.SplitSeq(param, ",") {
+		if !validID(id) {
+			return nil, bad("must be job ids separated by commas")
+		}
+		set[id] = true
+	}
+	if len(set) > maxFollowed {
+		return nil, bad(fmt.Sprintf("may name at most %d jobs", maxFollowed))
+	}
+	return set, nil
+}
+
+// validID reports whether s looks like one of ADE's ids (ULIDs): 1 to 64
+// ASCII letters and digits.
+func validID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *server) pump(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, key *domain.APIKey, ws, after string, jobs map[string]bool) {
 	deadline := time.After(streamMax)
 	tick := time.NewTicker(streamPoll)
 	defer tick.Stop()
@@ -89,11 +133,21 @@ func (s *server) pump(ctx context.Context, w *bufio.Writer, shutdown <-chan stru
 			if e.Type() == domain.EventJobCreated {
 				status, _ = st.Payload["status"].(string)
 			}
-			if status == "" {
+			if status == "" || !jobs[st.EntityID] {
 				continue
 			}
 			b, _ := json.Marshal(jobChange{JobID: st.EntityID, Status: status})
 			fmt.Fprintf(w, "id: %s\nevent: job\ndata: %s\n\n", e.ID(), b)
+			if domain.JobStatus(status).IsTerminal() {
+				delete(jobs, st.EntityID)
+			}
+		}
+		if len(jobs) == 0 {
+			// Every job the page follows has ended: the script closes the
+			// stream rather than reconnect.
+			fmt.Fprint(w, "event: end\ndata: {}\n\n")
+			_ = w.Flush()
+			return
 		}
 		if len(page.Items) > 0 || time.Since(lastWrite) >= streamKeepAlive {
 			if len(page.Items) == 0 {

@@ -407,3 +407,105 @@ var _ = Describe("A job's page", func() {
 		Expect(page).NotTo(ContainSubstring("<h3>Table 21 "))
 	})
 })
+
+var _ = Describe("The live status stream", func() {
+	var (
+		e    *env
+		f    *fiber.App
+		sess *http.Cookie
+		doc  *domain.Document
+		cfg  *domain.Configuration
+	)
+	BeforeEach(func() {
+		e = newEnv()
+		f = e.process(secret)
+		ctx := context.Background()
+		var err error
+		doc, err = e.app.Documents.Upload(ctx, app.UploadRequest{WorkspaceID: e.ws.ID(), Filename: "a.csv", Body: strings.NewReader("n\n1\n")})
+		Expect(err).NotTo(HaveOccurred())
+		cfg, err = e.app.Configurations.Create(ctx, app.CreateConfigurationRequest{WorkspaceID: e.ws.ID(), DocumentType: "roster", Title: "t", Payload: map[string]any{"extractor": "stub"}})
+		Expect(err).NotTo(HaveOccurred())
+		sess, _ = signIn(f, e.keys[domain.RoleViewer])
+	})
+	get := func(path string) (int, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.AddCookie(sess)
+		resp := send(f, req)
+		return resp.StatusCode, body(resp)
+	}
+	pending := func() *domain.Job {
+		job, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		return job
+	}
+
+	It("sends the listed jobs' changes only, then end once they have all ended", func() {
+		a, b := pending(), pending()
+		for _, j := range []*domain.Job{a, b} {
+			_, err := e.app.Jobs.Cancel(context.Background(), e.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+		}
+		status, text := get("/ui/w/default/events?after=0&jobs=" + a.ID())
+		Expect(status).To(Equal(http.StatusOK))
+		Expect(text).To(ContainSubstring(`"job_id":"` + a.ID() + `","status":"pending"`))
+		Expect(text).To(ContainSubstring(`"job_id":"` + a.ID() + `","status":"cancelled"`))
+		Expect(text).NotTo(ContainSubstring(b.ID()), "a job the page does not show")
+		Expect(text).To(HaveSuffix("event: end\ndata: {}\n\n"))
+	})
+
+	It("follows as many jobs as a page shows, fifty", func() {
+		var ids []string
+		for range 50 {
+			j := pending()
+			_, err := e.app.Jobs.Cancel(context.Background(), e.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			ids = append(ids, j.ID())
+		}
+		status, text := get("/ui/w/default/events?after=0&jobs=" + strings.Join(ids, ","))
+		Expect(status).To(Equal(http.StatusOK), text)
+		Expect(strings.Count(text, `"status":"cancelled"`)).To(Equal(50))
+		Expect(text).To(HaveSuffix("event: end\ndata: {}\n\n"))
+	})
+
+	DescribeTable("refuses what does not name the jobs to follow",
+		func(query string) {
+			status, text := get("/ui/w/default/events?" + query)
+			Expect(status).To(Equal(http.StatusBadRequest), text)
+		},
+		Entry("no jobs", "after=0"),
+		Entry("not an id", "after=0&jobs=a-b"),
+		Entry("an empty id", "after=0&jobs=A,,B"),
+		Entry("more than a page shows", "after=0&jobs="+idList(51)),
+		Entry("a bad cursor", "after=x%0Ay&jobs=A"),
+	)
+
+	It("is set on a page only for the jobs it shows that have not ended", func() {
+		a, b := pending(), pending()
+		_, err := e.app.Jobs.Cancel(context.Background(), e.ws.ID(), b.ID())
+		Expect(err).NotTo(HaveOccurred())
+		_, page := get("/ui/w/default/jobs")
+		m := regexp.MustCompile(`data-watch="([^"]+)"`).FindStringSubmatch(page)
+		Expect(m).To(HaveLen(2))
+		u, err := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u.Path).To(Equal("/ui/w/default/events"))
+		Expect(u.Query().Get("jobs")).To(Equal(a.ID()))
+		Expect(u.Query().Get("after")).NotTo(BeEmpty())
+
+		_, err = e.app.Jobs.Cancel(context.Background(), e.ws.ID(), a.ID())
+		Expect(err).NotTo(HaveOccurred())
+		for _, path := range []string{"/ui/w/default/jobs", "/ui/w/default/documents", "/ui/w/default/documents/" + doc.ID(), "/ui/w/default/jobs/" + a.ID()} {
+			_, page = get(path)
+			Expect(page).NotTo(ContainSubstring("data-watch="), "%s: every job shown has ended", path)
+		}
+	})
+})
+
+// idList returns n distinct job-like ids.
+func idList(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("J%03d", i)
+	}
+	return strings.Join(ids, ",")
+}

@@ -224,6 +224,10 @@ var _ = Describe("An operator, from sign-in to a downloaded table", Ordered, fun
 			WithTimeout(90 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal("succeeded"))
 		Expect(op.eval(`window.__stay`)).To(Equal("same page"), "updated in place")
 		Expect(op.count("#jobs tbody tr:first-child form[data-cancel-for]")).To(Equal(0), "no cancel for a finished job")
+		// Every job the page showed has ended: the server ends the stream
+		// and the page does not reconnect.
+		Eventually(func() any { return op.evalQuiet(`document.body.getAttribute("data-watch-ended")`) }).Should(Equal("true"))
+		Expect(op.eval(`document.body.hasAttribute("data-watching")`)).To(Equal(false))
 	})
 
 	It("cancels a job", func() {

@@ -135,17 +135,19 @@
     });
   }
 
-  // Live job status: the workspace's job events, as they are recorded.
-  // A stream holds one of the browser's few connections to the server
-  // (six over HTTP/1.1), so it is closed whenever the page is hidden or
-  // left (a page kept in the back-forward cache would otherwise keep it),
-  // and opened again, from the last event seen, when the page shows.
+  // Live job status: the events of the jobs the page shows that have not
+  // ended, as they are recorded; the server ends the stream ("end") once
+  // they all have. A stream holds one of the browser's few connections to
+  // the server (six over HTTP/1.1), so it is closed whenever the page is
+  // hidden or left (a page kept in the back-forward cache would otherwise
+  // keep it), and opened again, from the last event seen, when the page
+  // shows.
   var watch = body.getAttribute("data-watch");
   if (watch && window.EventSource) {
     var terminal = { succeeded: true, failed: true, cancelled: true };
-    var es = null, last = "";
+    var es = null, last = "", ended = false;
     var open = function () {
-      if (es) { return; }
+      if (es || ended) { return; }
       var url = watch;
       if (last) { url = url.replace(/after=[^&]*/, "after=" + encodeURIComponent(last)); }
       es = new EventSource(url);
@@ -165,6 +167,11 @@
           }
         }
         say("Job " + c.job_id + " is " + c.status + ".");
+      });
+      es.addEventListener("end", function () {
+        ended = true;
+        close();
+        body.setAttribute("data-watch-ended", "true");
       });
       es.addEventListener("signed-out", function () {
         close();
