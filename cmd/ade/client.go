@@ -57,7 +57,7 @@ func newClientCommand() *cobra.Command {
 	f := &clientFlags{}
 	cmd := &cobra.Command{
 		Use:   "client",
-		Short: "Use a running ADE server: upload, submit, results, download, configs",
+		Short: "Use a running ADE server: upload, submit, cancel, results, download, configs",
 		Long: "Commands against an ADE server's HTTP API, for scripts and terminals.\n" +
 			"The server and key come from --url and --key, or ADE_URL and ADE_API_KEY.\n" +
 			"Ids and results go to stdout (JSON with --json); progress and messages to stderr.\n\n" +
@@ -70,7 +70,7 @@ func newClientCommand() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&f.key, "key", "", "API key (default: ADE_API_KEY; prefer the variable, flags show in process lists)")
 	cmd.PersistentFlags().StringVar(&f.workspace, "workspace", or(os.Getenv("ADE_WORKSPACE"), "default"), "workspace id or slug (ADE_WORKSPACE)")
 	cmd.PersistentFlags().BoolVar(&f.json, "json", false, "print machine-readable JSON on stdout")
-	cmd.AddCommand(newUploadCommand(f), newSubmitCommand(f), newResultsCommand(f), newDownloadCommand(f), newConfigsCommand(f))
+	cmd.AddCommand(newUploadCommand(f), newSubmitCommand(f), newCancelCommand(f), newResultsCommand(f), newDownloadCommand(f), newConfigsCommand(f))
 	return cmd
 }
 
@@ -293,6 +293,33 @@ func newSubmitCommand(f *clientFlags) *cobra.Command {
 	cmd.Flags().BoolVar(&wait, "wait", false, "follow the job until it ends")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (exit 6), such as 10m")
 	return cmd
+}
+
+func newCancelCommand(f *clientFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel JOB_ID",
+		Short: "Cancel a pending or running job",
+		Long: "Cancels the job and prints its id and status (the job with --json). A job that\n" +
+			"has ended already is a refusal (exit 3).",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := interruptible(cmd)
+			defer cancel()
+			job, err := c.Cancel(ctx, args[0])
+			if err != nil {
+				return failure("cancel", err)
+			}
+			if f.json {
+				return printJSON(cmd.OutOrStdout(), job)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", job.ID, job.Status)
+			return nil
+		},
+	}
 }
 
 func newResultsCommand(f *clientFlags) *cobra.Command {

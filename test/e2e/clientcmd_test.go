@@ -146,8 +146,13 @@ var _ = Describe("ade client", Ordered, func() {
 		Expect(code).To(Equal(0), stderr)
 		code, stdout, _ := client(env, "upload", filepath.Join(work, "small.csv"))
 		Expect(code).To(Equal(0))
-		code, _, stderr = client(env, "submit", strings.TrimSpace(stdout), "--type", "broken", "--wait")
+		code, stdout, stderr = client(env, "submit", strings.TrimSpace(stdout), "--type", "broken", "--wait")
 		Expect(code).To(Equal(1), stderr)
 		Expect(stderr).To(ContainSubstring("failed: stub_failure: on purpose"))
+
+		// Cancelling a job that has ended is a refusal.
+		code, _, stderr = client(env, "cancel", strings.TrimSpace(stdout))
+		Expect(code).To(Equal(3), stderr)
+		Expect(stderr).To(ContainSubstring("HTTP 409"))
 	})
 })
