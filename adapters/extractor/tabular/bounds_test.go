@@ -110,6 +110,81 @@ var _ = Describe("Formula-safe outputs", func() {
 	})
 })
 
+// typedHostile is a table of typed columns with values a spreadsheet
+// would evaluate: as written, and canonical ones beginning with '-' or '+'.
+const typedHostile = "Line,Note,Amount,Rate,Phone\n" +
+	"1,=1+2,(12.50),-12.5,236.551.1017 ext. 12\n" +
+	"2,plain,=SUM(A1:A2),+3,(236) 551-1017\n" +
+	"3,-,1234.50-,0.125,+33 1 42 68 53 00\n"
+
+var _ = Describe("Formula-safe typed outputs", func() {
+	payload := func(extra map[string]any) map[string]any {
+		p := map[string]any{"extractor": "tabular", "fields": []any{
+			map[string]any{"name": "line", "synonyms": []any{"line"}},
+			map[string]any{"name": "note", "synonyms": []any{"note"}},
+			map[string]any{"name": "amount", "synonyms": []any{"amount"}, "type": "money", "currency": "USD"},
+			map[string]any{"name": "rate", "synonyms": []any{"rate"}, "type": "number"},
+			map[string]any{"name": "phone", "synonyms": []any{"phone"}, "type": "phone", "region": "CA"},
+		}}
+		for k, v := range extra {
+			p[k] = v
+		}
+		return p
+	}
+
+	It("prefix every CSV cell that is not a plain number, typed or not, and leave canonical numbers alone", func() {
+		sink := newMemSink()
+		res := mustRun(bytesDoc("typed.csv", []byte(typedHostile)), payload(nil), sink)
+		Expect(sink.csvRows("typed-1.csv")).To(Equal([][]string{
+			{"line", "note", "amount", "rate", "phone"},
+			{"1", "'=1+2", "'-12.50 USD", "-12.5", "'+12365511017;ext=12"},
+			{"2", "plain", "'=SUM(A1:A2)", "3", "+12365511017"},
+			{"3", "'-", "'-1234.50 USD", "0.125", "+33142685300"},
+		}))
+		Expect(res.Metrics["values_invalid"]).To(Equal(1)) // =SUM(A1:A2), kept as written
+		// The table record keeps the canonical values as they are.
+		Expect(res.Tables[0].SampleRows[0]).To(HaveKeyWithValue("amount", "-12.50 USD"))
+		Expect(res.Tables[0].SampleRows[1]).To(HaveKeyWithValue("amount", "=SUM(A1:A2)"))
+	})
+
+	It("write the canonical text with escape_formulas false", func() {
+		sink := newMemSink()
+		mustRun(bytesDoc("typed.csv", []byte(typedHostile)), payload(map[string]any{"escape_formulas": false}), sink)
+		Expect(sink.csvRows("typed-1.csv")[1]).To(Equal([]string{"1", "=1+2", "-12.50 USD", "-12.5", "+12365511017;ext=12"}))
+	})
+
+	It("write typed XLSX cells as numbers and an invalid value as a string, never a formula", func() {
+		sink := newMemSink()
+		mustRun(bytesDoc("typed.csv", []byte(typedHostile)), payload(map[string]any{"output_format": "xlsx"}), sink)
+		f, err := excelize.OpenReader(bytes.NewReader(sink.files["typed-tables.xlsx"]))
+		Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		cell := func(ref string) (excelize.CellType, string) {
+			GinkgoHelper()
+			formula, err := f.GetCellFormula("typed 1", ref)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(formula).To(BeEmpty(), ref)
+			typ, err := f.GetCellType("typed 1", ref)
+			Expect(err).NotTo(HaveOccurred())
+			v, err := f.GetCellValue("typed 1", ref, excelize.Options{RawCellValue: true})
+			Expect(err).NotTo(HaveOccurred())
+			return typ, v
+		}
+		typ, v := cell("C2")
+		Expect(typ).To(Equal(excelize.CellTypeUnset)) // a number cell: no t attribute
+		Expect(v).To(Equal("-12.50"))
+		typ, v = cell("C3")
+		Expect(typ).To(Equal(excelize.CellTypeInlineString))
+		Expect(v).To(Equal("=SUM(A1:A2)"))
+		typ, v = cell("B2")
+		Expect(typ).To(Equal(excelize.CellTypeInlineString))
+		Expect(v).To(Equal("=1+2"))
+		typ, v = cell("D2")
+		Expect(typ).To(Equal(excelize.CellTypeUnset))
+		Expect(v).To(Equal("-12.5"))
+	})
+})
+
 var _ = Describe("Extraction limits", func() {
 	sideBySide := func(tables, rows int) []byte {
 		var b strings.Builder

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
 	"github.com/ade-go/ade/adapters/extractor/tabular/output"
+	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 )
 
@@ -40,7 +43,8 @@ const (
 var fieldNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 var topLevelKeys = []string{"allow_empty", "escape_formulas", "extractor", "fields", "keep_unmapped_columns", "output_format", "sheets"}
-var fieldKeys = []string{"label", "name", "pattern", "required", "synonyms", "transforms", "validate"}
+var fieldKeys = []string{"checkbox", "currency", "decimal", "label", "name", "pattern", "percent_scale", "region",
+	"required", "synonyms", "transforms", "type", "validate"}
 var validateKeys = []string{"pattern"}
 
 // Config is a validated tabular payload.
@@ -312,6 +316,7 @@ func (v *validator) field(path string, m map[string]any) mapping.Field {
 			}
 		}
 	}
+	v.fieldType(path, m, &f)
 	if x, ok := m["validate"]; ok {
 		vm, ok := x.(map[string]any)
 		if !ok {
@@ -324,6 +329,93 @@ func (v *validator) field(path string, m map[string]any) mapping.Field {
 		}
 	}
 	return f
+}
+
+// fieldType reads a field's "type" and its options (the keys the values
+// package names), and builds the field's parser. Each option is checked on
+// its own, so every bad one is reported with its path.
+func (v *validator) fieldType(path string, m map[string]any, f *mapping.Field) {
+	typ := values.TypeString
+	if x, ok := m["type"]; ok {
+		s, ok := x.(string)
+		if !ok || !values.Type(s).Valid() {
+			v.add(path+".type", "must be one of "+typeNames())
+			return
+		}
+		typ = values.Type(s)
+	}
+	// Options in key order, each checked alone against the type.
+	all := values.Options{Date: read.ParseDate}
+	ok := true
+	for _, key := range []string{"checkbox", "currency", "decimal", "percent_scale", "region"} {
+		x, present := m[key]
+		if !present {
+			continue
+		}
+		one := values.Options{Date: read.ParseDate}
+		if key == "checkbox" {
+			b, isBool := x.(bool)
+			if !isBool {
+				v.add(path+"."+key, "must be a boolean")
+				ok = false
+				continue
+			}
+			one.Checkbox, all.Checkbox = b, b
+		} else {
+			s, isString := x.(string)
+			if !isString {
+				v.add(path+"."+key, "must be a string")
+				ok = false
+				continue
+			}
+			for _, o := range []*values.Options{&one, &all} {
+				switch key {
+				case "currency":
+					o.Currency = s
+				case "decimal":
+					o.Decimal = s
+				case "percent_scale":
+					o.PercentScale = s
+				case "region":
+					o.Region = s
+				}
+			}
+		}
+		if _, err := values.NewParser(typ, one); err != nil {
+			v.add(path+"."+key, optionMessage(err))
+			ok = false
+		}
+	}
+	if !ok {
+		return
+	}
+	p, err := values.NewParser(typ, all)
+	if err != nil {
+		v.add(path+".type", optionMessage(err))
+		return
+	}
+	f.Type = typ
+	if typ != values.TypeString {
+		f.Parser = p
+	}
+}
+
+// optionMessage is the message of a refused option.
+func optionMessage(err error) string {
+	var oe *values.OptionError
+	if errors.As(err, &oe) {
+		return oe.Message
+	}
+	return err.Error()
+}
+
+// typeNames lists the field types for messages.
+func typeNames() string {
+	names := make([]string, len(values.Types))
+	for i, t := range values.Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (v *validator) regex(path string, x any) *regexp.Regexp {

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
@@ -75,9 +76,52 @@ var _ = Describe("ValidatePayload", func() {
 			[]string{"sheets[1]", "sheets[2]", "sheets[3]"}),
 		Entry("empty sheet list", map[string]any{"sheets": []any{}, "fields": []any{map[string]any{"name": "a"}}},
 			[]string{"sheets"}),
+		Entry("bad types and options, each with its path", map[string]any{"fields": []any{
+			map[string]any{"name": "a", "type": "float"},
+			map[string]any{"name": "b", "type": "number", "currency": "USD", "region": "CA", "checkbox": "yes", "decimal": ";"},
+			map[string]any{"name": "c", "type": "money", "currency": "ABC", "percent_scale": 5},
+			map[string]any{"name": "d", "currency": "USD"},
+			map[string]any{"name": "e", "type": 3}}},
+			[]string{"fields[0].type", "fields[1].checkbox", "fields[1].currency", "fields[1].decimal", "fields[1].region",
+				"fields[2].currency", "fields[2].percent_scale", "fields[3].currency", "fields[4].type"}),
 		Entry("blank synonym", map[string]any{"fields": []any{map[string]any{"name": "a", "synonyms": []any{"ok", " - ", 5}}}},
 			[]string{"fields[0].synonyms[1]", "fields[0].synonyms[2]"}),
 	)
+
+	It("builds each field's parser from its type and options", func() {
+		cfg, err := tabular.ParseConfig(map[string]any{"fields": []any{
+			map[string]any{"name": "amount", "type": "money", "currency": "usd", "decimal": ","},
+			map[string]any{"name": "paid", "type": "boolean", "checkbox": true},
+			map[string]any{"name": "phone", "type": "phone", "region": "ca"},
+			map[string]any{"name": "rate", "type": "percent", "percent_scale": "percent"},
+			map[string]any{"name": "on", "type": "date"},
+			map[string]any{"name": "note", "type": "string"},
+			map[string]any{"name": "plain"},
+		}})
+		Expect(err).NotTo(HaveOccurred())
+		f := cfg.Fields
+		Expect(f[0].Type).To(Equal(values.TypeMoney))
+		Expect(f[0].Parser.Options().Currency).To(Equal("USD"))
+		Expect(f[0].Parser.Options().Decimal).To(Equal(","))
+		Expect(f[1].Parser.Options().Checkbox).To(BeTrue())
+		Expect(f[2].Parser.Options().Region).To(Equal("CA"))
+		Expect(f[3].Parser.Options().PercentScale).To(Equal("percent"))
+		out, ok := f[4].Parser.Canonical("Jan 2, 2024")
+		Expect(ok).To(BeTrue(), "dates are read by the extractor's date parser")
+		Expect(out).To(Equal("2024-01-02"))
+		Expect(f[5].Parser).To(BeNil())
+		Expect(f[5].Type).To(Equal(values.TypeString))
+		Expect(f[6].Parser).To(BeNil())
+		Expect(f[6].Type).To(Equal(values.TypeString))
+	})
+
+	It("names the type and options in the error message", func() {
+		err := ext.ValidatePayload(map[string]any{"fields": []any{map[string]any{"name": "a", "type": "number", "currency": "USD"}}})
+		Expect(err.Error()).To(ContainSubstring("fields[0].currency"))
+		Expect(err.Error()).To(ContainSubstring("applies to money only"))
+		err = ext.ValidatePayload(map[string]any{"fields": []any{map[string]any{"name": "a", "type": "float"}}})
+		Expect(err.Error()).To(ContainSubstring("string, number, integer, money, percent, boolean, date, phone"))
+	})
 
 	It("reports the same errors every time", func() {
 		bad := map[string]any{"b": 1, "a": 2, "c": 3, "fields": []any{map[string]any{"name": "x", "q": 1, "p": 2}}}

@@ -162,6 +162,9 @@ type extraction struct {
 	empty []sheetReason
 
 	sheets, rowsOut, mapped, unmapped, invalid int
+	// totalsChecked and totalsMismatched count the stated totals compared
+	// with their sums, and those that differ.
+	totalsChecked, totalsMismatched int
 	// found counts the tables begun, against Limits.Tables; kept is the
 	// estimated memory of the table records and logs, against
 	// Limits.ResultBytes.
@@ -319,6 +322,8 @@ func (x *extraction) result(inputSHA string) ports.ExtractionResult {
 		"fields_mapped":        x.mapped,
 		"columns_unmapped":     x.unmapped,
 		"values_invalid":       x.invalid,
+		"totals_checked":       x.totalsChecked,
+		"totals_mismatched":    x.totalsMismatched,
 		"input_sha256":         inputSHA,
 		"configuration_digest": x.cfg.Digest,
 		"input_format":         x.doc.Format,

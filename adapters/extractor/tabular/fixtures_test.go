@@ -1,9 +1,12 @@
 package tabular_test
 
 import (
+	"path/filepath"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -78,6 +81,32 @@ var _ = Describe("ADE sample fixtures", func() {
 		Entry("S07 contacts export with CSV quirks", "S07_contacts_export_quirks.csv", "S07_contacts_export_quirks",
 			[]expectedTable{{rng: "A1:G155", headerRow: 1, rows: 150, unmapped: 4,
 				mapping: map[string]any{"first_name": "First Name", "last_name": "Last Name", "email": "Email"}}}),
+	)
+
+	DescribeTable("read the same tables with typed fields, every value of their types",
+		func(file string, want map[string][]string) {
+			typed, err := tabular.LoadPayload(filepath.Join("testdata", "people-typed.json"))
+			Expect(err).NotTo(HaveOccurred())
+			plain := mustRun(fileDoc(fixture(file)), peoplePayload(), nil)
+			sink := newMemSink()
+			res := mustRun(fileDoc(fixture(file)), typed, sink)
+			Expect(res.Tables).To(HaveLen(len(plain.Tables)))
+			for i, t := range res.Tables {
+				Expect(t.Metadata["range"]).To(Equal(plain.Tables[i].Metadata["range"]))
+				Expect(t.RowCount).To(Equal(plain.Tables[i].RowCount))
+			}
+			Expect(res.Metrics["values_invalid"]).To(Equal(0))
+			rows := sink.csvRows(res.Tables[0].Metadata["output"].(string))
+			for name, values := range want {
+				Expect(column(rows, name)[:len(values)]).To(Equal(values), name)
+			}
+		},
+		Entry("S01 hire dates and phone numbers", "S01_clean_roster_alias_headers.xlsx", map[string][]string{
+			"hire_date": {"2014-01-17", "2014-01-28"}, "phone": {"+12365511017", "+12495521034"}}),
+		Entry("S02 hours and wages", "S02_two_tables_vertical_same_sheet.xlsx", map[string][]string{
+			"hours": {"34", "35"}, "gross_wages": {"1309.00 USD", "1408.75 USD"}}),
+		Entry("S03 regular and overtime hours and gross wages under group headers", "S03_preamble_stacked_headers.xlsx",
+			map[string][]string{"hours": {"34", "35"}, "overtime_hours": {"0", "2"}, "gross_wages": {"1334.50 USD", "1491.51 USD"}}),
 	)
 
 	It("never merges the S02 adjustment block (rows 33-34) into either table", func() {

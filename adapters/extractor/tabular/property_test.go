@@ -63,6 +63,14 @@ func (g grid) xlsx(t *rapid.T) []byte {
 	return buf.Bytes()
 }
 
+// as writes the sheet as a "csv" or "xlsx" document.
+func (g grid) as(t *rapid.T, format string) []byte {
+	if format == "csv" {
+		return g.csv()
+	}
+	return g.xlsx(t)
+}
+
 var (
 	headerPool = []string{"Region", "Status", "Owner", "Category", "Project", "Phase", "Team", "Site",
 		"Level", "Shift", "Quantity", "Reference", "Priority", "Channel", "Origin"}
@@ -192,12 +200,7 @@ var _ = Describe("Detection properties", func() {
 			}
 
 			for _, format := range []string{"csv", "xlsx"} {
-				var data []byte
-				if format == "csv" {
-					data = g.csv()
-				} else {
-					data = g.xlsx(t)
-				}
+				data := g.as(t, format)
 				res, err := run(bytesDoc("gen."+format, data), simplePayload(nil), nil)
 				if err != nil {
 					t.Fatalf("%s: extract: %v", format, err)
@@ -272,12 +275,7 @@ var _ = Describe("Detection properties", func() {
 			}
 			want := fmt.Sprintf("A%d:%s%d/%d", header+1, colName(years), last+1, rows)
 			for _, format := range []string{"csv", "xlsx"} {
-				var data []byte
-				if format == "csv" {
-					data = g.csv()
-				} else {
-					data = g.xlsx(t)
-				}
+				data := g.as(t, format)
 				res, err := run(bytesDoc("stat."+format, data), simplePayload(nil), nil)
 				if err != nil {
 					t.Fatalf("%s: extract: %v\n%s", format, err, g.csv())

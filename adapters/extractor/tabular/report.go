@@ -32,11 +32,14 @@ type ReportTable struct {
 	Output     string         `json:"output,omitempty"`
 }
 
-// ReportColumn is one source column: its header and the field it maps to
-// (null when unmapped).
+// ReportColumn is one source column: its header, the field it maps to
+// (null when unmapped) and that field's type, and the type its values
+// were inferred to hold (metadata.columns[].inferred has the shares).
 type ReportColumn struct {
-	Header string  `json:"header"`
-	Field  *string `json:"field"`
+	Header   string  `json:"header"`
+	Field    *string `json:"field"`
+	Type     string  `json:"type,omitempty"`
+	Inferred string  `json:"inferred_type,omitempty"`
 }
 
 // ReportLog is one log line without a timestamp.
@@ -68,6 +71,10 @@ func NewReport(res ports.ExtractionResult) Report {
 			rc.Header, _ = m["header"].(string)
 			if f, ok := m["field"].(string); ok {
 				rc.Field = &f
+			}
+			rc.Type, _ = m["type"].(string)
+			if inf, ok := m["inferred"].(map[string]any); ok {
+				rc.Inferred, _ = inf["type"].(string)
 			}
 			rt.Columns = append(rt.Columns, rc)
 		}

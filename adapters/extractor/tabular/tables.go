@@ -6,6 +6,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/mapping"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
@@ -45,8 +46,8 @@ func (s *sheetSink) Begin(t *detect.Table) error {
 		return err
 	}
 	tr := &tableResult{layout: t}
-	tr.m = s.x.schema.NewTable(t, func([]string) (mapping.Writer, string, error) {
-		w, name, err := s.x.outs.Open(s.sheet, t.Index, s.title(t))
+	tr.m = s.x.schema.NewTable(t, func(_ []string, types []*values.Parser) (mapping.Writer, string, error) {
+		w, name, err := s.x.outs.Open(s.sheet, t.Index, s.title(t), types)
 		if err != nil || w == nil {
 			return nil, name, err
 		}
@@ -90,9 +91,14 @@ func (s *sheetSink) finish(tr *tableResult) error {
 			out = c.Output
 		}
 		isHidden := s.info.HiddenCol(c.Col)
+		var typ any
+		if c.Field >= 0 {
+			typ = string(fields[c.Field].Type)
+		}
 		columns = append(columns, map[string]any{
 			"column": read.ColumnLetter(c.Col), "header": c.Header, "source_header": c.Leaf,
 			"group": c.Group, "field": field, "mapped_by": by, "hidden": isHidden, "output": out,
+			"type": typ, "inferred": inferenceMeta(c.Inferred),
 		})
 		if isHidden {
 			hidden = append(hidden, read.ColumnLetter(c.Col))
@@ -146,6 +152,7 @@ func (s *sheetSink) finish(tr *tableResult) error {
 			totals[i] = n
 		}
 		meta["total_rows"] = totals
+		meta["totals"] = totalsMeta(m.Totals)
 	}
 	samples := m.Samples
 	if samples == nil {
@@ -187,18 +194,71 @@ func (s *sheetSink) finish(tr *tableResult) error {
 	if !x.cfg.KeepUnmapped && unmapped > 0 {
 		log("info", "unmapped columns dropped", map[string]any{"table": title, "columns": unmapped})
 	}
+	for _, c := range m.Totals.Checks {
+		d := map[string]any{
+			"table": title, "row": c.Row, "column": read.ColumnLetter(c.Col), "field": c.Field,
+			"stated": c.Stated, "computed": c.Computed, "scope": c.Scope, "values_added": c.Added,
+		}
+		if c.Skipped > 0 {
+			d["values_not_added"] = c.Skipped
+		}
+		if c.Match {
+			log("info", "total matches", d)
+			continue
+		}
+		if c.Above != "" {
+			d["computed_above"] = c.Above
+		}
+		log("warn", "total mismatch", d)
+	}
 	if m.InvalidRows > 0 {
 		log("warn", "rows with invalid values", map[string]any{
 			"table": title, "rows": m.InvalidRows, "values": m.InvalidValues, "first": issues,
 		})
 	}
-	if err := x.keep(len(tr.logs)*logCost+len(issues)*logCost, s.sheet); err != nil {
+	cost := (len(tr.logs)+len(issues)+len(m.Totals.Checks))*logCost + len(m.Columns)*inferenceCost
+	if err := x.keep(cost, s.sheet); err != nil {
 		return err
 	}
 	x.rowsOut += t.Rows
 	x.unmapped += unmapped
 	x.invalid += m.InvalidValues
+	x.totalsChecked += m.Totals.Values
+	x.totalsMismatched += m.Totals.Mismatched
 	return nil
+}
+
+// inferenceMeta is a column's inferred type as metadata.
+func inferenceMeta(inf values.Inference) map[string]any {
+	parsed := make(map[string]any, len(inf.Parsed))
+	for t, n := range inf.Parsed {
+		parsed[string(t)] = n
+	}
+	m := map[string]any{"type": string(inf.Type), "non_empty": inf.NonEmpty, "parsed": parsed, "decimal": inf.Decimal}
+	if inf.Checkbox {
+		m["checkbox"] = true
+	}
+	return m
+}
+
+// totalsMeta is the audit of a table's total rows as metadata.
+func totalsMeta(t mapping.Totals) map[string]any {
+	checks := make([]any, len(t.Checks))
+	for i, c := range t.Checks {
+		d := map[string]any{
+			"row": c.Row, "column": read.ColumnLetter(c.Col), "field": c.Field, "stated": c.Stated,
+			"computed": c.Computed, "scope": c.Scope, "match": c.Match, "values_added": c.Added,
+			"values_not_added": c.Skipped,
+		}
+		if c.Above != "" {
+			d["computed_above"] = c.Above
+		}
+		checks[i] = d
+	}
+	return map[string]any{
+		"checked": t.Checked, "rows_checked": t.Rows, "values_checked": t.Values,
+		"mismatched": t.Mismatched, "checks": checks,
+	}
 }
 
 func stringsToAny(s []string) []any {

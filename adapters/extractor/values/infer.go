@@ -41,23 +41,44 @@ type Inference struct {
 // counts as a date). Options that are invalid for NewParser are ignored.
 // The result depends only on the values and o.
 func Infer(samples []string, o Options) Inference {
-	inf := Inference{Type: TypeString, Parsed: map[Type]int{}}
+	x := NewInferrer(samples, o)
+	for _, s := range samples {
+		x.Add(s)
+	}
+	return x.Result()
+}
+
+// Inferrer is Infer one value at a time, for a column too long to hold:
+// its decimal separator is resolved from the samples given to
+// NewInferrer (unless o.Decimal settles it), and every value added is
+// counted. Its memory does not grow with the values. It is not safe for
+// concurrent use.
+type Inferrer struct {
+	inf     Inference
+	parsers []*Parser
+	parsed  []int // by inferOrder
+}
+
+// NewInferrer starts an inference with the column's options (see Infer);
+// samples (which are not counted) resolve the decimal separator.
+func NewInferrer(samples []string, o Options) *Inferrer {
+	x := &Inferrer{inf: Inference{Type: TypeString}, parsed: make([]int, len(inferOrder))}
 	switch o.Decimal {
 	case DecimalPoint, DecimalComma:
-		inf.Decimal = o.Decimal
+		x.inf.Decimal = o.Decimal
 	default:
-		inf.Decimal = ResolveDecimal(samples)
+		x.inf.Decimal = ResolveDecimal(samples)
 	}
-	parsers := make([]*Parser, len(inferOrder))
+	x.parsers = make([]*Parser, len(inferOrder))
 	for i, t := range inferOrder {
 		po := Options{}
 		switch t {
 		case TypeInteger, TypeNumber:
-			po.Decimal = inf.Decimal
+			po.Decimal = x.inf.Decimal
 		case TypePercent:
-			po.Decimal, po.PercentScale = inf.Decimal, o.PercentScale
+			po.Decimal, po.PercentScale = x.inf.Decimal, o.PercentScale
 		case TypeMoney:
-			po.Decimal, po.Currency = inf.Decimal, o.Currency
+			po.Decimal, po.Currency = x.inf.Decimal, o.Currency
 		case TypeBoolean:
 			po.Checkbox = true
 		case TypeDate:
@@ -76,27 +97,62 @@ func Infer(samples []string, o Options) Inference {
 				continue
 			}
 		}
-		parsers[i] = p
+		x.parsers[i] = p
 	}
-	for _, s := range samples {
-		if i, j := trim(s); i == j {
+	return x
+}
+
+// Add counts one value.
+func (x *Inferrer) Add(s string) {
+	i, j := trim(s)
+	if i == j {
+		return
+	}
+	x.inf.NonEmpty++
+	v := s[i:j]
+	// Every type but boolean needs a digit, except money's accounting
+	// zero ("-", "$ -"): text skips the parsers that cannot read it. The
+	// four numeric types share their first step, whose failure is every
+	// one's: it is taken once.
+	digit, dash := false, false
+	for k := 0; k < len(v) && !digit; k++ {
+		digit = isDigit(v[k])
+		dash = dash || v[k] == '-' || minusLen(v, k) > 0
+	}
+	numeric := digit || dash
+	if numeric {
+		var sp split
+		numeric = len(v) <= maxInput && splitNumeric(&sp, v) == nil
+	}
+	for k, p := range x.parsers {
+		if p == nil {
 			continue
 		}
-		inf.NonEmpty++
-		for k, p := range parsers {
-			if p == nil {
-				continue
+		switch {
+		case p.typ == TypeBoolean:
+		case p.typ.numeric() && !numeric:
+			continue
+		case p.typ == TypePhone && !phoneLike(v, p.opts.Region == ""):
+			continue
+		case !digit && !(p.typ == TypeMoney && dash):
+			continue
+		}
+		if _, err := p.Parse(s); err == nil {
+			x.parsed[k]++
+			if p.typ == TypeBoolean && !x.inf.Checkbox {
+				x.inf.Checkbox = matchWord(v, checkMarks)
 			}
-			if p.typ == TypePhone && !hasDigit(s) {
-				continue
-			}
-			if _, err := p.Parse(s); err == nil {
-				inf.Parsed[inferOrder[k]]++
-				if p.typ == TypeBoolean && !inf.Checkbox {
-					i, j := trim(s)
-					inf.Checkbox = matchWord(s[i:j], checkMarks)
-				}
-			}
+		}
+	}
+}
+
+// Result is the inference of the values added so far.
+func (x *Inferrer) Result() Inference {
+	inf := x.inf
+	inf.Parsed = make(map[Type]int, len(inferOrder))
+	for k, n := range x.parsed {
+		if n > 0 {
+			inf.Parsed[inferOrder[k]] = n
 		}
 	}
 	best := 0
@@ -112,11 +168,37 @@ func Infer(samples []string, o Options) Inference {
 	return inf
 }
 
-func hasDigit(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			return true
+// phoneLike is inference's cheap look at a value before the phone parser
+// (some microseconds a value) is tried, which must not change what is
+// counted: up to its first letter, '#' or ';' (where an extension may
+// start), a phone number is written with 5 to 17 digits and nothing but
+// spaces and + ( ) - . / between them, and, without a region (plus), with
+// a "+" before its first digit, as the parser then requires. So amounts
+// ("$1,309.00", "1,234.50"), small numbers, codes and words are never
+// handed to the phone parser. A number written otherwise, with letters in
+// front ("Tel: 236 551 1017"), as letters ("1-800-FLOWERS") or with a
+// letter inside ("3x0000"), may be read by a phone field but is not
+// counted here.
+func phoneLike(s string, plus bool) bool {
+	digits := 0
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case isDigit(c):
+			if digits == 0 && plus {
+				return false
+			}
+			digits++
+		case c == '+':
+			plus = false
+		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/' || c == '\t':
+		case isLetter(c) || c == '#' || c == ';':
+			return digits >= 5 && digits <= 17
+		case c == 0xc2 && k+1 < len(s) && s[k+1] == 0xa0: // a no-break space
+			k++
+		default:
+			return false
 		}
 	}
-	return false
+	return digits >= 5 && digits <= 17
 }

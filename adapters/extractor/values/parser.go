@@ -249,3 +249,19 @@ func (p *Parser) AppendCanonical(dst []byte, s string) ([]byte, bool) {
 	}
 	return v.AppendText(dst), true
 }
+
+// IsCanonical reports whether s is a value of the parser's type written in
+// its canonical form, as Canonical writes it whatever the column's decimal
+// separator ("1234.50 USD" in a decimal-comma column too). Every string is
+// a canonical string. An empty value is canonical.
+func (p *Parser) IsCanonical(s string) bool {
+	if p.typ == TypeString {
+		return true
+	}
+	q := *p
+	if q.typ.numeric() {
+		q.dec, q.opts.Decimal = '.', DecimalPoint
+	}
+	out, ok := q.Canonical(s)
+	return ok && out == s
+}

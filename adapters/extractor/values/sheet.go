@@ -2,6 +2,7 @@ package values
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -102,4 +103,54 @@ func excelSerial(iso string) (int, bool) {
 		n--
 	}
 	return n, true
+}
+
+// CanonicalStored is Canonical for a spreadsheet's number cell, which
+// stores a number (stored: a plain decimal or an exponent form such as
+// 1.5E-07, as the file holds it) and shows it through a number format
+// (shown: "$1,234.57", "12.5%"). The number comes from the stored value,
+// so the digits the format hides or rounds are kept; the shown text tells
+// what the stored number cannot:
+//
+//   - money: the currency of a marker in the shown text ("€1.234,57" is
+//     EUR), else the column's currency;
+//   - percent: a shown "%" says the stored number is the fraction (12.5%
+//     is stored 0.125), so a column counting percentage points gets 12.5;
+//     without one the stored number counts as the column says.
+//
+// Other types read the shown text (Canonical). ok is false (and out is
+// shown unchanged) when the stored value does not read as the column's
+// type: an integer column's 12.4 shown as "12", or money with no currency.
+func (p *Parser) CanonicalStored(shown, stored string) (out string, ok bool) {
+	if !p.typ.numeric() {
+		return p.Canonical(shown)
+	}
+	q := *p
+	q.dec, q.opts.Decimal = '.', DecimalPoint
+	var v Value
+	switch p.typ {
+	case TypeMoney:
+		var s Value
+		if p.parseNumeric(&s, shown) == nil && !s.empty {
+			q.currency = codeOf(s.currency)
+		}
+	case TypePercent:
+		// The stored number of a cell shown with "%" is a fraction.
+		if strings.IndexByte(shown, '%') >= 0 {
+			q.points = false
+			if err := q.parseNumeric(&v, stored); err != nil || v.empty {
+				return shown, false
+			}
+			if p.points {
+				v.dec.Exponent += 2 // zero stays "0": zeros are never padded
+			}
+			var buf [64]byte
+			return string(v.AppendText(buf[:0])), true
+		}
+	}
+	if err := q.parseNumeric(&v, stored); err != nil || v.empty {
+		return shown, false
+	}
+	var buf [64]byte
+	return string(v.AppendText(buf[:0])), true
 }

@@ -158,6 +158,28 @@ var _ = Describe("inference", func() {
 		Expect(inf.Type).To(Equal(values.TypeMoney))
 	})
 
+	It("counts one value at a time as it counts a whole column", func() {
+		col := strings.Split("1,234|1,5|2|$3|yes|2024-01-01||x|(236) 551-1017|12,5 %", "|")
+		x := values.NewInferrer(col, o)
+		for _, s := range col {
+			x.Add(s)
+		}
+		Expect(x.Result()).To(Equal(values.Infer(col, o)))
+	})
+
+	It("resolves the decimal separator from its samples alone", func() {
+		x := values.NewInferrer([]string{"12,5", "0,75"}, values.Options{})
+		x.Add("1,234")
+		x.Add("7")
+		first := x.Result()
+		Expect(first.Decimal).To(Equal(","))
+		Expect(first.Parsed[values.TypeNumber]).To(Equal(2))
+		Expect(first.Parsed[values.TypeInteger]).To(Equal(1), "1,234 reads as 1.234")
+		x.Add("8")
+		Expect(first.Parsed[values.TypeNumber]).To(Equal(2), "a result is a copy")
+		Expect(x.Result().Parsed[values.TypeNumber]).To(Equal(3))
+	})
+
 	It("is deterministic", func() {
 		col := strings.Split("1,234|1,5|2|$3|yes|2024-01-01", "|")
 		first := values.Infer(col, o)

@@ -150,20 +150,11 @@ func runChild(input, outDir string) int {
 	return 0
 }
 
-// vmHWM is this process's peak resident set size in KiB, from
-// /proc/self/status.
+// vmHWM is this process's peak resident set size in KiB.
 func vmHWM() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+	n, err := benchkit.PeakRSSKiB()
 	check(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			check(err)
-			return n
-		}
-	}
-	check(fmt.Errorf("no VmHWM in /proc/self/status"))
-	return 0
+	return n
 }
 
 func generate(path string, target int64) int64 {

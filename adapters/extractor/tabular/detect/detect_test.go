@@ -114,6 +114,32 @@ var _ = Describe("Scan", func() {
 		Expect(t.EndRow).To(Equal(9))
 	})
 
+	DescribeTable("keeps a closing total row that fills only its amounts",
+		func(tail [][]string, data []int, totals []int) {
+			rows := [][]string{
+				{"Member ID", "Name", "Phone", "Hours", "Gross", "Dues"},
+				{"M-1", "Ann", "555-0101", "160", "5120.00", "76.80"},
+				{"M-2", "Bob", "555-0102", "152", "4864.00", "72.96"},
+				{"M-3", "Cy", "555-0103", "80", "2560.00", "38.40"},
+			}
+			rec, _ := scan(append(rows, tail...)...)
+			Expect(rec.tables).To(HaveLen(1))
+			t := rec.tables[0]
+			Expect(rec.rows[t]).To(Equal(data))
+			Expect(t.TotalRows).To(Equal(totals))
+		},
+		Entry("right below the data", [][]string{{"Total", "", "", "", "", "188.16"}, nil, {"Signature: ____"}},
+			[]int{2, 3, 4, 5}, []int{5}),
+		Entry("a subtotal, then a grand total", [][]string{{"Subtotal", "", "", "392", "", ""}, {"Grand total", "", "", "", "", "188.16"}},
+			[]int{2, 3, 4, 5, 6}, []int{5, 6}),
+		Entry("after a blank row", [][]string{nil, {"Total", "", "", "", "", "188.16"}},
+			[]int{2, 3, 4, 6}, []int{6}),
+		Entry("not a Key: line after a blank row", [][]string{nil, {"Grand total dues:", "", "", "", "", "188.16"}},
+			[]int{2, 3, 4}, []int(nil)),
+		Entry("not a label alone", [][]string{{"Total"}},
+			[]int{2, 3, 4}, []int(nil)),
+	)
+
 	It("finds a one-row table three columns wide, not a two-by-two note", func() {
 		rec, _ := scan([]string{"Employer", "Period", "Dues"}, []string{"Northwind", "January", "3120.75"})
 		Expect(summary(rec)).To(Equal([]string{"cols 0-2 headers [1] data [2]"}))

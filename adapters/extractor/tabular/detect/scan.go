@@ -288,6 +288,12 @@ func (s *scan) step(t *Table, r *read.Row) (bool, error) {
 		// blank row a value no open table owns: a title or label of
 		// something else. The table is over.
 		return true, s.end(t, r, "a value outside the table's columns")
+	case n >= 2 && !spill && t.gap <= maxGapRows && isSummary(r.Cells, t.Band) && !keyValue(r.Cells, t.Band):
+		// A total row (a label and at least one value) is data however
+		// few cells it fills: totals usually fill only the amount
+		// columns, and a table's closing total is what an audit of its
+		// sums needs.
+		return false, s.flush(t, r)
 	case n > 0 && blankGap && len(t.pending) > 0 && !allCategories(t.pending, t.Band):
 		// A note set off by a blank row separates tables.
 		return true, s.end(t, r, "a note set off by a blank row")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/domain"
 )
 
@@ -17,7 +18,7 @@ const (
 	// MaxIssues bounds the invalid-value details a table keeps.
 	MaxIssues = 50
 	// HeldBytes bounds the text of the rows the tables of one Schema hold
-	// back, together: past it, the table a row is added to decides its
+	// back (their cells' text and stored values), together: past it, the table a row is added to decides its
 	// mapping on the rows it has. Rows of a few KiB never reach it; rows of
 	// megabytes, side by side in many tables, would otherwise be held
 	// SampleRows times over.
@@ -41,6 +42,11 @@ type Field struct {
 	Required   bool
 	Transforms []string
 	Validate   *regexp.Regexp
+	// Type is the field's value type (values.TypeString by default), and
+	// Parser reads it (nil for strings): each value is read after the
+	// transforms and written in its canonical form.
+	Type   values.Type
+	Parser *values.Parser
 
 	keys []string // header keys of the synonyms, the name and the label
 }
@@ -109,9 +115,11 @@ type Writer interface {
 	Close() error
 }
 
-// Opener opens a table's output once its output columns are known; it
-// returns the writer (nil for none) and the output's name.
-type Opener func(columns []string) (Writer, string, error)
+// Opener opens a table's output once its output columns are known: their
+// names, and the parser of each typed column (nil for text), which a
+// writer that stores typed cells (XLSX) needs. It returns the writer (nil
+// for none) and the output's name.
+type Opener func(columns []string, types []*values.Parser) (Writer, string, error)
 
 // Column is one source column of a mapped table.
 type Column struct {
@@ -122,6 +130,10 @@ type Column struct {
 	By string
 	// Output is the column's output name, "" when it is dropped.
 	Output string
+	// Inferred is what the column's values say about their type, from the
+	// table's first InferRows data rows that are not total rows; final at
+	// Finish.
+	Inferred values.Inference
 }
 
 // Issue is one invalid value.
@@ -138,12 +150,31 @@ type outPlan struct {
 	field    *Field // nil: written as read
 	steps    []transformFunc
 	validate *matcher
+	// parser reads a typed field's values (nil for strings), with the
+	// column's decimal separator resolved; stored says that a number
+	// cell is read from its stored number (a numeric type, no transforms).
+	parser *values.Parser
+	stored bool
+	// summed says that the column is added up for the total rows.
+	summed bool
+	// For the row being written: where its canonical value lies in the
+	// row's arena (start < 0: not in it), the value itself when summed
+	// (hasVal), and why it is invalid ("" when it is not).
+	start, end int
+	val        values.Value
+	hasVal     bool
+	issue      string
 }
 
-// pendingRow is a data row kept until the mapping is decided.
+// pendingRow is a data row kept until the mapping is decided. kinds and
+// raw are the band's cell kinds and stored values when the reader knows
+// them (nil otherwise).
 type pendingRow struct {
-	num  int
-	vals []string
+	num   int
+	vals  []string
+	kinds []read.Kind
+	raw   []string
+	total bool
 }
 
 // Table maps one detected table's rows.
@@ -161,8 +192,11 @@ type Table struct {
 	// holding them; Issues details the first MaxIssues.
 	InvalidValues, InvalidRows int
 	Issues                     []Issue
+	// Totals is the audit of the table's total rows, final at Finish.
+	Totals Totals
 
 	schema  *Schema
+	layout  *detect.Table
 	band    detect.Band
 	open    Opener
 	buffer  []pendingRow
@@ -174,12 +208,15 @@ type Table struct {
 	outBuf  []string
 	plan    []outPlan
 	writer  Writer
+	arena   []byte
+	infer   inference
+	sums    totals
 }
 
 // NewTable starts mapping a detected table; open is called once the
 // mapping is decided.
 func (s *Schema) NewTable(layout *detect.Table, open Opener) *Table {
-	t := &Table{schema: s, band: layout.Band, open: open}
+	t := &Table{schema: s, layout: layout, band: layout.Band, open: open}
 	for _, c := range layout.Columns {
 		t.Columns = append(t.Columns, Column{Column: c, Field: -1})
 	}
@@ -188,6 +225,7 @@ func (s *Schema) NewTable(layout *detect.Table, open Opener) *Table {
 
 // Add maps and writes one data row.
 func (t *Table) Add(r *read.Row) error {
+	total := isTotalRow(t.layout, r.Num)
 	var vals []string
 	switch {
 	case t.mapped && len(r.Cells) > t.band.Last:
@@ -202,6 +240,7 @@ func (t *Table) Add(r *read.Row) error {
 	default:
 		vals = make([]string, t.band.Width())
 	}
+	kinds, raw := bandKinds(r, t.band, !t.mapped)
 	switch {
 	case !t.mapped:
 		// Held rows are copies: they must not keep the whole source row
@@ -211,9 +250,13 @@ func (t *Table) Add(r *read.Row) error {
 			vals[c-t.band.First] = strings.Clone(r.Cells[c])
 			n += len(r.Cells[c])
 		}
+		for i, v := range raw { // bandKinds copied the slice, not the text
+			raw[i] = strings.Clone(v)
+			n += len(v)
+		}
 		t.held += n
 		t.schema.held += n
-		t.buffer = append(t.buffer, pendingRow{r.Num, vals})
+		t.buffer = append(t.buffer, pendingRow{r.Num, vals, kinds, raw, total})
 		if len(t.buffer) >= SampleRows || t.schema.held > HeldBytes {
 			return t.decide()
 		}
@@ -223,7 +266,38 @@ func (t *Table) Add(r *read.Row) error {
 			vals[c-t.band.First] = r.Cells[c]
 		}
 	}
-	return t.emit(r.Num, vals)
+	return t.emit(&pendingRow{r.Num, vals, kinds, raw, total})
+}
+
+// isTotalRow reports whether row num is one of the layout's total rows
+// (the detector lists a row before it hands it on, so it is the last one
+// listed).
+func isTotalRow(layout *detect.Table, num int) bool {
+	n := len(layout.TotalRows)
+	return n > 0 && layout.TotalRows[n-1] == num
+}
+
+// bandKinds returns the band's cell kinds and stored values of a row whose
+// reader knows them (nil, nil otherwise): the row's own slices when they
+// cover the band and the row is written at once, copies when it is held
+// (a reader may reuse its buffers once the next row is read).
+func bandKinds(r *read.Row, b detect.Band, hold bool) ([]read.Kind, []string) {
+	if r.Kinds == nil {
+		return nil, nil
+	}
+	raw := r.Raw
+	if raw == nil { // every raw value is the cell's text
+		raw = r.Cells
+	}
+	if !hold && len(r.Kinds) > b.Last && len(raw) > b.Last {
+		return r.Kinds[b.First : b.Last+1], raw[b.First : b.Last+1]
+	}
+	kinds, raw := make([]read.Kind, b.Width()), make([]string, b.Width())
+	for c := b.First; c <= b.Last; c++ {
+		cell := r.Cell(c)
+		kinds[c-b.First], raw[c-b.First] = cell.Kind, cell.Raw
+	}
+	return kinds, raw
 }
 
 // decide maps fields to columns from the headers and the buffered sample,
@@ -294,16 +368,24 @@ func (t *Table) decide() error {
 	}
 	t.outBuf = make([]string, len(t.outCols))
 	t.plan = make([]outPlan, len(t.outCols))
+	types := make([]*values.Parser, len(t.outCols))
 	for j, ci := range t.outCols {
 		p := outPlan{col: ci}
 		if fi := t.Columns[ci].Field; fi >= 0 {
 			p.field = &s.Fields[fi]
 			p.steps = compileTransforms(p.field.Transforms)
 			p.validate = s.validate[fi]
+			if p.field.Parser != nil {
+				p.parser = p.field.Parser.ForColumn(t.sample(ci))
+				p.stored = isNumeric(p.field.Type) && len(p.steps) == 0
+				types[j] = p.parser
+			}
 		}
 		t.plan[j] = p
 	}
-	w, name, err := t.open(t.OutputNames)
+	t.startInference()
+	t.sums.start(t.plan, t.Columns)
+	w, name, err := t.open(t.OutputNames, types)
 	if err != nil {
 		return err
 	}
@@ -313,8 +395,8 @@ func (t *Table) decide() error {
 			return err
 		}
 	}
-	for _, p := range t.buffer {
-		if err := t.emit(p.num, p.vals); err != nil {
+	for i := range t.buffer {
+		if err := t.emit(&t.buffer[i]); err != nil {
 			return err
 		}
 	}
@@ -322,6 +404,18 @@ func (t *Table) decide() error {
 	t.schema.held -= t.held
 	t.held = 0
 	return nil
+}
+
+// sample is column ci's values in the held rows other than total rows,
+// which settle a typed column's decimal separator.
+func (t *Table) sample(ci int) []string {
+	out := make([]string, 0, len(t.buffer))
+	for _, p := range t.buffer {
+		if !p.total {
+			out = append(out, p.vals[ci])
+		}
+	}
+	return out
 }
 
 // FieldMapped reports whether field fi maps to a column of the table.
@@ -335,40 +429,69 @@ func (t *Table) FieldMapped(fi int) bool {
 }
 
 // emit normalizes one data row and writes it out.
-func (t *Table) emit(num int, vals []string) error {
-	bad := 0
+func (t *Table) emit(row *pendingRow) error {
+	t.infer.add(row)
+	// Typed values are written into one arena per row, turned into one
+	// string: one allocation per row, not one per value.
+	t.arena = t.arena[:0]
 	for j := range t.plan {
 		p := &t.plan[j]
-		v := vals[p.col]
-		if f := p.field; f != nil {
+		p.start, p.issue, p.hasVal = -1, "", false
+		v := row.vals[p.col]
+		if p.field != nil {
 			ok := true
 			for _, step := range p.steps {
 				var good bool
 				v, good = step(v)
 				ok = ok && good
 			}
-			issue := ""
 			switch {
 			case !ok:
-				issue = "unparsable " + TransformDate
-			case f.Required && read.IsBlank(v):
-				issue = "required value missing"
-			case p.validate != nil && !read.IsBlank(v) && !p.validate.MatchString(v):
-				issue = "fails validate.pattern"
-			}
-			if issue != "" {
-				bad++
-				if len(t.Issues) < MaxIssues {
-					t.Issues = append(t.Issues, Issue{Row: num, Field: f.Name, Issue: issue})
-				}
+				p.issue = "unparsable " + TransformDate
+			case p.parser != nil && !t.typed(p, row, v):
+				p.issue = "unparsable " + string(p.field.Type)
 			}
 		}
 		t.outBuf[j] = v
+	}
+	if len(t.plan) > 0 {
+		text := ""
+		if len(t.arena) > 0 {
+			text = string(t.arena)
+		}
+		for j := range t.plan {
+			if p := &t.plan[j]; p.start >= 0 {
+				t.outBuf[j] = text[p.start:p.end]
+			}
+		}
+	}
+	bad := 0
+	for j := range t.plan {
+		p := &t.plan[j]
+		f := p.field
+		if f == nil {
+			continue
+		}
+		v := t.outBuf[j]
+		switch {
+		case p.issue != "":
+		case f.Required && read.IsBlank(v):
+			p.issue = "required value missing"
+		case p.validate != nil && !read.IsBlank(v) && !p.validate.MatchString(v):
+			p.issue = "fails validate.pattern"
+		default:
+			continue
+		}
+		bad++
+		if len(t.Issues) < MaxIssues {
+			t.Issues = append(t.Issues, Issue{Row: row.num, Field: f.Name, Issue: p.issue})
+		}
 	}
 	if bad > 0 {
 		t.InvalidValues += bad
 		t.InvalidRows++
 	}
+	t.sums.add(t.plan, t.outBuf, row)
 	if len(t.Samples) < domain.MaxSampleRows && !t.full {
 		size := len(t.outBuf) * sampleValueCost
 		for _, v := range t.outBuf {
@@ -399,6 +522,8 @@ func (t *Table) Finish() error {
 			return err
 		}
 	}
+	t.finishInference()
+	t.Totals = t.sums.finish()
 	if t.writer != nil {
 		return t.writer.Close()
 	}

@@ -1,7 +1,8 @@
 // Package output is the last stage of the tabular extractor: it writes
 // mapped tables as they stream, one CSV file per table or one XLSX
 // workbook with a sheet per table, through a ports.OutputSink, with names
-// and bytes that depend only on the input.
+// and bytes that depend only on the input. Typed columns are text in CSV
+// (their canonical form) and typed cells with number formats in XLSX.
 package output
 
 import (
@@ -20,6 +21,7 @@ import (
 	"unsafe"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
+	"github.com/ade-go/ade/adapters/extractor/values"
 	"github.com/ade-go/ade/ports"
 )
 
@@ -109,10 +111,12 @@ func (o *Set) count(n int) error {
 }
 
 // Open starts the output of a table (its sheet, its index within the
-// sheet and its title) and returns its writer and name (a filename, or a
-// sheet name inside the XLSX workbook). Without a sink it returns a nil
-// writer.
-func (o *Set) Open(sheet string, index int, title string) (Writer, string, error) {
+// sheet, its title, and the parser of each typed column, nil for text) and
+// returns its writer and name (a filename, or a sheet name inside the XLSX
+// workbook). Without a sink it returns a nil writer. CSV outputs write
+// every value as it comes (typed values come canonical); the XLSX
+// workbook stores a typed column's values as typed cells.
+func (o *Set) Open(sheet string, index int, title string, types []*values.Parser) (Writer, string, error) {
 	if o.sink == nil {
 		return nil, "", nil
 	}
@@ -120,7 +124,7 @@ func (o *Set) Open(sheet string, index int, title string) (Writer, string, error
 		if o.book == nil {
 			o.book = &xlsxBook{set: o, names: map[string]bool{}}
 		}
-		sh, err := o.book.addSheet(title)
+		sh, err := o.book.addSheet(title, types)
 		if err != nil {
 			return nil, "", err
 		}
@@ -374,11 +378,14 @@ type xlsxBook struct {
 	set    *Set
 	sheets []*xlsxSheet
 	names  map[string]bool
+	styles styles
 }
 
 // xlsxSheet is one table's worksheet, spooled to a file that stays open
 // only while the table is written.
 type xlsxSheet struct {
+	book   *xlsxBook
+	types  []*values.Parser // by column; nil: text
 	name   string
 	path   string
 	f      *os.File // nil once closed
@@ -431,12 +438,15 @@ func (b *xlsxBook) sheetName(title string) string {
 	return name
 }
 
-func (b *xlsxBook) addSheet(title string) (*xlsxSheet, error) {
+func (b *xlsxBook) addSheet(title string, types []*values.Parser) (*xlsxSheet, error) {
 	f, err := os.CreateTemp(b.set.opts.TempDir, "ade-tabular-sheet-*.xml")
 	if err != nil {
 		return nil, fmt.Errorf("spool output sheet: %w", err)
 	}
-	sh := &xlsxSheet{name: b.sheetName(title), path: f.Name(), f: f, bw: bufio.NewWriterSize(counted{f, b.set}, spoolBuffer)}
+	sh := &xlsxSheet{
+		book: b, types: types, name: b.sheetName(title), path: f.Name(), f: f,
+		bw: bufio.NewWriterSize(counted{f, b.set}, spoolBuffer),
+	}
 	b.sheets = append(b.sheets, sh)
 	return sh, nil
 }
@@ -453,11 +463,11 @@ func (s *xlsxSheet) Write(vals []string) error {
 		if v == "" {
 			continue
 		}
-		w.WriteString(`<c r="`)
-		w.WriteString(read.CellRef(i, s.rows))
-		w.WriteString(`" t="inlineStr"><is><t xml:space="preserve">`)
-		_ = xml.EscapeText(w, []byte(v))
-		w.WriteString(`</t></is></c>`)
+		if s.rows > 1 && i < len(s.types) && s.types[i] != nil {
+			s.typedCell(i, s.types[i].SheetCell(v))
+			continue
+		}
+		writeTextCell(w, read.CellRef(i, s.rows), v)
 	}
 	_, s.err = w.WriteString(`</row>`)
 	return s.err
@@ -525,8 +535,10 @@ func (b *xlsxBook) writeTo(w io.Writer) error {
 		fmt.Fprintf(&wb, `" sheetId="%d" r:id="rId%d"/>`, n, n)
 		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="`+nsRel+`/worksheet" Target="worksheets/sheet%d.xml"/>`, n, n)
 	}
+	ct.WriteString(`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>`)
 	ct.WriteString(`</Types>`)
 	wb.WriteString(`</sheets></workbook>`)
+	rels.WriteString(`<Relationship Id="rIdStyles" Type="` + nsRel + `/styles" Target="styles.xml"/>`)
 	rels.WriteString(`</Relationships>`)
 	steps := []struct {
 		name string
@@ -536,6 +548,7 @@ func (b *xlsxBook) writeTo(w io.Writer) error {
 		{"_rels/.rels", text(xmlHdr + `<Relationships xmlns="` + nsPkg + `"><Relationship Id="rId1" Type="` + nsRel + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
 		{"xl/workbook.xml", text(wb.String())},
 		{"xl/_rels/workbook.xml.rels", text(rels.String())},
+		{"xl/styles.xml", text(b.styles.xml())},
 	}
 	for _, st := range steps {
 		if err := part(st.name, st.body); err != nil {

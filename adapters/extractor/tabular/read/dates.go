@@ -35,7 +35,7 @@ func ParseDate(v string) (string, bool) {
 		return "", false
 	}
 	if AllDigits(s) && len(s) == 8 {
-		if t, err := time.Parse("20060102", s); err == nil {
+		if t, err := time.Parse("20060102", s); err == nil && t.Year() >= 1 {
 			return t.Format(time.DateOnly), true
 		}
 	}
@@ -55,6 +55,9 @@ func ParseDate(v string) (string, bool) {
 	s = strings.Join(strings.Fields(s), " ")
 	for _, layout := range namedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < 1 { // year 0 is no day, as ValidDate says
+				return "", false
+			}
 			return t.Format(time.DateOnly), true
 		}
 	}
