@@ -177,6 +177,8 @@ var _ = Describe("An operator, from sign-in to a downloaded table", Ordered, fun
 		Expect(table).To(ContainSubstring("first_name"))
 		Expect(op.text("article.table .facts")).To(MatchRegexp(`Range\s+A\d+:[A-Z]+\d+`))
 		Expect(op.text("article.table details")).To(ContainSubstring("Header and mapping"))
+		Expect(op.text("article.table table.mapping thead")).To(ContainSubstring("Type"))
+		Expect(op.text("article.table table.mapping tbody")).To(MatchRegexp(`\w+ \(inferred\)`), "each column's inferred type")
 		Expect(op.eval(`document.querySelector("article.table details:last-of-type ul.evidence li") !== null`)).To(Equal(true), "the why of the detection")
 		Expect(op.text("main")).To(ContainSubstring("Metrics"))
 		op.shot("job", 1280)
