@@ -5,13 +5,14 @@ GO      ?= go
 GINKGO  ?= $(GO) tool ginkgo
 REPORTS ?= .reports
 
-.PHONY: all build test test-fast fuzz bench vet fmt lint serve clean
+.PHONY: all build test test-fast fuzz soak bench vet fmt lint serve clean
 
 all: vet test
 
-## build: the ade binary in ./bin
+## build: the ade binary in ./bin, stamped with `git describe` (ade --version)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build:
-	$(GO) build -o bin/ade ./cmd/ade
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ade ./cmd/ade
 
 ## test: every suite (Ginkgo and plain go tests, fuzz seed corpora included),
 ## randomized and with the race detector; prints "N passed, N failed" last.
@@ -38,12 +39,18 @@ fuzz:
 		done; \
 	done
 
-## bench: every benchmark program; each prints its figures, its baseline
-## measured in the same run, and the ratio against the target.
+## soak: the load suite (test/load) for SOAK_DURATION (default 5m) on
+## PostgreSQL at ADE_TEST_DATABASE_URL; `make test` runs it for 30s.
+SOAK_DURATION ?= 5m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GINKGO) -v --timeout=30m ./test/load
+
+## bench: every benchmark program, one after the other; each prints its
+## figures, its baseline measured in the same run, and the ratio against the
+## target, and BENCHMARKS.md is written from their reports (with the machine
+## they ran on). BENCH=http-jobs,blob runs some of them and writes nothing.
 bench:
-	@for b in $$(ls -d test/bench/*/ 2>/dev/null); do \
-		echo "== $$b"; $(GO) run ./$$b || exit 1; \
-	done
+	$(GO) run ./test/tools/benchmd $(if $(BENCH),-only $(BENCH))
 
 vet:
 	$(GO) vet ./...

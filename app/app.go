@@ -38,6 +38,10 @@ type Config struct {
 	// before it is read again (default 5 seconds): the longest a
 	// revocation made by another process takes to reach this one.
 	KeyCacheTTL time.Duration
+	// InstanceLease is how long this process's lease lasts unless
+	// renewed (default 30 seconds): the longest after a crash before
+	// another process (or its restart) may reclaim its debris.
+	InstanceLease time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -52,6 +56,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KeyCacheTTL <= 0 {
 		c.KeyCacheTTL = DefaultKeyCacheTTL
+	}
+	if c.InstanceLease <= 0 {
+		c.InstanceLease = DefaultInstanceLease
 	}
 	return c
 }
@@ -76,13 +83,15 @@ type App struct {
 	Jobs           *JobService
 	Events         *EventService
 	Keys           *APIKeyService
+	Debris         *DebrisService
 }
 
 // New checks deps and builds the use cases.
 func New(d Deps) (*App, error) {
 	if d.Repos.Tx == nil || d.Repos.Workspaces == nil || d.Repos.Documents == nil ||
 		d.Repos.Configurations == nil || d.Repos.Jobs == nil || d.Repos.Tables == nil ||
-		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil {
+		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil ||
+		d.Repos.BlobIntents == nil || d.Repos.Instances == nil {
 		return nil, errors.New("app: every repository is required")
 	}
 	if d.Blobs == nil || d.Extractors == nil || d.Clock == nil || d.IDs == nil {
@@ -92,7 +101,7 @@ func New(d Deps) (*App, error) {
 		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	d.Config = d.Config.withDefaults()
-	c := &core{Deps: d}
+	c := &core{Deps: d, instance: d.IDs.NewID()}
 	return &App{
 		Workspaces:     &WorkspaceService{c: c},
 		Documents:      &DocumentService{c},
@@ -100,12 +109,15 @@ func New(d Deps) (*App, error) {
 		Jobs:           &JobService{c},
 		Events:         &EventService{c},
 		Keys:           &APIKeyService{c: c, cache: map[string]*keyEntry{}, touched: map[string]time.Time{}},
+		Debris:         &DebrisService{c},
 	}, nil
 }
 
 // core is what every service shares.
 type core struct {
 	Deps
+	// instance names this process: the owner of its blob intents.
+	instance string
 }
 
 // newEvent builds an event stamped with the context's actor, source and

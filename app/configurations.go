@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -75,13 +76,15 @@ func (s *ConfigurationService) Create(ctx context.Context, req CreateConfigurati
 // that the extractor accepts it; field paths are prefixed with "payload".
 func (s *ConfigurationService) validatePayload(payload map[string]any) error {
 	if payload == nil {
-		return domain.NewUnprocessable("invalid configuration", domain.FieldError{Field: "payload", Message: "is required"})
+		// A missing member is the request's fault (400), like every other
+		// required member; a payload that is there but wrong is 422.
+		return domain.NewInvalid("invalid configuration", domain.FieldError{Field: "payload", Message: "is required"})
 	}
 	name, _ := payload["extractor"].(string)
 	ex, ok := s.c.Extractors.Get(name)
 	if !ok {
 		return domain.NewUnprocessable("invalid configuration", domain.FieldError{Field: "payload.extractor",
-			Message: fmt.Sprintf("must name a known extractor (%v)", s.c.Extractors.Names())})
+			Message: "must name a known extractor: " + strings.Join(s.c.Extractors.Names(), ", ")})
 	}
 	err := ex.ValidatePayload(payload)
 	if err == nil {

@@ -99,16 +99,22 @@ func (s *DocumentService) Stage(ctx context.Context, workspaceID, filename, cont
 	ct := detectContentType(contentType, filename, head)
 	id := s.c.IDs.NewID()
 	key := blobKey(workspaceID, id)
+	// The intent comes first: if the process dies with the bytes stored
+	// and no row, the debris sweep finds the intent and removes them.
+	if err := s.c.intend(ctx, workspaceID, key); err != nil {
+		return nil, fmt.Errorf("upload: %w", err)
+	}
 	info, err := s.c.Blobs.Put(ctx, key, br, ports.PutOptions{MaxBytes: s.c.Config.MaxUploadBytes, ContentType: ct})
 	if err != nil {
+		s.c.forget(ctx, key) // Put committed nothing
 		return nil, fmt.Errorf("upload: %w", err)
 	}
 	return &StagedUpload{workspaceID: workspaceID, id: id, key: key, filename: filename, contentType: ct, info: info}, nil
 }
 
 // Commit records a staged upload with its details and document.uploaded
-// event. When the details are invalid or recording fails, the staged
-// bytes are removed.
+// event, resolving its blob intent in the same transaction. When the
+// details are invalid or recording fails, the staged bytes are removed.
 func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d UploadDetails) (*domain.Document, error) {
 	now := s.c.Clock.Now()
 	expires := now.Add(s.c.Config.DocumentRetention)
@@ -122,6 +128,9 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 	})
 	if err == nil {
 		err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+			if err := s.c.settle(ctx, staged.key); err != nil {
+				return err
+			}
 			if err := s.c.Repos.Documents.Create(ctx, doc); err != nil {
 				return err
 			}
@@ -136,11 +145,14 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 	return doc, nil
 }
 
-// Discard removes a staged upload's bytes.
+// Discard removes a staged upload's bytes, then its blob intent; bytes it
+// cannot remove keep their intent, for the debris sweep.
 func (s *DocumentService) Discard(ctx context.Context, staged *StagedUpload) {
 	if err := s.c.Blobs.Delete(context.WithoutCancel(ctx), staged.key); err != nil {
 		s.c.Logger.ErrorContext(ctx, "discard staged upload", "key", staged.key, "error", err)
+		return
 	}
+	s.c.forget(ctx, staged.key)
 }
 
 // Get returns a document that is not deleted. An expired document stays
@@ -262,6 +274,9 @@ func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string
 				if err != nil {
 					return err
 				}
+				if err := s.c.intend(ctx, workspaceID, doc.BlobKey()); err != nil {
+					return err
+				}
 				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, id,
 					map[string]any{"reason": "expired", "expires_at": doc.ExpiresAt().Format(time.RFC3339Nano)})
 			})
@@ -329,6 +344,11 @@ func (s *DocumentService) Delete(ctx context.Context, workspaceID, id, reason st
 		if err != nil {
 			return err
 		}
+		// The bytes go after the commit: the intent written with the row
+		// has the debris sweep remove them if this process dies first.
+		if err := s.c.intend(ctx, workspaceID, doc.BlobKey()); err != nil {
+			return err
+		}
 		return s.c.record(ctx, workspaceID, domain.EventDocumentDeleted, domain.EntityDocument, id,
 			map[string]any{"reason": reason})
 	})
@@ -339,13 +359,16 @@ func (s *DocumentService) Delete(ctx context.Context, workspaceID, id, reason st
 	return nil
 }
 
-// removeBytes deletes a document's blob after its row says it is gone. A
-// failure is logged: the row is already authoritative and the blob is
-// unreachable through the API.
+// removeBytes deletes a document's blob after its row says it is gone,
+// then the blob intent written with the row. A failure is logged and
+// leaves the intent for the debris sweep: the row is already
+// authoritative and the blob is unreachable through the API.
 func (s *DocumentService) removeBytes(ctx context.Context, d *domain.Document) {
 	if err := s.c.Blobs.Delete(context.WithoutCancel(ctx), d.BlobKey()); err != nil {
 		s.c.Logger.ErrorContext(ctx, "remove document bytes", "document_id", d.ID(), "error", err)
+		return
 	}
+	s.c.forget(ctx, d.BlobKey())
 }
 
 // Events returns a document's event timeline, oldest first.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -230,7 +231,14 @@ func (s *JobService) request(job *domain.Job, in *inputs, sink ports.OutputSink)
 		ConfigurationID: cfg.ID(), ConfigurationVersion: cfg.Version(), Payload: cfg.Payload(),
 		Document: ports.SourceDocument{
 			ID: doc.ID(), Filename: doc.Filename(), ContentType: doc.ContentType(), Size: doc.ByteSize(), SHA256: doc.SHA256(),
-			Open: func(ctx context.Context) (io.ReadCloser, error) { return s.c.Blobs.Open(ctx, key, 0, -1) },
+			Open: func(ctx context.Context) (io.ReadCloser, error) {
+				rc, err := s.c.Blobs.Open(ctx, key, 0, -1)
+				if err != nil {
+					s.c.Logger.ErrorContext(ctx, "open job input", "job_id", st.ID, "document_id", doc.ID(), "error", err)
+					return nil, newStoreFault(CodeInputUnavailable, "the input document's stored bytes", "read", err)
+				}
+				return rc, nil
+			},
 		},
 		Outputs: sink,
 	}
@@ -269,7 +277,10 @@ func (s *JobService) execute(ctx context.Context, ex ports.Extractor, req ports.
 		return o.res, nil
 	}
 	var ee *ports.ExtractionError
+	var sf *storeFault
 	switch {
+	case errors.As(o.err, &sf):
+		return o.res, &domain.JobError{Code: sf.code, Message: sf.Error()}
 	case errors.Is(o.err, context.DeadlineExceeded):
 		return o.res, &domain.JobError{Code: CodeExtractorTimeout,
 			Message: fmt.Sprintf("the extraction did not finish within the job timeout of %s", s.c.Config.JobTimeout)}
@@ -397,6 +408,9 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 		return j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids})
 	}, func(ctx context.Context) error {
 		for _, d := range docs {
+			if err := s.c.settle(ctx, d.BlobKey()); err != nil {
+				return err
+			}
 			if err := s.c.Repos.Documents.Create(ctx, d); err != nil {
 				return err
 			}
@@ -579,13 +593,21 @@ func (b *blobSink) Create(ctx context.Context, filename, contentType string) (io
 		return nil, errors.New("output sink is closed: the job has ended")
 	}
 	id := b.c.IDs.NewID()
+	key := blobKey(b.workspaceID, id)
+	if err := b.c.intend(ctx, b.workspaceID, key); err != nil {
+		return nil, err
+	}
 	pr, pw := io.Pipe()
-	f := &outputFile{id: id, key: blobKey(b.workspaceID, id), filename: domain.NormalizeFilename(filename),
+	f := &outputFile{id: id, key: key, filename: domain.NormalizeFilename(filename),
 		contentType: contentType, pw: pw, done: make(chan struct{})}
 	b.files = append(b.files, f)
 	go func() {
 		defer close(f.done)
 		f.info, f.err = b.c.Blobs.Put(context.WithoutCancel(ctx), f.key, pr, ports.PutOptions{ContentType: contentType})
+		if f.err != nil {
+			b.c.Logger.ErrorContext(ctx, "store job output", "key", f.key, "error", f.err)
+			f.err = newStoreFault(CodeExtractionFailed, "output "+strconv.Quote(f.filename), "stored", f.err)
+		}
 		pr.CloseWithError(f.err) // unblocks a writer if Put stopped early
 	}()
 	return &outputWriter{f: f}, nil
@@ -625,7 +647,7 @@ func (b *blobSink) documents(jobID string, now time.Time) ([]*domain.Document, e
 			return nil, fmt.Errorf("output %q was not closed", f.filename)
 		}
 		if !f.committed {
-			return nil, fmt.Errorf("output %q was not stored: %v", f.filename, f.err)
+			return nil, f.err
 		}
 		d, err := domain.NewDocument(domain.NewDocumentParams{
 			ID: f.id, WorkspaceID: b.workspaceID, Filename: f.filename, ContentType: f.contentType,
@@ -652,6 +674,36 @@ func (b *blobSink) discard(ctx context.Context) {
 		<-f.done
 		if err := b.c.Blobs.Delete(ctx, f.key); err != nil {
 			b.c.Logger.ErrorContext(ctx, "remove discarded output", "key", f.key, "error", err)
+			continue // the intent stays, for the debris sweep
 		}
+		b.c.forget(ctx, f.key)
 	}
 }
+
+// storeFault is a blob store failure as a job reports it: what could not
+// be read or stored and why in the domain's terms (missing, unavailable),
+// without the store's own text, which names server paths and keys (it is
+// logged instead).
+type storeFault struct {
+	code, what, verb string
+	kind             error
+}
+
+func newStoreFault(code, what, verb string, err error) *storeFault {
+	kind := domain.ErrUnavailable
+	if errors.Is(err, domain.ErrNotFound) {
+		kind = domain.ErrNotFound
+	}
+	return &storeFault{code: code, what: what, verb: verb, kind: kind}
+}
+
+// Error implements error.
+func (f *storeFault) Error() string {
+	if f.kind == domain.ErrNotFound {
+		return f.what + " could not be " + f.verb + ": missing from the blob store"
+	}
+	return f.what + " could not be " + f.verb + ": the blob store failed"
+}
+
+// Unwrap returns the domain kind.
+func (f *storeFault) Unwrap() error { return f.kind }

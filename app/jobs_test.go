@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -69,11 +70,16 @@ var _ = Describe("Configurations", func() {
 			page, _ := e.app.Configurations.List(e.ctx, e.ws, ports.ConfigurationFilter{}, app.PageRequest{})
 			Expect(page.Items).To(BeEmpty())
 		},
-		Entry("no payload", nil, "payload"),
 		Entry("unknown extractor", map[string]any{"extractor": "ocr"}, "payload.extractor"),
 		Entry("unknown key for stub", map[string]any{"extractor": "stub", "colour": "red"}, "payload.colour"),
 		Entry("extractor's own refusal", map[string]any{"extractor": "probe", "mode": "dance"}, "payload.mode"),
 	)
+
+	It("refuses a configuration without a payload as invalid input, like any missing member", func() {
+		_, err := create("roster", nil)
+		Expect(err).To(MatchError(domain.ErrInvalidInput))
+		Expect(fieldsOf(err)).To(ConsistOf("payload"))
+	})
 })
 
 func types(events []*domain.Event) []string {
@@ -225,6 +231,15 @@ var _ = Describe("Jobs", func() {
 		Entry("output left open", map[string]any{"extractor": "probe", "mode": "unclosed"}, app.CodeExtractionFailed, "not closed"),
 	)
 
+	It("reports input bytes missing from the blob store in its own words, not the store's (which name server paths)", func() {
+		Expect(e.blobs.Delete(e.ctx, doc.BlobKey())).To(Succeed())
+		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs"}))
+		Expect(j.Status()).To(Equal(domain.JobFailed))
+		Expect(*j.Error()).To(Equal(domain.JobError{Code: app.CodeInputUnavailable,
+			Message: "the input document's stored bytes could not be read: missing from the blob store"}))
+		Expect(e.logs).To(gbytes.Say("open job input"), "the store's own error is logged")
+	})
+
 	It("keeps the metrics a failed extractor reports beside its own", func() {
 		j := submit(configure(map[string]any{"extractor": "probe", "mode": "explained"}))
 		Expect(j.Status()).To(Equal(domain.JobFailed))
@@ -252,6 +267,18 @@ var _ = Describe("Jobs", func() {
 			rc.Close()
 			Expect(string(b)).To(Equal(rosterCSV))
 		}
+	})
+
+	It("leaves a deleted output document out of the job's results", func() {
+		j := submit(configure(map[string]any{"extractor": "probe", "mode": "outputs"}))
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.OutputDocuments).To(HaveLen(2))
+		Expect(e.app.Documents.Delete(e.ctx, e.ws, res.OutputDocuments[0].ID(), "wrong sheet")).To(Succeed())
+		res, err = e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.OutputDocuments).To(HaveLen(1))
+		Expect(res.OutputDocuments[0].Filename()).To(Equal("out-1.csv"))
 	})
 
 	It("removes the outputs of a job that fails after writing them", func() {
@@ -287,6 +314,38 @@ var _ = Describe("Jobs", func() {
 		done := submit(cfg)
 		_, err = e.app.Jobs.Cancel(e.ctx, e.ws, done.ID())
 		Expect(err).To(MatchError(domain.ErrConflict))
+	})
+
+	It("cancels a running job: the run ends cancelled and its outputs and tables are dropped", func() {
+		cfg := configure(map[string]any{"extractor": "probe", "mode": "gated"})
+		ran := make(chan *domain.Job, 1)
+		go func() {
+			defer GinkgoRecover()
+			ran <- submit(cfg)
+		}()
+		var running []*domain.Job
+		Eventually(func() []*domain.Job {
+			p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			running = p.Items
+			return running
+		}).Should(HaveLen(1))
+		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, running[0].ID())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Status()).To(Equal(domain.JobCancelled))
+		probeGate <- struct{}{}
+		var j *domain.Job
+		Eventually(ran).Should(Receive(&j))
+		Expect(j.Status()).To(Equal(domain.JobCancelled))
+		res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Tables.Items).To(BeEmpty())
+		Expect(res.OutputDocuments).To(BeEmpty())
+		docs, err := e.app.Documents.List(e.ctx, e.ws, app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(docs.Items).To(HaveLen(1), "only the input: the output was removed")
+		Expect(e.blobs.putKeys()).To(HaveLen(2), "the input and the output were stored")
+		Expect(types(jobEvents(j))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}))
 	})
 
 	It("filters job lists by status, document and configuration", func() {

@@ -10,6 +10,10 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
+// probeGate holds a probe in mode "gated" after it wrote an output, until
+// a spec sends on it.
+var probeGate = make(chan struct{})
+
 // probe is an extractor whose behaviour the payload's "mode" picks, to
 // drive every path of the job runner.
 type probe struct{}
@@ -18,7 +22,7 @@ func (probe) Name() string { return "probe" }
 
 func (probe) ValidatePayload(p map[string]any) error {
 	switch p["mode"] {
-	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed":
+	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed", "gated":
 		return nil
 	}
 	return domain.NewUnprocessable("bad probe payload", domain.FieldError{Field: "mode", Message: "unknown mode"})
@@ -66,6 +70,11 @@ func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.Ex
 			return res, err
 		}
 		return res, &ports.ExtractionError{Code: "late_failure", Message: "failed after writing"}
+	case "gated":
+		if err := writeOutput("gated.csv"); err != nil {
+			return res, err
+		}
+		<-probeGate
 	case "unclosed":
 		w, err := req.Outputs.Create(ctx, "never-closed.csv", "text/csv")
 		if err != nil {

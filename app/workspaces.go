@@ -26,6 +26,9 @@ func (s *WorkspaceService) Create(ctx context.Context, slug, name string) (*doma
 		return nil, err
 	}
 	if err := s.c.Repos.Workspaces.Create(ctx, w); err != nil {
+		if errors.Is(err, domain.ErrConflict) {
+			return nil, domain.NewConflict("a workspace with this slug already exists", err)
+		}
 		return nil, fmt.Errorf("create workspace: %w", err)
 	}
 	return w, nil

@@ -101,6 +101,25 @@ var _ = Describe("Document", func() {
 		Expect(d.IsDeleted()).To(BeFalse())
 	})
 
+	It("takes a delete reason of exactly 1024 characters, counted as characters, not bytes", func() {
+		d, _ := domain.NewDocument(docParams())
+		Expect(d.Delete("a", strings.Repeat("é", domain.MaxDeleteReasonChars+1), t0)).To(MatchError(domain.ErrInvalidInput))
+		reason := strings.Repeat("é", domain.MaxDeleteReasonChars) // 2048 bytes
+		Expect(d.Delete("a", reason, t0)).To(Succeed())
+		Expect(d.State().DeleteReason).To(Equal(reason))
+	})
+
+	It("takes metadata of exactly 64 KiB as JSON and refuses one byte more", func() {
+		p := docParams()
+		// {"x":"aaa..."} is 8 bytes of JSON around the string.
+		p.Metadata = map[string]any{"x": strings.Repeat("a", domain.MaxMetadataBytes-8)}
+		_, err := domain.NewDocument(p)
+		Expect(err).NotTo(HaveOccurred())
+		p.Metadata = map[string]any{"x": strings.Repeat("a", domain.MaxMetadataBytes-7)}
+		_, err = domain.NewDocument(p)
+		Expect(err).To(MatchError(domain.ErrInvalidInput))
+	})
+
 	It("does not share metadata with callers", func() {
 		p := docParams()
 		d, _ := domain.NewDocument(p)

@@ -278,7 +278,7 @@ func (k *APIKey) Actor() Actor {
 // is ErrConflict).
 func (k *APIKey) Revoke(now time.Time) error {
 	if k.s.RevokedAt != nil {
-		return fmt.Errorf("api key %s is already revoked: %w", k.s.ID, ErrConflict)
+		return NewConflict("the API key is already revoked", nil)
 	}
 	t := now.UTC()
 	k.s.RevokedAt = &t

@@ -100,6 +100,34 @@ func (e *TooLargeError) Error() string {
 // Is reports whether target is ErrTooLarge.
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
+// ConflictError is a change refused because of the current state, with a
+// message a client may read (it names no internal detail); errors.Is
+// matches ErrConflict, and the cause, if any, stays in the chain for logs.
+type ConflictError struct {
+	Message string
+	Err     error
+}
+
+// NewConflict returns a ConflictError with message and the cause err
+// (nil for none).
+func NewConflict(message string, err error) *ConflictError {
+	return &ConflictError{Message: message, Err: err}
+}
+
+// Error implements error.
+func (e *ConflictError) Error() string {
+	if e.Err == nil {
+		return e.Message
+	}
+	return e.Message + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
 // TransitionError reports a refused job status change; errors.Is matches
 // ErrConflict.
 type TransitionError struct {
@@ -113,3 +141,11 @@ func (e *TransitionError) Error() string {
 
 // Is reports whether target is ErrConflict.
 func (e *TransitionError) Is(target error) bool { return target == ErrConflict }
+
+// Detail says, for a client, why the change was refused.
+func (e *TransitionError) Detail() string {
+	if e.From.IsTerminal() {
+		return fmt.Sprintf("the job has already ended (%s): it cannot become %s", e.From, e.To)
+	}
+	return fmt.Sprintf("a %s job cannot become %s", e.From, e.To)
+}

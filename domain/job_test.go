@@ -150,6 +150,33 @@ var _ = Describe("Job", func() {
 		Expect(j2.State().Logs[1].Details).To(HaveKey("note"))
 	})
 
+	It("keeps an error message of exactly 4 KiB and cuts a longer one on a character boundary", func() {
+		fail := func(msg string) string {
+			GinkgoHelper()
+			j := jobIn(domain.JobRunning)
+			Expect(j.Fail(t0, domain.JobError{Code: "x", Message: msg}, domain.Outcome{})).To(Succeed())
+			return j.State().Error.Message
+		}
+		exact := strings.Repeat("a", domain.MaxErrorMessageBytes)
+		Expect(fail(exact)).To(Equal(exact))
+		Expect(fail(exact + "b")).To(Equal(exact))
+		// A two-byte character across the limit goes whole.
+		straddling := strings.Repeat("a", domain.MaxErrorMessageBytes-1) + "é"
+		Expect(fail(straddling)).To(Equal(strings.Repeat("a", domain.MaxErrorMessageBytes-1)))
+	})
+
+	It("keeps a log message of exactly 2 KiB and cuts a longer one on a character boundary", func() {
+		j := newJob()
+		exact := strings.Repeat("a", domain.MaxLogMessageBytes)
+		j.AppendLog(domain.LogEntry{At: t0, Message: exact})
+		j.AppendLog(domain.LogEntry{At: t0, Message: exact + "b"})
+		j.AppendLog(domain.LogEntry{At: t0, Message: strings.Repeat("a", domain.MaxLogMessageBytes-1) + "é"})
+		logs := j.State().Logs
+		Expect(logs[0].Message).To(Equal(exact))
+		Expect(logs[1].Message).To(Equal(exact))
+		Expect(logs[2].Message).To(Equal(strings.Repeat("a", domain.MaxLogMessageBytes-1)))
+	})
+
 	It("hands out copies, never its own state", func() {
 		j := jobIn(domain.JobRunning)
 		Expect(j.Succeed(t0, domain.Outcome{Metrics: map[string]any{"a": 1.0}, OutputDocumentIDs: []string{"d1"}})).To(Succeed())

@@ -40,3 +40,13 @@ type BlobStore interface {
 	// Ping MUST fail when the store cannot be reached.
 	Ping(ctx context.Context) error
 }
+
+// PartialBlobRemover is a BlobStore whose Put, cut off by a crash, can
+// leave a partial write beside the object (a temp file). The debris sweep
+// calls it for the keys whose writer died.
+type PartialBlobRemover interface {
+	// RemovePartials MUST remove what interrupted Puts of key left behind
+	// and return how many it removed; none is not an error. It is called
+	// only for keys no live writer is using.
+	RemovePartials(ctx context.Context, key string) (int, error)
+}

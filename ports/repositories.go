@@ -249,4 +249,6 @@ type Repositories struct {
 	EventSink      EventSink
 	Events         EventRepository
 	APIKeys        APIKeyRepository
+	BlobIntents    BlobIntentRepository
+	Instances      InstanceRepository
 }

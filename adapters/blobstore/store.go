@@ -34,7 +34,10 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
-var _ ports.BlobStore = (*Store)(nil)
+var (
+	_ ports.BlobStore          = (*Store)(nil)
+	_ ports.PartialBlobRemover = (*Store)(nil)
+)
 
 const (
 	// chunkSize is the read size of Put's copy loop and so its memory use
@@ -369,6 +372,54 @@ func (s *Store) SweepTemp(ctx context.Context, olderThan time.Duration) (int, er
 		return removed, fmt.Errorf("sweep blob temp files: %w", err)
 	}
 	return removed, nil
+}
+
+// RemovePartials removes the fileblob temp files of key (<key>.<hex>.tmp)
+// whatever their age: the debris sweep calls it for keys whose writer is
+// gone. Other schemes keep no partial writes; it does nothing for them.
+func (s *Store) RemovePartials(ctx context.Context, key string) (int, error) {
+	if err := checkKey(key); err != nil {
+		return 0, fmt.Errorf("remove partial blobs: %w", err)
+	}
+	// fileblob escapes a key that is not a plain local path (../ among
+	// others) into another name: such keys are never ADE's, and are left
+	// alone rather than looked up outside the directory.
+	if s.dir == "" || !filepath.IsLocal(filepath.FromSlash(key)) {
+		return 0, nil
+	}
+	base := filepath.Join(s.dir, filepath.FromSlash(key))
+	matches, err := filepath.Glob(escapeGlob(base) + ".*.tmp")
+	if err != nil {
+		return 0, fmt.Errorf("remove partial blobs: %w", err)
+	}
+	removed := 0
+	for _, m := range matches {
+		if err := ctx.Err(); err != nil {
+			return removed, err
+		}
+		// <key>.<hex>.tmp exactly: not the temp file of a longer key.
+		name, ok := strings.CutPrefix(filepath.Base(m), filepath.Base(base)+".")
+		if !ok || !isTempName(filepath.Base(m)) || strings.Count(name, ".") != 1 {
+			continue
+		}
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, fmt.Errorf("remove partial blobs: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// escapeGlob quotes filepath.Match's metacharacters in a literal path.
+func escapeGlob(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // isTempName matches fileblob's temp names: <base>.<hex nanoseconds>.tmp.

@@ -170,5 +170,7 @@ func (db *DB) Repositories() ports.Repositories {
 		EventSink:      &EventSink{db: db},
 		Events:         &EventRepository{db: db},
 		APIKeys:        &APIKeyRepository{db: db},
+		BlobIntents:    &BlobIntentRepository{db: db},
+		Instances:      &InstanceRepository{db: db},
 	}
 }

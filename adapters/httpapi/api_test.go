@@ -121,7 +121,6 @@ var _ = Describe("Configurations", func() {
 		Entry("unknown extractor", map[string]any{"extractor": "nope"}, "payload.extractor"),
 		Entry("refused by the extractor", map[string]any{"extractor": "stub", "colour": "red"}, "payload.colour"),
 		Entry("wrong type for the extractor", map[string]any{"extractor": "stub", "fail": 3}, "payload.fail"),
-		Entry("missing", nil, "payload"),
 	)
 
 	It("answers 400 for a payload that is not an object and a missing title", func() {
@@ -452,6 +451,14 @@ var _ = Describe("Operations", func() {
 		m = string(e.get("/metrics").body)
 		Expect(m).To(ContainSubstring(`route="unmatched",status="404"`))
 		Expect(m).NotTo(ContainSubstring("/no/such/path"))
+	})
+
+	It("leads from / to the documentation page", func() {
+		client := &nethttp.Client{CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error { return nethttp.ErrUseLastResponse }}
+		e.client = client
+		r := e.get("/")
+		Expect(r.StatusCode).To(Equal(302))
+		Expect(r.Header.Get("Location")).To(Equal("/docs"))
 	})
 
 	It("serves the OpenAPI document and an offline documentation page", func() {

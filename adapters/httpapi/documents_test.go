@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	nethttp "net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -275,9 +276,61 @@ var _ = Describe("Documents", func() {
 			Entry("end past the size", "bytes=8-100", 206, "89", "bytes 8-9/10"),
 			Entry("several ranges: whole body", "bytes=0-1,3-4", 200, "0123456789", ""),
 			Entry("malformed: whole body", "bytes=x-y", 200, "0123456789", ""),
+			Entry("the first byte alone", "bytes=0-0", 206, "0", "bytes 0-0/10"),
+			Entry("the last byte alone", "bytes=9-9", 206, "9", "bytes 9-9/10"),
+			Entry("the last byte as a suffix", "bytes=-1", 206, "9", "bytes 9-9/10"),
 			Entry("start past the end", "bytes=10-", 416, "", "bytes */10"),
 			Entry("empty suffix", "bytes=-0", 416, "", "bytes */10"),
 		)
+
+		DescribeTable("honours If-Range: the range only while the document is the one the client named",
+			func(ifRange string, status int, body string) {
+				req := e.newRequest(nethttp.MethodGet, e.ws("/documents/"+id+"/download"), nil)
+				req.Header.Set("Range", "bytes=0-0")
+				req.Header.Set("If-Range", strings.ReplaceAll(ifRange, "SHA", doc["sha256"].(string)))
+				r := e.do(req, conforming)
+				Expect(r.StatusCode).To(Equal(status))
+				Expect(string(r.body)).To(Equal(body))
+				Expect(r.Header.Get("Content-Length")).To(Equal(strconv.Itoa(len(body))))
+			},
+			Entry("its entity tag: the range", `"SHA"`, 206, "0"),
+			Entry("another entity tag: everything", `"0000"`, 200, "0123456789"),
+			Entry("its tag, weak: everything (If-Range compares strongly)", `W/"SHA"`, 200, "0123456789"),
+			Entry("a date: everything (downloads carry no Last-Modified)", "Sun, 29 Nov 2026 10:00:00 GMT", 200, "0123456789"),
+		)
+
+		DescribeTable("serves an allow-listed Content-Type, never the uploader's word for anything a browser would render",
+			func(declared, served string) {
+				r := e.upload(conforming, part{name: "file", filename: "page.csv", contentType: declared, data: []byte("<script>alert(1)</script>")})
+				Expect(r.StatusCode).To(Equal(201), string(r.body))
+				Expect(r.json()["content_type"]).To(Equal(declared), "the recorded type is the uploader's")
+				dl := e.get(e.ws("/documents/" + r.json()["document_id"].(string) + "/download"))
+				Expect(dl.StatusCode).To(Equal(200))
+				Expect(dl.Header.Get("Content-Type")).To(Equal(served))
+				Expect(dl.Header.Get("X-Content-Type-Options")).To(Equal("nosniff"))
+				Expect(dl.Header.Get("Content-Disposition")).To(HavePrefix("attachment"))
+			},
+			Entry("text/html with utf-7", "text/html; charset=utf-7", "application/octet-stream"),
+			Entry("SVG", "image/svg+xml", "application/octet-stream"),
+			Entry("XHTML", "application/xhtml+xml", "application/octet-stream"),
+			Entry("CSV with utf-7: the charset is dropped", "text/csv; charset=utf-7", "text/csv"),
+			Entry("CSV with UTF-8: kept, lowercased", "text/csv; charset=UTF-8", "text/csv; charset=utf-8"),
+			Entry("CSV with another parameter: dropped", "text/csv; header=present", "text/csv"),
+			Entry("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+			Entry("PDF", "application/pdf", "application/pdf"),
+		)
+
+		It("marks every JSON answer nosniff and no-store", func() {
+			for _, r := range []response{
+				e.get(e.ws("/documents")), e.get(e.ws("/documents/" + id)), e.get("/health/live"),
+				e.get(e.ws("/documents/01ARZ3NDEKTSV4RRFFQ69G5FAV")),
+				e.do(e.newRequestAs("", nethttp.MethodGet, e.ws("/documents"), nil), conforming),
+			} {
+				Expect(r.Header.Get("Content-Type")).To(Or(HavePrefix("application/json"), HavePrefix("application/problem+json")))
+				Expect(r.Header.Get("X-Content-Type-Options")).To(Equal("nosniff"))
+				Expect(r.Header.Get("Cache-Control")).To(Equal("no-store"))
+			}
+		})
 
 		It("uses filename* for non-ASCII names", func() {
 			d := e.uploaded("résumé 2026.csv", "x")

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"mime"
 	"strconv"
 	"strings"
 
@@ -74,6 +75,16 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
+// ifRangeMatches reports whether a Range may be honoured under an
+// If-Range header (RFC 9110 13.1.5): with none, yes; with an entity tag,
+// only when it is the document's (strong) tag; with a date, never, since
+// downloads carry no Last-Modified to compare it with. When it is false
+// the whole document is sent.
+func ifRangeMatches(header, etag string) bool {
+	header = strings.TrimSpace(header)
+	return header == "" || header == etag
+}
+
 // downloadDocument handles GET .../documents/{document_id}/download: the
 // stored bytes, streamed, with conditional (If-None-Match) and single-range
 // support. A 304 records no event; 200 and 206 record document.downloaded.
@@ -93,9 +104,11 @@ func (s *server) downloadDocument(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	size := doc.ByteSize()
-	rng, err := parseRange(c.Get(fiber.HeaderRange), size)
-	if err != nil {
-		return err
+	var rng *byteRange
+	if ifRangeMatches(c.Get(fiber.HeaderIfRange), etag) {
+		if rng, err = parseRange(c.Get(fiber.HeaderRange), size); err != nil {
+			return err
+		}
 	}
 	offset, length := int64(0), int64(-1)
 	if rng != nil {
@@ -128,7 +141,7 @@ func downloadLength(rng *byteRange, size int64) int64 {
 
 // setDownloadHeaders sets a download's status and headers.
 func setDownloadHeaders(c *fiber.Ctx, doc *domain.Document, etag string, rng *byteRange, size int64) {
-	c.Set(fiber.HeaderContentType, doc.ContentType())
+	c.Set(fiber.HeaderContentType, servedType(doc.ContentType()))
 	c.Set(fiber.HeaderContentDisposition, contentDisposition(doc.Filename()))
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
@@ -140,6 +153,42 @@ func setDownloadHeaders(c *fiber.Ctx, doc *domain.Document, etag string, rng *by
 	} else {
 		c.Status(fiber.StatusOK)
 	}
+}
+
+// servedTypes are the media types a download is served as when they are
+// what the document was recorded with: the formats ADE reads and writes,
+// and a few inert ones. Anything else (text/html, image/svg+xml, a type
+// a browser would run or render) is served as application/octet-stream:
+// the recorded type is the uploader's word, and a download must not become
+// a page on this server's origin.
+var servedTypes = map[string]bool{
+	"text/csv": true, "text/tab-separated-values": true, "text/plain": true,
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": true,
+	"application/vnd.ms-excel.sheet.macroenabled.12":                    true,
+	"application/vnd.ms-excel":                                          true,
+	"application/json":                                                  true,
+	"application/pdf":                                                   true,
+	"application/zip":                                                   true,
+	"application/octet-stream":                                          true,
+}
+
+// servedCharsets are the charsets a text download keeps from its recorded
+// type; another (utf-7, say, which some browsers decoded into markup) is
+// dropped.
+var servedCharsets = map[string]bool{"utf-8": true, "us-ascii": true, "iso-8859-1": true, "windows-1252": true, "utf-16": true, "utf-16le": true, "utf-16be": true}
+
+// servedType is the Content-Type a download is served with: the recorded
+// type when servedTypes allows it, reduced to its charset parameter (text
+// types, servedCharsets only), else application/octet-stream.
+func servedType(recorded string) string {
+	mt, params, err := mime.ParseMediaType(recorded)
+	if err != nil || !servedTypes[mt] {
+		return "application/octet-stream"
+	}
+	if cs := strings.ToLower(params["charset"]); strings.HasPrefix(mt, "text/") && servedCharsets[cs] {
+		return mime.FormatMediaType(mt, map[string]string{"charset": cs})
+	}
+	return mt
 }
 
 // contentDisposition builds an RFC 6266 attachment header. filename= is a

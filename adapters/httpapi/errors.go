@@ -6,6 +6,7 @@ import (
 	"io"
 	nethttp "net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,6 +44,9 @@ var (
 	// errRateLimited: the key is over its rate limit or a concurrency
 	// cap (see rateLimitError).
 	errRateLimited = errors.New("rate limited")
+	// errRequestTimeout: the request's body stopped arriving, or arrived
+	// slower than the transport's minimum rate (see bodyTimeoutError).
+	errRequestTimeout = errors.New("request timeout")
 )
 
 // mapping is one row of the error table.
@@ -67,6 +71,7 @@ var errorTable = []mapping{
 	{errRangeNotSatisfiable, fiber.StatusRequestedRangeNotSatisfiable, CodeInvalidRequest, "Range not satisfiable"},
 	{domain.ErrUnprocessable, fiber.StatusUnprocessableEntity, CodeUnprocessable, "Unprocessable request"},
 	{errRateLimited, fiber.StatusTooManyRequests, CodeRateLimited, "Too many requests"},
+	{errRequestTimeout, fiber.StatusRequestTimeout, CodeInvalidRequest, "Request Timeout"},
 	{domain.ErrUnavailable, fiber.StatusServiceUnavailable, CodeServiceUnavailable, "Service unavailable"},
 }
 
@@ -84,6 +89,55 @@ type Problem struct {
 	LimitBytes int64               `json:"limit_bytes,omitempty"`
 	// Checks names each readiness check's outcome on a failed /health/ready.
 	Checks map[string]string `json:"checks,omitempty"`
+}
+
+// notFoundError is a 404 that names the kind of resource the request's
+// route names. It is taken from the route alone, never from what the
+// lookup found, so another workspace's resources (and a workspace the key
+// cannot see) answer exactly as missing ones do.
+type notFoundError struct {
+	resource string
+	err      error
+}
+
+func (e *notFoundError) Error() string {
+	if e.err == nil {
+		return "no such " + e.resource
+	}
+	return "no such " + e.resource + ": " + e.err.Error()
+}
+func (e *notFoundError) Unwrap() error        { return e.err }
+func (e *notFoundError) Is(target error) bool { return target == domain.ErrNotFound }
+
+// resourceNames name the resource of a route's last path parameter in a
+// 404's detail.
+var resourceNames = map[string]string{
+	"document_id": "document", "configuration_id": "configuration", "job_id": "job",
+	"api_key_id": "API key", "webhook_id": "webhook", "ws": "workspace",
+}
+
+// namedNotFound returns err as a notFoundError naming the resource of the
+// request's route (its last path parameter) when err is a 404 that does
+// not name one yet.
+func namedNotFound(c *fiber.Ctx, err error) error {
+	var nf *notFoundError
+	if !errors.Is(err, domain.ErrNotFound) || errors.As(err, &nf) {
+		return err
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return err // an unmatched route: no resource to name
+	}
+	params := c.Route().Params
+	if len(params) == 0 {
+		return err
+	}
+	last := params[len(params)-1]
+	name, ok := resourceNames[last]
+	if !ok {
+		name = strings.ReplaceAll(strings.TrimSuffix(last, "_id"), "_", " ")
+	}
+	return &notFoundError{resource: name, err: err}
 }
 
 // problemType is the problem's type URI: a link to its section of the
@@ -177,15 +231,26 @@ func problemFor(err error, requestID string) Problem {
 	var re *requestError
 	var ce *credentialError
 	var rl *rateLimitError
+	var conflict *domain.ConflictError
+	var te *domain.TransitionError
+	var nf *notFoundError
 	switch {
 	case errors.As(err, &ve):
 		p.Detail, p.Errors = ve.Message, ve.Fields
+	case errors.As(err, &conflict):
+		p.Detail = conflict.Message
+	case errors.As(err, &te):
+		p.Detail = te.Detail()
+	case errors.As(err, &nf):
+		p.Detail = "no such " + nf.resource
 	case errors.As(err, &re):
 		p.Detail, p.Errors = re.detail, re.fields
 	case errors.As(err, &ce):
 		p.Detail = ce.detail
 	case errors.As(err, &rl):
 		p.Detail = rl.detail
+	case errors.Is(err, errRequestTimeout):
+		p.Detail = "the request body stopped arriving, or arrived too slowly"
 	case detail != "":
 		p.Detail = detail
 	default:
@@ -195,8 +260,9 @@ func problemFor(err error, requestID string) Problem {
 		p.LimitBytes = tl.LimitBytes
 		p.Detail = "the body exceeds the limit of " + strconv.FormatInt(tl.LimitBytes, 10) + " bytes"
 	}
-	if errors.Is(err, domain.ErrNotFound) && p.Detail != "no such resource" {
-		// Never echo ids or repository wording back.
+	if errors.Is(err, domain.ErrNotFound) && nf == nil {
+		// Never echo ids or repository wording back: the error handler
+		// names the resource from the route.
 		p.Detail = "no such resource"
 	}
 	if p.Status == fiber.StatusUnauthorized && ce == nil {
@@ -238,7 +304,7 @@ func setProblemHeaders(c *fiber.Ctx, status int, err error) {
 // their cause; the client sees only the request id.
 func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	rid := requestIDOf(c)
-	p := problemFor(err, rid)
+	p := problemFor(namedNotFound(c, err), rid)
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.UserContext(), "request failed", "request_id", rid,
 			"method", c.Method(), "path", c.Path(), "status", p.Status, "error", err.Error())

@@ -120,7 +120,7 @@ func newFuzzServer(f *testing.F, name string, db *bunstore.DB) *fuzzServer {
 		f.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Options{App: a, Logger: slog.New(slog.DiscardHandler), MaxUploadBytes: 1 << 20, Limits: unreachable})
-	s := &fuzzServer{store: name, app: h, key: admin.Text, ws: ws.ID(), doc: doc.ID(), cfg: cfg.ID(), job: job.ID()}
+	s := &fuzzServer{store: name, app: h.App, key: admin.Text, ws: ws.ID(), doc: doc.ID(), cfg: cfg.ID(), job: job.ID()}
 	// The key works: inputs reach the handlers, not only authentication.
 	req := request(nethttp.MethodGet, s.expand("/api/v1/workspaces/{ws}/documents/{doc}"), "", nil)
 	req.Header.Set("Authorization", "Bearer "+s.key)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,7 +53,7 @@ func (s *server) ready(c *fiber.Ctx) error {
 	}
 	sort.Strings(failed)
 	p := problemFor(fmt.Errorf("%w: %w", domain.ErrUnavailable, errNotReady), requestIDOf(c))
-	p.Detail = fmt.Sprintf("not ready: %v failed", failed)
+	p.Detail = "not ready: " + strings.Join(failed, ", ") + " failed"
 	p.Checks = results
 	setProblemHeaders(c, p.Status, nil)
 	return writeJSON(c, p.Status, problemContentType, p)

@@ -114,6 +114,7 @@ type env struct {
 	readyMu sync.Mutex
 	stop    func() error
 	logMu   sync.Mutex
+	server  *httpapi.Server
 }
 
 // logText returns what the server logged so far.
@@ -133,6 +134,12 @@ type envOptions struct {
 	keys func(ports.APIKeyRepository) ports.APIKeyRepository
 	// extractors are registered beside the stub.
 	extractors []ports.Extractor
+	// transport replaces the default connection limits.
+	transport httpapi.Transport
+	// maxUpload replaces testUploadLimit.
+	maxUpload int64
+	// events wraps the event repository (to make it fail or panic).
+	events func(ports.EventRepository) ports.EventRepository
 }
 
 // unreachable are limits no spec reaches unless it means to.
@@ -156,9 +163,16 @@ func newEnv(o envOptions) *env {
 	if o.keys != nil {
 		repos.APIKeys = o.keys(repos.APIKeys)
 	}
+	if o.events != nil {
+		repos.Events = o.events(repos.Events)
+	}
+	maxUpload := int64(testUploadLimit)
+	if o.maxUpload > 0 {
+		maxUpload = o.maxUpload
+	}
 	a, err := app.New(app.Deps{
 		Repos: repos, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
-		Config: app.Config{MaxUploadBytes: testUploadLimit},
+		Config: app.Config{MaxUploadBytes: maxUpload},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ws, err := a.Workspaces.EnsureDefault(ctx)
@@ -180,9 +194,10 @@ func newEnv(o envOptions) *env {
 		}
 	}
 	f := httpapi.New(httpapi.Options{
-		App: a, Logger: logger, MaxUploadBytes: testUploadLimit, Limits: limits,
+		App: a, Logger: logger, MaxUploadBytes: maxUpload, Limits: limits, Transport: o.transport,
 		Checks: map[string]func(context.Context) error{"database": check("database"), "blob_store": check("blob_store")},
 	})
+	e.server = f
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	Expect(err).NotTo(HaveOccurred())
 	go func() { _ = f.Listener(ln) }()
@@ -468,3 +483,5 @@ func itoa(n int) string { return fmt.Sprint(n) }
 func openAPIBytes() []byte { return httpapi.OpenAPI }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -22,6 +22,9 @@ type metrics struct {
 	jobs        *prometheus.CounterVec
 	authFails   *prometheus.CounterVec
 	limited     *prometheus.CounterVec
+	connections prometheus.Gauge
+	refused     prometheus.Counter
+	panics      prometheus.Counter
 }
 
 // newMetrics registers the collectors on reg (a new registry with the Go
@@ -59,8 +62,20 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "ade_rate_limited_total",
 			Help: "Requests refused with 429, by limit (rate, uploads, jobs). Never labelled by key.",
 		}, []string{"limit"}),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ade_http_connections",
+			Help: "HTTP connections open.",
+		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ade_http_connections_refused_total",
+			Help: "Connections answered 503 and closed: over the connection cap, or during shutdown.",
+		}),
+		panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ade_http_panics_total",
+			Help: "Requests whose handler panicked (answered 500; the stack is logged).",
+		}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.uploadBytes, m.jobs, m.authFails, m.limited)
+	reg.MustRegister(m.requests, m.latency, m.uploadBytes, m.jobs, m.authFails, m.limited, m.connections, m.refused, m.panics)
 	for _, r := range []string{"missing", "malformed", "unknown", "revoked"} {
 		m.authFails.WithLabelValues(r)
 	}
@@ -72,6 +87,9 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	}
 	return m
 }
+
+// setConnections records the open connection count.
+func (m *metrics) setConnections(n int) { m.connections.Set(float64(n)) }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()

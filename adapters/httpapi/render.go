@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -30,14 +31,24 @@ func obj(m map[string]any) map[string]any {
 	return m
 }
 
-// writeJSON renders v as the response body.
+// writeJSON renders v as the response body. API answers hold workspace
+// data: no cache may keep them (Cache-Control: no-store; the middleware
+// adds X-Content-Type-Options: nosniff to every response).
 func writeJSON(c *fiber.Ctx, status int, contentType string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	// No HTML escaping: messages such as "must be >= 0" read as written,
+	// not as "\u003e=" (the answers are never embedded in HTML; nosniff
+	// keeps browsers from taking them for it).
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	return c.Send(b)
 }
 

@@ -117,19 +117,31 @@ func requireJSON(c *fiber.Ctx) error {
 	return nil
 }
 
-// readBody reads the whole request body up to limit bytes; more is a
-// *domain.TooLargeError.
-func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
-	var r io.Reader
-	if s := c.Context().RequestBodyStream(); s != nil {
-		r = s
-	} else {
-		r = bytes.NewReader(c.Body())
+// requestBody returns the request's body: the stream of a body larger than
+// the prefetch (or chunked), read with the transport's per-read timeout and
+// minimum rate (the middleware leaves the transport in the locals), or the
+// prefetched bytes.
+func requestBody(c *fiber.Ctx) io.Reader {
+	r := c.Context().RequestBodyStream()
+	if r == nil {
+		return bytes.NewReader(c.Body())
 	}
+	if t, ok := c.Locals(localTransport).(Transport); ok {
+		return newGuardedBody(r, c.Context().Conn(), t)
+	}
+	return r
+}
+
+// readBody reads the whole request body up to limit bytes; more is a
+// *domain.TooLargeError, a body that stops arriving a body timeout.
+func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > limit {
 		return nil, &domain.TooLargeError{LimitBytes: limit}
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	b, err := io.ReadAll(io.LimitReader(requestBody(c), limit+1))
+	if errors.Is(err, errRequestTimeout) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, invalidf("the request body could not be read")
 	}

@@ -2,13 +2,19 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
+	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
 
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -39,6 +45,9 @@ type Options struct {
 	// the ade binary never sets it and offers no setting for it (test/arch
 	// fails the build of any other user).
 	InsecureWithoutAuth bool
+	// Transport bounds connections: header, body and idle timeouts, and
+	// the connection cap.
+	Transport Transport
 }
 
 // readyTimeout bounds each readiness check.
@@ -53,12 +62,29 @@ type server struct {
 	metrics     *metrics
 	limits      *limiter
 	withoutAuth bool
+	transport   Transport
+	// handling counts the requests whose handlers are running.
+	handling atomic.Int64
 }
 
-// New returns the fully configured Fiber app: streaming request bodies,
-// the error handler, the request middleware and every route. It panics when
-// opts.App is nil or the metrics cannot be registered (a wiring error).
-func New(opts Options) *fiber.App {
+// Server is the configured Fiber app with ADE's connection rules. Serve it
+// with Listener, which caps and tracks connections, and stop it with
+// ShutdownWithContext (or ShutdownWithTimeout), which drains: connections
+// that hold no request are closed at once, requests in flight may finish
+// until the context ends, and whatever is still open then is closed. The
+// embedded App's other methods are Fiber's.
+type Server struct {
+	*fiber.App
+	conns *connTracker
+	log   *slog.Logger
+	inner *server
+}
+
+// New returns the fully configured server: streaming request bodies, the
+// transport's timeouts, the error handler, the request middleware and
+// every route. It panics when opts.App is nil or the metrics cannot be
+// registered (a wiring error).
+func New(opts Options) *Server {
 	if opts.App == nil {
 		panic("http: Options.App is required")
 	}
@@ -68,9 +94,11 @@ func New(opts Options) *fiber.App {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = app.DefaultMaxUploadBytes
 	}
+	t := opts.Transport.withDefaults()
 	s := &server{
 		app: opts.App, log: opts.Logger, maxUpload: opts.MaxUploadBytes, checks: opts.Checks,
 		metrics: newMetrics(opts.Registry), limits: newLimiter(opts.Limits), withoutAuth: opts.InsecureWithoutAuth,
+		transport: t,
 	}
 	f := fiber.New(fiber.Config{
 		AppName:               "ade",
@@ -90,14 +118,79 @@ func New(opts Options) *fiber.App {
 		DisablePreParseMultipartForm: true,
 		BodyLimit:                    jsonBodyLimit,
 		ErrorHandler:                 s.errorHandler,
-		// ReadTimeout would cover a whole streamed upload: leave it off and
-		// bound idle keep-alive connections instead.
-		IdleTimeout: 2 * time.Minute,
+		// fasthttp's ReadTimeout starts when a request does (at the
+		// connection's start, or at a kept-alive request's first byte) and
+		// would cover a whole streamed upload: it bounds the headers only.
+		// HeaderReceived then gives the body's first bytes a read timeout,
+		// and the handlers read the rest through guardedBody.
+		ReadTimeout: t.HeaderTimeout,
+		IdleTimeout: t.IdleTimeout,
 	})
+	conns := newConnTracker(t, s.metrics.setConnections, s.metrics.refused.Inc)
+	fs := f.Server()
+	fs.HeaderReceived = func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+		return fasthttp.RequestConfig{ReadTimeout: t.BodyTimeout}
+	}
+	fs.ConnState = conns.connState
+	fs.CloseOnShutdown = true
 	f.Use(s.middleware)
 	s.routes(f)
-	return f
+	return &Server{App: f, conns: conns, log: opts.Logger, inner: s}
 }
+
+// Listener serves requests from ln until shutdown, through the
+// connection cap: a connection past it is answered 503 with Retry-After
+// and closed.
+func (s *Server) Listener(ln net.Listener) error {
+	return s.App.Listener(&trackedListener{Listener: ln, t: s.conns})
+}
+
+// ShutdownWithContext stops the server: it refuses new connections, closes
+// the open ones that hold no request, and lets requests in flight finish
+// until ctx ends; then it closes every connection left and returns nil.
+// Handlers still running then (an extraction, say) are not waited for.
+func (s *Server) ShutdownWithContext(ctx context.Context) error {
+	quiet := s.conns.beginShutdown()
+	err := s.App.ShutdownWithContext(ctx)
+	if err == nil {
+		if quiet > 0 {
+			s.log.Info("shutdown closed connections that held no request", "connections", quiet)
+		}
+		return nil
+	}
+	if ctx.Err() == nil {
+		return err
+	}
+	cut := s.conns.closeAll()
+	// Handlers reading from or writing to the closed connections fail
+	// now and clean up what they started (a staged upload, say); give
+	// them a moment. One that waits on something else (an extraction)
+	// is not waited for.
+	deadline := time.Now().Add(cutGrace)
+	for s.inner.handling.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.log.Warn("shutdown drain deadline passed: closed the connections still open", "connections", cut,
+		"idle_closed", quiet, "handlers_running", s.inner.handling.Load())
+	return nil
+}
+
+// cutGrace is how long a shutdown that closed connections at the drain
+// deadline waits for their handlers to return.
+const cutGrace = 2 * time.Second
+
+// ShutdownWithTimeout is ShutdownWithContext with a timeout.
+func (s *Server) ShutdownWithTimeout(d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return s.ShutdownWithContext(ctx)
+}
+
+// Shutdown is ShutdownWithContext without a deadline.
+func (s *Server) Shutdown() error { return s.ShutdownWithContext(context.Background()) }
+
+// OpenConnections returns how many connections are open.
+func (s *Server) OpenConnections() int { return s.conns.open() }
 
 // apiRoute is one /api/v1 operation: what it asks to do (a row of the
 // permission table, domain.Action) and the concurrency cap it takes.
@@ -143,6 +236,8 @@ var apiRoutes = []apiRoute{
 }
 
 func (s *server) routes(f *fiber.App) {
+	// The server's root leads to the API reference.
+	f.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/docs", fiber.StatusFound) })
 	f.Get("/health/live", s.live)
 	f.Get("/health/ready", s.ready)
 	f.Get("/metrics", s.metrics.handler())
@@ -161,6 +256,27 @@ func (s *server) routes(f *fiber.App) {
 	}
 }
 
+// errPanic is what a handler that panicked fails with: a 500 that tells
+// the client nothing more.
+var errPanic = errors.New("handler panicked")
+
+// next runs the rest of the chain and turns a panic into errPanic, after
+// logging its value and stack under the request id and counting it: one
+// request's bug answers 500 instead of taking the process down.
+func (s *server) next(c *fiber.Ctx) (err error) {
+	s.handling.Add(1)
+	defer s.handling.Add(-1)
+	defer func() {
+		if r := recover(); r != nil {
+			s.metrics.panics.Inc()
+			s.log.ErrorContext(c.UserContext(), "handler panicked", "request_id", requestIDOf(c),
+				"method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = errPanic
+		}
+	}()
+	return c.Next()
+}
+
 // requestIDPattern is what a client-sent X-Request-ID must look like to be
 // echoed: 1-128 characters that are safe in logs and headers.
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:@/+=\-]{1,128}$`)
@@ -168,6 +284,8 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:@/+=\-]{1,128}$`)
 const (
 	headerRequestID = "X-Request-ID"
 	localRequestID  = "ade.request_id"
+	// localTransport holds the server's Transport, for the body readers.
+	localTransport = "ade.transport"
 )
 
 // requestIDOf returns the request's id, assigning one if the middleware has
@@ -192,11 +310,14 @@ func (s *server) middleware(c *fiber.Ctx) error {
 	start := time.Now()
 	self := c.Route()
 	rid := requestIDOf(c)
+	c.Locals(localTransport, s.transport)
+	// No answer of this server is meant to be sniffed into another type.
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	ctx := app.WithRequestID(context.Background(), rid)
 	ctx = app.WithSource(ctx, "api")
 	c.SetUserContext(ctx)
 
-	if err := c.Next(); err != nil {
+	if err := s.next(c); err != nil {
 		if herr := s.errorHandler(c, err); herr != nil {
 			return herr
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -59,7 +61,16 @@ func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error 
 	shutdown := c.Context().Done()
 	// The writer runs after the handler returned, on fasthttp's goroutine:
 	// it must not touch c.
+	rid := requestIDOf(c)
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer func() {
+			// The middleware's recovery has returned by now: a panic here
+			// would take the process down. The stream just ends.
+			if r := recover(); r != nil {
+				s.metrics.panics.Inc()
+				s.log.ErrorContext(ctx, "event stream panicked", "request_id", rid, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+		}()
 		s.pumpEvents(ctx, w, shutdown, key, workspaceID, jobID, after, terminal)
 	})
 	return nil

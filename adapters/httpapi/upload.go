@@ -45,7 +45,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		return n, &domain.TooLargeError{LimitBytes: c.limit}
 	}
 	var tl *domain.TooLargeError
-	if err != nil && err != io.EOF && !errors.As(err, &tl) {
+	if err != nil && err != io.EOF && !errors.As(err, &tl) && !errors.Is(err, errRequestTimeout) {
 		err = &requestReadError{err}
 	}
 	return n, err
@@ -83,11 +83,7 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > limit+multipartOverhead {
 		return &domain.TooLargeError{LimitBytes: limit}
 	}
-	var body io.Reader = c.Context().RequestBodyStream()
-	if body == nil {
-		body = bytes.NewReader(c.Body())
-	}
-	total := &countingReader{r: body, max: limit + multipartOverhead, limit: limit}
+	total := &countingReader{r: requestBody(c), max: limit + multipartOverhead, limit: limit}
 	mr := multipart.NewReader(bufio.NewReaderSize(total, uploadBuffer), boundary)
 
 	ctx := c.UserContext()
@@ -184,24 +180,24 @@ func multipartBoundary(ct string) (string, error) {
 // multipartError turns what the multipart parser reports (a malformed
 // part header, a truncated body, a client that went away: every such error
 // is the request's, whatever its wording) into an invalid request, keeping
-// a size error as it is.
+// a size error or a body timeout as it is.
 func multipartError(err error) error {
 	var tl *domain.TooLargeError
-	if errors.As(err, &tl) {
+	if errors.As(err, &tl) || errors.Is(err, errRequestTimeout) {
 		return err
 	}
 	return invalidf("the multipart body is malformed or incomplete")
 }
 
-// partError sorts the errors of storing a file part: a size error stays
-// as it is, a failure to read the request (requestReadError) is an
+// partError sorts the errors of storing a file part: a size error or a
+// body timeout stays as it is, a failure to read the request (requestReadError) is an
 // invalid request, and anything else (the blob store failing, an unknown
 // workspace) passes through to the error table.
 func partError(err error) error {
 	var tl *domain.TooLargeError
 	var re *requestReadError
 	switch {
-	case errors.As(err, &tl):
+	case errors.As(err, &tl), errors.Is(err, errRequestTimeout):
 		return err
 	case errors.As(err, &re):
 		return invalidf("the multipart body is malformed or incomplete")

@@ -31,6 +31,8 @@ type Store struct {
 	tables         collection[domain.TableState]
 	events         collection[domain.EventState]
 	apiKeys        collection[domain.APIKeyState]
+	intents        collection[ports.BlobIntent]
+	instances      collection[time.Time]
 }
 
 var (
@@ -54,6 +56,8 @@ func New() *Store {
 		tables:         collection[domain.TableState]{},
 		events:         collection[domain.EventState]{},
 		apiKeys:        collection[domain.APIKeyState]{},
+		intents:        collection[ports.BlobIntent]{},
+		instances:      collection[time.Time]{},
 	}
 }
 
@@ -70,6 +74,8 @@ func (s *Store) Repositories() ports.Repositories {
 		EventSink:      events,
 		Events:         events,
 		APIKeys:        &APIKeyRepository{s},
+		BlobIntents:    &BlobIntentRepository{s},
+		Instances:      &InstanceRepository{s},
 	}
 }
 
@@ -134,6 +140,18 @@ func (c collection[T]) put(t *tx, id string, v T) {
 				delete(c, id)
 			}
 		})
+	}
+}
+
+// remove deletes id, recording how to undo it in t.
+func (c collection[T]) remove(t *tx, id string) {
+	old, existed := c[id]
+	if !existed {
+		return
+	}
+	delete(c, id)
+	if t != nil {
+		t.undo = append(t.undo, func() { c[id] = old })
 	}
 }
 

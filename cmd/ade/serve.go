@@ -64,12 +64,12 @@ func newServeCommand() *cobra.Command {
 			}
 			app := fx.New(wiring.Server(c, os.Stdout, os.Stderr))
 			if err := app.Err(); err != nil {
-				return &exitError{code: 1, err: err}
+				return &exitError{code: 1, err: startFailure(err)}
 			}
 			startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 			defer cancel()
 			if err := app.Start(startCtx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("start: %w", err)}
+				return &exitError{code: 1, err: startFailure(err)}
 			}
 			<-app.Wait()
 			stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
@@ -80,6 +80,17 @@ func newServeCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// startFailure is what the command says when the server cannot start: the
+// operator's problem (wiring.StartError) in one line, without the chain of
+// constructors fx reports it through.
+func startFailure(err error) error {
+	var se *wiring.StartError
+	if errors.As(err, &se) {
+		return se
+	}
+	return fmt.Errorf("start: %w", err)
 }
 
 func newMigrateCommand() *cobra.Command {

@@ -102,7 +102,7 @@ func describeKeys(b *backend) {
 
 		p := runAdeCommand(srv.env, "keys", "revoke", id)
 		Expect(p.exitCode(60*time.Second)).To(Equal(2), p.output())
-		Expect(p.stderr.String()).To(ContainSubstring("conflict"))
+		Expect(p.stderr.String()).To(ContainSubstring("the API key is already revoked"))
 		p = runAdeCommand(srv.env, "keys", "create", "--workspace", "nowhere", "--role", "viewer")
 		Expect(p.exitCode(60*time.Second)).To(Equal(2), p.output())
 		p = runAdeCommand(srv.env, "keys", "create", "--workspace", ws, "--role", "owner")

@@ -155,6 +155,17 @@ type adeServer struct {
 	// env is the ADE_* environment it runs with (for `ade keys` on the
 	// same database).
 	env map[string]string
+	// killed is set by kill: the process is gone without a clean exit.
+	killed bool
+}
+
+// kill ends the server with SIGKILL (a crash: no drain, no clean-up) and
+// waits for it to be gone.
+func (s *adeServer) kill() {
+	GinkgoHelper()
+	s.killed = true
+	Expect(s.cmd.Process.Signal(syscall.SIGKILL)).To(Succeed())
+	Eventually(s.done).WithTimeout(stopTimeout).Should(BeClosed(), "ade serve still running after SIGKILL")
 }
 
 // adminKey is the global admin key every server of the suite starts with
@@ -241,6 +252,9 @@ func (s *adeServer) waitReady() {
 func (s *adeServer) stop() {
 	GinkgoHelper()
 	s.client.http.CloseIdleConnections()
+	if s.killed {
+		return
+	}
 	if !s.exited() {
 		Expect(s.cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
 	}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +47,18 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(p.stderr.String()).To(And(ContainSubstring(ln.Addr().String()), MatchRegexp(`(?i)address already in use|in use|listen`)), p.output())
 	})
 
+	// oneClearLine checks that a failed start said why in one line, with no
+	// dependency-injection chain, log lines or stack trace.
+	oneClearLine := func(p *adeProcess) {
+		GinkgoHelper()
+		out := strings.TrimSpace(p.stderr.String())
+		Expect(strings.Split(out, "\n")).To(HaveLen(1), p.output())
+		Expect(out).To(HavePrefix("ade: "))
+		Expect(out).NotTo(ContainSubstring("could not build"))
+		Expect(out).NotTo(ContainSubstring("func"))
+		Expect(out).NotTo(ContainSubstring("goroutine"))
+	}
+
 	It("exits with status 2 on an invalid ADE_DATABASE_URL", func() {
 		env := baseEnv()
 		env["ADE_DATABASE_URL"] = "mysql://root@127.0.0.1/ade"
@@ -71,6 +85,26 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(time.Since(start)).To(BeNumerically("<", 15*time.Second))
 		Expect(p.stderr.String()).To(MatchRegexp(`(?i)database|postgres|connect`), p.output())
 		Expect(p.stderr.String()+p.stdout.String()).NotTo(ContainSubstring("s3cret-pw"), "the password must not be printed")
+		oneClearLine(p)
+	})
+
+	It("says in one line why a database refuses it", func() {
+		env := baseEnv()
+		env["ADE_DATABASE_URL"] = "sqlite:" + filepath.Join(GinkgoT().TempDir(), "missing", "dir", "ade.db")
+		env["ADE_DATA_DIR"] = GinkgoT().TempDir()
+		p := runAde(env)
+		Expect(expectExit(p, 20*time.Second)).To(Equal(1), p.output())
+		Expect(p.stderr.String()).To(HavePrefix("ade: database sqlite:"), p.output())
+		oneClearLine(p)
+	})
+
+	It("logs what an operator needs at start, not the dependency graph", func() {
+		srv := startServer(sqliteFiles(), serverOptions{})
+		logs := srv.stderr.String()
+		Expect(logs).To(ContainSubstring(`"msg":"listening"`), srv.output())
+		Expect(logs).NotTo(ContainSubstring("before run"))
+		Expect(logs).NotTo(ContainSubstring(`"kind":"provide"`))
+		Expect(logs).NotTo(ContainSubstring("OnStart hook"))
 	})
 
 	It("lets an in-flight upload finish on SIGTERM, then exits 0", func() {
@@ -135,5 +169,38 @@ var _ = Describe("ade serve start-up and shutdown", func() {
 		Expect(doc).To(HaveKeyWithValue("byte_size", BeNumerically("==", len(data))))
 		Expect(doc).To(HaveKeyWithValue("sha256", sha256Hex(data)))
 		Expect(srv.exitCode(stopTimeout)).To(Equal(0), srv.output())
+	})
+
+	It("exits 0 at the drain deadline when six slow clients hold connections at SIGTERM", func() {
+		srv := startServer(sqliteFiles(), serverOptions{env: map[string]string{"ADE_SHUTDOWN_TIMEOUT": "2s"}})
+		host := strings.TrimPrefix(srv.base, "http://")
+		dial := func() net.Conn {
+			GinkgoHelper()
+			c, err := net.Dial("tcp", host)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(c.Close)
+			return c
+		}
+		// Two silent connections, two whose headers stop halfway, two whose
+		// upload body stops halfway.
+		for range 2 {
+			dial()
+		}
+		for range 2 {
+			_, err := io.WriteString(dial(), "GET /health/live HTTP/1.1\r\nHost: ade\r\nX-Slow: ")
+			Expect(err).NotTo(HaveOccurred())
+		}
+		head := "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.csv\"\r\n\r\n"
+		for range 2 {
+			_, err := io.WriteString(dial(), "POST /api/v1/workspaces/default/documents HTTP/1.1\r\nHost: ade\r\n"+
+				"Authorization: Bearer "+adminKey+"\r\nContent-Type: multipart/form-data; boundary=B\r\n"+
+				fmt.Sprintf("Content-Length: %d\r\n\r\n", len(head)+100000)+head+strings.Repeat("x", 1000))
+			Expect(err).NotTo(HaveOccurred())
+		}
+		time.Sleep(300 * time.Millisecond) // the requests reached the server
+		Expect(srv.cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
+		Expect(expectExit(srv.adeProcess, 20*time.Second)).To(Equal(0), srv.output())
+		Expect(srv.stderr.String()).To(ContainSubstring("drain deadline passed"), srv.output())
+		Expect(filesUnder(filepath.Join(srv.dataDir, "blobs"))).To(BeEmpty(), "the cut uploads left nothing")
 	})
 })

@@ -62,6 +62,10 @@ type Config struct {
 	// (ADE_AUTH_CACHE_TTL): the longest a revocation made by another
 	// process takes to reach this one.
 	KeyCacheTTL time.Duration
+	// InstanceLease is how long this process's lease lasts unless renewed
+	// (ADE_INSTANCE_LEASE): after a crash, the longest before the debris
+	// sweep of a restarted (or another) process reclaims the blobs it left.
+	InstanceLease time.Duration
 	// Limits are the per-key rate limit and the concurrency caps
 	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
 	// ADE_MAX_RUNNING_JOBS).
@@ -76,6 +80,10 @@ type Config struct {
 	// behind a TLS-terminating proxy listed here, the UI's cookies are
 	// Secure.
 	TrustedProxies []netip.Prefix
+	// Transport bounds HTTP connections (ADE_HTTP_HEADER_TIMEOUT,
+	// ADE_HTTP_BODY_TIMEOUT, ADE_HTTP_BODY_MIN_RATE, ADE_HTTP_IDLE_TIMEOUT,
+	// ADE_HTTP_MAX_CONNECTIONS).
+	Transport httpapi.Transport
 	// ExtractionLimits bound every extraction (ADE_MAX_CELL_BYTES and the
 	// other variables of LimitVariables).
 	ExtractionLimits tabular.Limits
@@ -116,6 +124,7 @@ const (
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultPurgeInterval   = time.Minute
 	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
+	DefaultInstanceLease   = app.DefaultInstanceLease
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -163,6 +172,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.KeyCacheTTL < 100*time.Millisecond || c.KeyCacheTTL > 10*time.Minute {
 		bad("ADE_AUTH_CACHE_TTL", getenv("ADE_AUTH_CACHE_TTL"), "must be a duration from 100ms to 10m such as 5s")
 	}
+	if c.InstanceLease, err = durationVar(getenv, "ADE_INSTANCE_LEASE", DefaultInstanceLease); err != nil ||
+		c.InstanceLease < time.Second || c.InstanceLease > time.Hour {
+		bad("ADE_INSTANCE_LEASE", getenv("ADE_INSTANCE_LEASE"), "must be a duration from 1s to 1h such as 30s")
+	}
 	if c.Limits.Rate, err = floatVar(getenv, "ADE_RATE_LIMIT", httpapi.DefaultRateLimit); err != nil || !(c.Limits.Rate > 0) || c.Limits.Rate > 1e9 {
 		bad("ADE_RATE_LIMIT", getenv("ADE_RATE_LIMIT"), "must be a positive number of requests per second")
 	}
@@ -189,6 +202,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.TrustedProxies, err = prefixesVar(getenv("ADE_TRUSTED_PROXIES")); err != nil {
 		bad("ADE_TRUSTED_PROXIES", getenv("ADE_TRUSTED_PROXIES"), err.Error())
+	}
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"ADE_HTTP_HEADER_TIMEOUT", &c.Transport.HeaderTimeout, httpapi.DefaultHeaderTimeout},
+		{"ADE_HTTP_BODY_TIMEOUT", &c.Transport.BodyTimeout, httpapi.DefaultBodyTimeout},
+		{"ADE_HTTP_IDLE_TIMEOUT", &c.Transport.IdleTimeout, httpapi.DefaultIdleTimeout},
+	} {
+		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil || *v.dst < 100*time.Millisecond || *v.dst > 24*time.Hour {
+			bad(v.name, getenv(v.name), "must be a duration from 100ms to 24h such as 30s")
+		}
+	}
+	if c.Transport.BodyMinRate, err = intVar(getenv, "ADE_HTTP_BODY_MIN_RATE", httpapi.DefaultBodyMinRate); err != nil || c.Transport.BodyMinRate < 1 {
+		bad("ADE_HTTP_BODY_MIN_RATE", getenv("ADE_HTTP_BODY_MIN_RATE"), "must be a positive number of bytes per second")
+	}
+	if n, err := intVar(getenv, "ADE_HTTP_MAX_CONNECTIONS", httpapi.DefaultMaxConnections); err != nil || n < 1 || n > 1_000_000 {
+		bad("ADE_HTTP_MAX_CONNECTIONS", getenv("ADE_HTTP_MAX_CONNECTIONS"), "must be a whole number of connections from 1 to 1000000")
+	} else {
+		c.Transport.MaxConnections = int(n)
 	}
 	var lerrs []error
 	c.ExtractionLimits, lerrs = LimitsFromEnv(getenv)

@@ -104,8 +104,10 @@ var _ = Describe("the authentication and limit settings", func() {
 		c, err := wiring.ConfigFromEnv(env(map[string]string{
 			"ADE_BOOTSTRAP_ADMIN_KEY": " " + key + " ", "ADE_AUTH_CACHE_TTL": "2s", "ADE_RATE_LIMIT": "2.5",
 			"ADE_RATE_BURST": "7", "ADE_MAX_CONCURRENT_UPLOADS": "1", "ADE_MAX_RUNNING_JOBS": "3",
+			"ADE_INSTANCE_LEASE": "4s",
 		}))
 		Expect(err).NotTo(HaveOccurred())
+		Expect(c.InstanceLease).To(Equal(4 * time.Second))
 		Expect(c.BootstrapAdminKey.Reveal()).To(Equal(key))
 		Expect(c.KeyCacheTTL).To(Equal(2 * time.Second))
 		Expect(c.Limits).To(Equal(httpapi.Limits{Rate: 2.5, Burst: 7, Uploads: 1, Jobs: 3}))
@@ -116,10 +118,11 @@ var _ = Describe("the authentication and limit settings", func() {
 		_, err := wiring.ConfigFromEnv(env(map[string]string{
 			"ADE_BOOTSTRAP_ADMIN_KEY": weak, "ADE_AUTH_CACHE_TTL": "1h", "ADE_RATE_LIMIT": "NaN",
 			"ADE_RATE_BURST": "0", "ADE_MAX_CONCURRENT_UPLOADS": "-2", "ADE_MAX_RUNNING_JOBS": "many",
+			"ADE_INSTANCE_LEASE": "500ms",
 		}))
 		Expect(err).To(HaveOccurred())
 		for _, name := range []string{"ADE_BOOTSTRAP_ADMIN_KEY", "ADE_AUTH_CACHE_TTL", "ADE_RATE_LIMIT",
-			"ADE_RATE_BURST", "ADE_MAX_CONCURRENT_UPLOADS", "ADE_MAX_RUNNING_JOBS"} {
+			"ADE_RATE_BURST", "ADE_MAX_CONCURRENT_UPLOADS", "ADE_MAX_RUNNING_JOBS", "ADE_INSTANCE_LEASE"} {
 			Expect(err.Error()).To(ContainSubstring(name))
 		}
 		Expect(err.Error()).NotTo(ContainSubstring("hunter2"))

@@ -2,15 +2,16 @@ package wiring
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.uber.org/fx"
@@ -43,6 +44,9 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 type Storage struct {
 	Repos ports.Repositories
 	Ping  func(context.Context) error
+	// SQL is the connection pool under the repositories (nil in memory),
+	// whose statistics /metrics exports.
+	SQL *sql.DB
 }
 
 // StorageModule opens (and migrates) the configured database.
@@ -55,22 +59,22 @@ var StorageModule = fx.Module("storage",
 		}
 		if c.DatabaseURL == "" {
 			if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-				return Storage{}, fmt.Errorf("data directory: %w", err)
+				return Storage{}, &StartError{What: "data directory " + c.DataDir, Err: err}
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 		defer cancel()
 		db, err := bunstore.Open(ctx, c.DatabaseTarget())
 		if err != nil {
-			return Storage{}, fmt.Errorf("database %s: %w", redactURL(c.DatabaseTarget()), err)
+			return Storage{}, &StartError{What: "database " + redactURL(c.DatabaseTarget()), Err: err}
 		}
 		if err := db.Migrate(ctx); err != nil {
 			_ = db.Close()
-			return Storage{}, fmt.Errorf("migrate database: %w", err)
+			return Storage{}, &StartError{What: "migrate database " + redactURL(c.DatabaseTarget()), Err: err}
 		}
 		lc.Append(fx.StopHook(db.Close))
 		log.Info("database ready", "dialect", db.Dialect())
-		return Storage{Repos: db.Repositories(), Ping: db.Ping}, nil
+		return Storage{Repos: db.Repositories(), Ping: db.Ping, SQL: db.SQL()}, nil
 	}),
 	fx.Provide(func(s Storage) ports.Repositories { return s.Repos }),
 )
@@ -86,7 +90,7 @@ var BlobModule = fx.Module("blob",
 		defer cancel()
 		store, err := blobstore.Open(ctx, target)
 		if err != nil {
-			return nil, fmt.Errorf("blob store: %w", err)
+			return nil, &StartError{What: "blob store", Err: err}
 		}
 		lc.Append(fx.StopHook(store.Close))
 		return store, nil
@@ -129,7 +133,7 @@ var AppModule = fx.Module("app",
 				Repos: repos, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Logger: log,
 				Config: app.Config{
 					MaxUploadBytes: c.MaxUploadBytes, DocumentRetention: c.DocumentRetention, JobTimeout: c.JobTimeout,
-					KeyCacheTTL: c.KeyCacheTTL,
+					KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
 				},
 			})
 		},
@@ -145,6 +149,21 @@ var AppModule = fx.Module("app",
 	fx.Invoke(startMaintenance),
 	fx.Invoke(startKeyUseFlusher),
 )
+
+// StartError is a start-up failure an operator can act on: what failed
+// (the database at its URL, password hidden; the blob store; the listen
+// address) and why. The command prints it as one line, without the
+// dependency-injection chain that led to it.
+type StartError struct {
+	What string
+	Err  error
+}
+
+// Error implements error.
+func (e *StartError) Error() string { return e.What + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *StartError) Unwrap() error { return e.Err }
 
 // Console is where the server prints what is for the operator's eyes
 // only, apart from the log: the bootstrap admin key.
@@ -217,9 +236,13 @@ func startKeyUseFlusher(lc fx.Lifecycle, a *app.App, log *slog.Logger) {
 	})
 }
 
-// startMaintenance runs the background sweeps at start and then every
-// PurgeInterval until stop: expired documents are purged, and jobs left
-// running by a process that stopped mid-run are ended failed.
+// startMaintenance takes this process's lease (so its blob intents are
+// known to be at work), renews it until stop, and runs the background
+// sweeps at start and then every PurgeInterval: expired documents are
+// purged, jobs left running by a process that stopped mid-run are ended
+// failed, and the debris of processes that died (blobs stored with no row,
+// or deleted with their bytes left) is reclaimed. At stop it releases the
+// lease.
 func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -238,11 +261,40 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 		case n > 0:
 			log.Warn("ended jobs left running by a stopped process", "ended", n)
 		}
+		n, err = a.Debris.Reclaim(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("reclaim debris", "reclaimed", n, "error", err)
+		case n > 0:
+			log.Warn("reclaimed blobs left by a process that stopped", "reclaimed", n)
+		}
+	}
+	renew := func() {
+		if err := a.Debris.RenewLease(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("renew instance lease", "error", err)
+		}
 	}
 	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
+		OnStart: func(startCtx context.Context) error {
+			if err := a.Debris.RenewLease(startCtx); err != nil {
+				return err
+			}
+			var wg sync.WaitGroup
+			// The lease has a goroutine of its own: a long sweep must not
+			// let it lapse.
+			wg.Go(func() {
+				t := time.NewTicker(a.Debris.LeaseRenewal())
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						renew()
+					}
+				}
+			})
+			wg.Go(func() {
 				t := time.NewTicker(c.PurgeInterval)
 				defer t.Stop()
 				for {
@@ -253,17 +305,21 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 					case <-t.C:
 					}
 				}
-			}()
+			})
+			go func() { wg.Wait(); close(done) }()
 			return nil
 		},
 		OnStop: func(stopCtx context.Context) error {
 			cancel()
 			select {
 			case <-done:
-				return nil
 			case <-stopCtx.Done():
 				return stopCtx.Err()
 			}
+			if err := a.Debris.ReleaseLease(stopCtx); err != nil {
+				log.Warn("release instance lease", "error", err)
+			}
+			return nil
 		},
 	})
 }
@@ -271,18 +327,23 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 // HTTPModule serves the API: it listens at start (so a busy port fails
 // start-up) and drains in-flight requests at stop.
 var HTTPModule = fx.Module("http",
-	fx.Provide(func() *prometheus.Registry {
+	fx.Provide(func(s Storage) *prometheus.Registry {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		if s.SQL != nil {
+			// go_sql_* with db_name="ade": the pool's open, in-use and idle
+			// connections and its waits.
+			reg.MustRegister(collectors.NewDBStatsCollector(s.SQL, "ade"))
+		}
 		return reg
 	}),
-	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *fiber.App {
+	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *httpapi.Server {
 		return httpapi.New(httpapi.Options{
-			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits,
+			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits, Transport: c.Transport,
 			Checks: map[string]func(context.Context) error{"database": s.Ping, "blob_store": blobs.Ping},
 		})
 	}),
-	fx.Invoke(func(lc fx.Lifecycle, c Config, srv *fiber.App, log *slog.Logger) {
+	fx.Invoke(func(lc fx.Lifecycle, c Config, srv *httpapi.Server, log *slog.Logger) {
 		served := make(chan struct{})
 		var ln net.Listener
 		lc.Append(fx.Hook{
@@ -290,7 +351,7 @@ var HTTPModule = fx.Module("http",
 				var err error
 				ln, err = net.Listen("tcp", c.HTTPAddr)
 				if err != nil {
-					return fmt.Errorf("listen on %s: %w", c.HTTPAddr, err)
+					return &StartError{What: "listen on " + c.HTTPAddr, Err: err}
 				}
 				log.Info("listening", "addr", ln.Addr().String())
 				go func() {
@@ -302,7 +363,13 @@ var HTTPModule = fx.Module("http",
 				return nil
 			},
 			OnStop: func(ctx context.Context) error {
-				err := srv.ShutdownWithContext(ctx)
+				// The drain deadline: requests in flight may finish until
+				// then; whatever is still open afterwards is closed and the
+				// stop goes on (the process exits 0).
+				log.Info("shutting down: draining requests in flight", "drain_timeout", c.ShutdownTimeout.String())
+				drain, cancel := context.WithTimeout(ctx, c.ShutdownTimeout)
+				defer cancel()
+				err := srv.ShutdownWithContext(drain)
 				// A stop right after start can reach fasthttp before Serve
 				// has registered the listener, and then it closes nothing:
 				// close it here too so Serve returns either way.
@@ -324,39 +391,39 @@ func Server(c Config, console, logOutput io.Writer) fx.Option {
 	log := NewLogger(c, logOutput)
 	return fx.Options(
 		fx.Supply(c, log, Console{console}),
-		fx.WithLogger(func() fxevent.Logger { return quietFxLogger{&fxevent.SlogLogger{Logger: log}} }),
+		fx.WithLogger(func() fxevent.Logger { return newFxLogger(log) }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
 		StorageModule, BlobModule, ExtractorsModule, AppModule, HTTPModule, UIModule,
 	)
 }
 
-// quietFxLogger passes on fx's errors and lifecycle milestones but not its
-// per-constructor chatter.
-type quietFxLogger struct{ next fxevent.Logger }
+// newFxLogger logs fx's lifecycle milestones (started, stopping, stopped)
+// at info level and everything else it says (each constructor run, each
+// hook, and the failures, which the command reports itself in one line) at
+// debug level.
+func newFxLogger(log *slog.Logger) fxevent.Logger {
+	debug := &fxevent.SlogLogger{Logger: log}
+	debug.UseLogLevel(slog.LevelDebug)
+	debug.UseErrorLevel(slog.LevelDebug)
+	return fxLogger{milestones: &fxevent.SlogLogger{Logger: log}, chatter: debug}
+}
+
+// fxLogger routes fx's events by importance.
+type fxLogger struct{ milestones, chatter fxevent.Logger }
 
 // LogEvent implements fxevent.Logger.
-func (l quietFxLogger) LogEvent(e fxevent.Event) {
+func (l fxLogger) LogEvent(e fxevent.Event) {
 	switch ev := e.(type) {
-	case *fxevent.Provided, *fxevent.Supplied, *fxevent.Decorated, *fxevent.Replaced,
-		*fxevent.Invoking, *fxevent.OnStartExecuting, *fxevent.OnStopExecuting, *fxevent.LoggerInitialized:
-		return
-	case *fxevent.Invoked:
+	case *fxevent.Started, *fxevent.Stopping:
+		l.milestones.LogEvent(e)
+	case *fxevent.Stopped:
 		if ev.Err == nil {
+			l.milestones.LogEvent(e)
 			return
 		}
-	case *fxevent.Run:
-		if ev.Err == nil {
-			return
-		}
-	case *fxevent.OnStartExecuted:
-		if ev.Err == nil {
-			return
-		}
-	case *fxevent.OnStopExecuted:
-		if ev.Err == nil {
-			return
-		}
+		l.chatter.LogEvent(e)
+	default:
+		l.chatter.LogEvent(e)
 	}
-	l.next.LogEvent(e)
 }

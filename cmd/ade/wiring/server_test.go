@@ -14,11 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"go.uber.org/fx"
 
+	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
@@ -39,7 +39,7 @@ func stop(app *fx.App) error {
 	return app.Stop(ctx)
 }
 
-func do(srv *fiber.App, req *nethttp.Request) (int, map[string]any) {
+func do(srv *httpapi.Server, req *nethttp.Request) (int, map[string]any) {
 	resp, err := srv.Test(req, -1)
 	Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
@@ -51,7 +51,7 @@ func do(srv *fiber.App, req *nethttp.Request) (int, map[string]any) {
 
 var _ = Describe("the server graph", func() {
 	It("starts on memory adapters, serves a job end to end, and stops", func() {
-		var srv *fiber.App
+		var srv *httpapi.Server
 		app := fx.New(server(memoryConfig()), fx.Populate(&srv))
 		Expect(app.Err()).NotTo(HaveOccurred())
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -87,7 +87,7 @@ var _ = Describe("the server graph", func() {
 	})
 
 	It("registers the stub and tabular extractors", func() {
-		var srv *fiber.App
+		var srv *httpapi.Server
 		app := fx.New(server(memoryConfig()), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
 		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
@@ -143,7 +143,7 @@ func (b *lockedBuffer) String() string {
 var _ = Describe("the bootstrap admin key", func() {
 	// start runs the graph on a SQLite file in dir and returns the app,
 	// its server, and what it printed on the console and in the log.
-	start := func(dir string, extra map[string]string) (*fiber.App, *lockedBuffer, *lockedBuffer) {
+	start := func(dir string, extra map[string]string) (*httpapi.Server, *lockedBuffer, *lockedBuffer) {
 		GinkgoHelper()
 		vars := map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATA_DIR": dir, "ADE_BLOB_URL": "mem://"}
 		for k, v := range extra {
@@ -152,13 +152,13 @@ var _ = Describe("the bootstrap admin key", func() {
 		c, err := wiring.ConfigFromEnv(env(vars))
 		Expect(err).NotTo(HaveOccurred())
 		console, logs := &lockedBuffer{}, &lockedBuffer{}
-		var srv *fiber.App
+		var srv *httpapi.Server
 		app := fx.New(wiring.Server(c, console, logs), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
 		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
 		return srv, console, logs
 	}
-	get := func(srv *fiber.App, key string) int {
+	get := func(srv *httpapi.Server, key string) int {
 		GinkgoHelper()
 		req := httptest.NewRequest("GET", "/api/v1/workspaces", nil)
 		req.Header.Set("X-API-Key", key)

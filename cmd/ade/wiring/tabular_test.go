@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gofiber/fiber/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"go.uber.org/fx"
 
+	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/cmd/ade/wiring"
 )
 
@@ -24,7 +24,7 @@ var _ = Describe("a tabular job through the API on embedded defaults", func() {
 	It("extracts an uploaded XLSX, lists its tables and serves its outputs", func() {
 		c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATA_DIR": GinkgoT().TempDir()}))
 		Expect(err).NotTo(HaveOccurred())
-		var srv *fiber.App
+		var srv *httpapi.Server
 		app := fx.New(server(c), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
 		DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
@@ -94,7 +94,7 @@ var _ = Describe("a tabular job on a bad input through the API", func() {
 		func(name string, body func() []byte, code string) {
 			c, err := wiring.ConfigFromEnv(env(map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATABASE_URL": "memory://", "ADE_BLOB_URL": "mem://"}))
 			Expect(err).NotTo(HaveOccurred())
-			var srv *fiber.App
+			var srv *httpapi.Server
 			app := fx.New(server(c), fx.Populate(&srv))
 			Expect(app.Start(context.Background())).To(Succeed())
 			DeferCleanup(func() { Expect(stop(app)).To(Succeed()) })
@@ -157,7 +157,7 @@ var _ = Describe("extraction limits and temporary files on a server", func() {
 		Expect(os.WriteFile(filepath.Join(stale, ".lock"), nil, 0o600)).To(Succeed())
 		Expect(os.WriteFile(filepath.Join(stale, "ade-tabular-1.book"), []byte("spooled"), 0o600)).To(Succeed())
 
-		var srv *fiber.App
+		var srv *httpapi.Server
 		app := fx.New(server(c), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
 		Expect(stale).NotTo(BeADirectory(), "swept at start-up")

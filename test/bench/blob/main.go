@@ -24,6 +24,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/benchkit"
 )
 
 func main() {
@@ -110,6 +111,16 @@ func run(size int64, runs int, parent string) error {
 	fmt.Printf("ratio Put/baseline, no fsync: %.2f (target >= 0.80)\n", median(variants[1].mbps)/median(variants[0].mbps))
 	fmt.Printf("ratio Put/baseline, fsync:    %.2f (target >= 0.80)\n", median(variants[3].mbps)/median(variants[2].mbps))
 	fmt.Printf("process peak RSS: %d MiB\n", processPeakRSSKiB()>>10)
+	for _, pair := range [][2]int{{3, 2}, {1, 0}} {
+		ade, base := variants[pair[0]], variants[pair[1]]
+		ratio := median(ade.mbps) / median(base.mbps)
+		benchkit.Report(benchkit.Result{
+			Benchmark: fmt.Sprintf("blob put, %d MiB to file://, %s", size>>20, map[bool]string{true: "fsync", false: "no fsync"}[pair[0] == 3]),
+			ADE:       fmt.Sprintf("%.0f MB/s", median(ade.mbps)),
+			Baseline:  fmt.Sprintf("%s: %.0f MB/s", base.name, median(base.mbps)),
+			Ratio:     benchkit.Ratio(ratio), Target: ">= 0.80", Met: ratio >= 0.8,
+		})
+	}
 	return nil
 }
 

@@ -182,6 +182,13 @@ func run(o benchkit.LoadOptions, pgURL string, withSQLite bool, rounds int, pare
 			fmt.Printf("      round %d: %d requests each; %s/request with a key, %s without: %.1f%%\n",
 				i+1, r.requests, r.auth, r.none, 100*r.cost())
 		}
+		pa, pn := medianDuration(f.paired, func(r pairedRound) time.Duration { return r.auth }), medianDuration(f.paired, func(r pairedRound) time.Duration { return r.none })
+		benchkit.Report(benchkit.Result{
+			Benchmark: fmt.Sprintf("authentication on GET /jobs/{id} (viewer key), %d clients, %s, both servers side by side", o.Clients, f.name),
+			ADE:       fmt.Sprintf("server CPU %s/request", pa),
+			Baseline:  fmt.Sprintf("the same adapter and handlers without authentication: %s/request", pn),
+			Ratio:     fmt.Sprintf("costs %.1f%%", 100*pc), Target: fmt.Sprintf("<= %.0f%%", 100*targetCost), Met: pc <= targetCost,
+		})
 	}
 	in, err := inProcess()
 	if err != nil {
@@ -544,4 +551,13 @@ func serve(addr, databaseURL string, auth bool) error {
 		return err
 	}
 	return nil
+}
+
+// medianDuration is the median of one duration of each paired round.
+func medianDuration(rounds []pairedRound, of func(pairedRound) time.Duration) time.Duration {
+	v := make([]float64, len(rounds))
+	for i, r := range rounds {
+		v[i] = float64(of(r))
+	}
+	return time.Duration(benchkit.Median(v)).Round(100 * time.Nanosecond)
 }

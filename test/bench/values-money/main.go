@@ -133,6 +133,12 @@ func main() {
 		ratio, benchkit.Verdict(ratio >= 0.3), benchkit.Median(ratios), bc/cc)
 	fmt.Printf("  throughput ratio typed Parse/ParseFloat: %.2f; cpu ratio %.2f\n", bw/pw, bc/pc)
 	exactness(bare)
+	benchkit.Report(benchkit.Result{
+		Benchmark: fmt.Sprintf("%d money values in written forms, exact read and canonical text", *n),
+		ADE:       fmt.Sprintf("%.1f M values/s, %.2f allocs/value", rate(*n, cw), canonAllocs),
+		Baseline:  fmt.Sprintf("strconv.ParseFloat over the bare amounts: %.1f M values/s", rate(*n, bw)),
+		Ratio:     benchkit.Ratio(ratio), Target: ">= 0.30", Met: ratio >= 0.3,
+	})
 }
 
 // forms are the ways the generator writes an amount (a: digits with a

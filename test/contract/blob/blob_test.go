@@ -167,6 +167,31 @@ var _ = Describe("file:// store", func() {
 		Expect(fresh).NotTo(BeAnExistingFile())
 	})
 
+	It("removes the temp files of one key, whatever their age, and nothing else", func() {
+		s := openStore("file://" + dir)
+		_, err := s.Put(ctx, "documents/w/doc", strings.NewReader("kept"), ports.PutOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		sub := filepath.Join(dir, "documents", "w")
+		mine := []string{filepath.Join(sub, "doc2.18a2b3c4d5e6f708.tmp"), filepath.Join(sub, "doc2.18a2b3c4d5e6f709.tmp")}
+		others := []string{filepath.Join(sub, "doc.18a2b3c4d5e6f708.tmp"), filepath.Join(sub, "doc2.x.18a2b3c4d5e6f708.tmp"),
+			filepath.Join(sub, "doc2.tmp")}
+		for _, p := range append(mine, others...) {
+			Expect(os.WriteFile(p, []byte("partial"), 0o644)).To(Succeed())
+		}
+		n, err := s.RemovePartials(ctx, "documents/w/doc2")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(Equal(2))
+		for _, p := range mine {
+			Expect(p).NotTo(BeAnExistingFile())
+		}
+		for _, p := range append(others, filepath.Join(sub, "doc")) {
+			Expect(p).To(BeAnExistingFile())
+		}
+		n, err = s.RemovePartials(ctx, "../escape")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(n).To(BeZero())
+	})
+
 	It("fails Ping with ErrUnavailable once its directory is gone", func() {
 		s := openStore("file://" + dir)
 		Expect(s.Ping(ctx)).To(Succeed())

@@ -41,6 +41,7 @@ func DescribeRepositories(name string, factory func() ports.Repositories) bool {
 		describeTables(func() *world { return w })
 		describeEvents(func() *world { return w })
 		describeAPIKeys(func() *world { return w })
+		describeBlobIntents(func() *world { return w })
 		describeTransactions(func() *world { return w })
 	})
 }
