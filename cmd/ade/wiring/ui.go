@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"go.uber.org/fx"
 
+	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 )
@@ -30,12 +30,12 @@ const sessionSecretFile = "session.secret"
 // and waits for the jobs it started, before the HTTP server drains (fx
 // stops modules in reverse order).
 var UIModule = fx.Module("webui",
-	fx.Invoke(func(lc fx.Lifecycle, c Config, a *app.App, srv *fiber.App, log *slog.Logger) error {
+	fx.Invoke(func(lc fx.Lifecycle, c Config, a *app.App, srv *httpapi.Server, log *slog.Logger) error {
 		secret, err := sessionSecret(c, log)
 		if err != nil {
 			return err
 		}
-		ui, err := webui.Mount(srv, webui.Options{
+		ui, err := webui.Mount(srv.App, webui.Options{
 			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, SessionSecret: secret, TrustedProxies: c.TrustedProxies,
 		})
 		if err != nil {
