@@ -140,6 +140,8 @@ type envOptions struct {
 	maxUpload int64
 	// events wraps the event repository (to make it fail or panic).
 	events func(ports.EventRepository) ports.EventRepository
+	// home is Options.Home.
+	home string
 }
 
 // unreachable are limits no spec reaches unless it means to.
@@ -194,7 +196,7 @@ func newEnv(o envOptions) *env {
 		}
 	}
 	f := httpapi.New(httpapi.Options{
-		App: a, Logger: logger, MaxUploadBytes: maxUpload, Limits: limits, Transport: o.transport,
+		App: a, Logger: logger, MaxUploadBytes: maxUpload, Limits: limits, Transport: o.transport, Home: o.home,
 		Checks: map[string]func(context.Context) error{"database": check("database"), "blob_store": check("blob_store")},
 	})
 	e.server = f

@@ -155,6 +155,12 @@ var uiRoutes = []uiRoute{
 	{method: fiber.MethodGet, path: "/ui/w/:ws/events", action: domain.ActionRead, handler: (*server).stream},
 }
 
+// Home is the UI's home page: the workspaces when signed in, sign-in
+// otherwise. Mounted beside the API, whose routes come first, the API's
+// GET / leads here (httpapi.Options.Home); on an app of its own the UI
+// answers / too.
+const Home = "/ui/"
+
 func (s *server) routes(f *fiber.App) {
 	f.Get("/", s.home)
 	f.Get("/ui", s.home)

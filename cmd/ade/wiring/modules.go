@@ -24,6 +24,7 @@ import (
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
 )
@@ -340,6 +341,8 @@ var HTTPModule = fx.Module("http",
 	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *httpapi.Server {
 		return httpapi.New(httpapi.Options{
 			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits, Transport: c.Transport,
+			// The web UI (UIModule) is the server's home page.
+			Home:   webui.Home,
 			Checks: map[string]func(context.Context) error{"database": s.Ping, "blob_store": blobs.Ping},
 		})
 	}),
