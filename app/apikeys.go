@@ -71,9 +71,48 @@ type APIKeyService struct {
 
 	mu    sync.RWMutex
 	cache map[string]*keyEntry // by key hash
+	// fetching holds the reads in progress by key hash: when an entry
+	// expires under many requests at once (a key holding many event
+	// streams), one of them reads the database and the others wait for
+	// its answer.
+	fetching map[string]*keyFetch
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // key id -> last use not yet stored
+}
+
+// keyFetch is one database read of a key that concurrent lookups share.
+type keyFetch struct {
+	done chan struct{}
+	key  *domain.APIKey
+	err  error
+}
+
+// fetch reads a key by hash, sharing the read with the lookups of the same
+// hash that arrive while it is in progress.
+func (s *APIKeyService) fetch(ctx context.Context, hash string) (*domain.APIKey, error) {
+	s.mu.Lock()
+	if f, ok := s.fetching[hash]; ok {
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.key, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if s.fetching == nil {
+		s.fetching = map[string]*keyFetch{}
+	}
+	f := &keyFetch{done: make(chan struct{})}
+	s.fetching[hash] = f
+	s.mu.Unlock()
+	f.key, f.err = s.c.Repos.APIKeys.GetByHash(context.WithoutCancel(ctx), hash)
+	s.mu.Lock()
+	delete(s.fetching, hash)
+	s.mu.Unlock()
+	close(f.done)
+	return f.key, f.err
 }
 
 // keyEntry is one cached lookup: the key, or nil for a hash that names
@@ -256,7 +295,7 @@ func (s *APIKeyService) lookup(ctx context.Context, hash string) (*keyEntry, err
 	if ok && now.Sub(e.fetched) < s.c.Config.KeyCacheTTL {
 		return e, nil
 	}
-	k, err := s.c.Repos.APIKeys.GetByHash(ctx, hash)
+	k, err := s.fetch(ctx, hash)
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}

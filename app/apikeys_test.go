@@ -27,6 +27,8 @@ type countingKeys struct {
 	ports.APIKeyRepository
 	lookups, touches atomic.Int64
 	down             atomic.Bool
+	// slow, when set, makes each lookup take that long.
+	slow atomic.Int64
 }
 
 var errStoreDown = errors.New("connection refused: " + domain.ErrUnavailable.Error())
@@ -36,6 +38,7 @@ func (c *countingKeys) GetByHash(ctx context.Context, hash string) (*domain.APIK
 	if c.down.Load() {
 		return nil, errors.Join(domain.ErrUnavailable, errStoreDown)
 	}
+	time.Sleep(time.Duration(c.slow.Load()))
 	return c.APIKeyRepository.GetByHash(ctx, hash)
 }
 
@@ -65,8 +68,11 @@ func newKeysEnv(store *memory.Store, clock *stepClock) *keysEnv {
 	repos := store.Repositories()
 	keys := &countingKeys{APIKeyRepository: repos.APIKeys}
 	repos.APIKeys = keys
-	a, err := app.New(app.Deps{Repos: repos, Blobs: bs, Extractors: exs, Clock: clock, IDs: system.NewULIDs()})
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 1})
+	a, err := app.New(app.Deps{Repos: repos, Queue: queue, Blobs: bs, Extractors: exs, Clock: clock, IDs: system.NewULIDs()})
 	Expect(err).NotTo(HaveOccurred())
+	queue.Start(a.Tasks)
+	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	return &keysEnv{env: &env{app: a, repos: repos, clock: clock, ws: ws.ID(), ctx: ctx}, keys: keys, mem: store}
@@ -160,6 +166,24 @@ var _ = Describe("API keys", func() {
 			_, err := e.app.Keys.Authenticate(e.ctx, k.Text)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(e.keys.lookups.Load()).To(Equal(int64(3)))
+		})
+
+		It("reads an expired key once however many requests (event streams) check it at that moment", func() {
+			k := create(e.ws, domain.RoleViewer)
+			key, err := e.app.Keys.Authenticate(e.ctx, k.Text)
+			Expect(err).NotTo(HaveOccurred())
+			before := e.keys.lookups.Load()
+			e.clock.jump(app.DefaultKeyCacheTTL)
+			e.keys.slow.Store(int64(50 * time.Millisecond))
+			var wg sync.WaitGroup
+			for range 200 {
+				wg.Go(func() {
+					defer GinkgoRecover()
+					Expect(e.app.Keys.Recheck(e.ctx, key)).To(Succeed())
+				})
+			}
+			wg.Wait()
+			Expect(e.keys.lookups.Load() - before).To(Equal(int64(1)))
 		})
 
 		It("sees a revocation made by another process within the cache TTL, not before the TTL from its last lookup", func() {

@@ -21,6 +21,8 @@ const (
 	DefaultMaxUploadBytes    = 25 << 20
 	DefaultDocumentRetention = 30 * 24 * time.Hour
 	DefaultJobTimeout        = 5 * time.Minute
+	DefaultJobMaxAttempts    = 3
+	DefaultTerminalRetry     = 2 * time.Minute
 	DefaultPageLimit         = 50
 	MaxPageLimit             = 200
 )
@@ -34,6 +36,18 @@ type Config struct {
 	DocumentRetention time.Duration
 	// JobTimeout bounds one extractor run (default 5 minutes).
 	JobTimeout time.Duration
+	// JobMaxAttempts is how many times a job's extraction may start
+	// (default 3): a job whose last allowed attempt was lost with its
+	// worker ends failed with code attempts_exhausted.
+	JobMaxAttempts int
+	// SyncWait is how long a synchronous submission waits for its job to
+	// end before answering with the job as it stands (default JobTimeout
+	// plus a minute).
+	SyncWait time.Duration
+	// TerminalRetry is how long a worker keeps retrying the write of a
+	// job's terminal state while the store does not answer (default 2
+	// minutes); past it, the task fails and the queue runs it again.
+	TerminalRetry time.Duration
 	// KeyCacheTTL is how long a key read from the database is trusted
 	// before it is read again (default 5 seconds): the longest a
 	// revocation made by another process takes to reach this one.
@@ -54,6 +68,15 @@ func (c Config) withDefaults() Config {
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = DefaultJobTimeout
 	}
+	if c.JobMaxAttempts <= 0 {
+		c.JobMaxAttempts = DefaultJobMaxAttempts
+	}
+	if c.SyncWait <= 0 {
+		c.SyncWait = c.JobTimeout + time.Minute
+	}
+	if c.TerminalRetry <= 0 {
+		c.TerminalRetry = DefaultTerminalRetry
+	}
 	if c.KeyCacheTTL <= 0 {
 		c.KeyCacheTTL = DefaultKeyCacheTTL
 	}
@@ -65,11 +88,16 @@ func (c Config) withDefaults() Config {
 
 // Deps are the ports the use cases run on.
 type Deps struct {
-	Repos      ports.Repositories
+	Repos ports.Repositories
+	// Queue holds jobs to run and webhook deliveries; it must share the
+	// store of Repos (its Enqueue joins Repos.Tx's transactions).
+	Queue      ports.Queue
 	Blobs      ports.BlobStore
 	Extractors *Extractors
 	Clock      ports.Clock
 	IDs        ports.IDGenerator
+	// Webhooks posts webhook deliveries; nil refuses to register webhooks.
+	Webhooks ports.WebhookSender
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
 	Config Config
@@ -84,25 +112,33 @@ type App struct {
 	Events         *EventService
 	Keys           *APIKeyService
 	Debris         *DebrisService
+	Webhooks       *WebhookService
+	Maintenance    *MaintenanceService
+	// Tasks handles the queue's tasks: queue adapters' workers call it.
+	Tasks ports.TaskHandler
 }
 
 // New checks deps and builds the use cases.
 func New(d Deps) (*App, error) {
 	if d.Repos.Tx == nil || d.Repos.Workspaces == nil || d.Repos.Documents == nil ||
 		d.Repos.Configurations == nil || d.Repos.Jobs == nil || d.Repos.Tables == nil ||
-		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil ||
+		d.Repos.EventSink == nil || d.Repos.Events == nil || d.Repos.APIKeys == nil || d.Repos.Feed == nil ||
+		d.Repos.Idempotency == nil || d.Repos.Webhooks == nil || d.Repos.Deliveries == nil ||
 		d.Repos.BlobIntents == nil || d.Repos.Instances == nil {
 		return nil, errors.New("app: every repository is required")
 	}
-	if d.Blobs == nil || d.Extractors == nil || d.Clock == nil || d.IDs == nil {
-		return nil, errors.New("app: blob store, extractors, clock and ids are required")
+	if d.Queue == nil || d.Blobs == nil || d.Extractors == nil || d.Clock == nil || d.IDs == nil {
+		return nil, errors.New("app: queue, blob store, extractors, clock and ids are required")
+	}
+	if d.Webhooks == nil {
+		d.Webhooks = noWebhooks{}
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	d.Config = d.Config.withDefaults()
 	c := &core{Deps: d, instance: d.IDs.NewID()}
-	return &App{
+	a := &App{
 		Workspaces:     &WorkspaceService{c: c},
 		Documents:      &DocumentService{c},
 		Configurations: &ConfigurationService{c},
@@ -110,7 +146,22 @@ func New(d Deps) (*App, error) {
 		Events:         &EventService{c},
 		Keys:           &APIKeyService{c: c, cache: map[string]*keyEntry{}, touched: map[string]time.Time{}},
 		Debris:         &DebrisService{c},
-	}, nil
+		Webhooks:       &WebhookService{c},
+		Maintenance:    &MaintenanceService{c},
+	}
+	a.Tasks = &taskHandler{jobs: a.Jobs, webhooks: a.Webhooks, maintenance: a.Maintenance}
+	return a, nil
+}
+
+// inTx runs fn in a transaction of tx and returns what fn returned.
+func inTx[T any](ctx context.Context, tx ports.Transactor, fn func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = fn(ctx)
+		return err
+	})
+	return out, err
 }
 
 // core is what every service shares.

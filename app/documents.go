@@ -3,7 +3,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -31,6 +30,8 @@ type UploadRequest struct {
 	// ExpiresAt defaults to now + the retention period.
 	ExpiresAt *time.Time
 	Body      io.Reader
+	// IdempotencyKey: see UploadDetails.
+	IdempotencyKey string
 }
 
 // UploadDetails are the parts of an upload that may arrive after its
@@ -38,6 +39,12 @@ type UploadRequest struct {
 type UploadDetails struct {
 	Metadata  map[string]any
 	ExpiresAt *time.Time
+	// IdempotencyKey, when set, makes the upload safe to repeat for
+	// domain.IdempotencyKeyTTL: the same key with the same upload returns
+	// the first document; with another upload it is a conflict. An upload
+	// is fingerprinted by its normalised filename, content type, the
+	// SHA-256 and size of its bytes, its metadata and its expires_at.
+	IdempotencyKey string
 }
 
 // StagedUpload is an upload whose bytes are stored but not yet recorded.
@@ -58,7 +65,7 @@ func (s *StagedUpload) Size() int64 { return s.info.Size }
 // (size-limited, hashed on the way) and records the document with its
 // document.uploaded event. On any failure nothing remains: no blob, no row.
 func (s *DocumentService) Upload(ctx context.Context, req UploadRequest) (*domain.Document, error) {
-	details := UploadDetails{Metadata: req.Metadata, ExpiresAt: req.ExpiresAt}
+	details := UploadDetails{Metadata: req.Metadata, ExpiresAt: req.ExpiresAt, IdempotencyKey: req.IdempotencyKey}
 	if err := s.validateDetails(details); err != nil {
 		return nil, err
 	}
@@ -70,6 +77,11 @@ func (s *DocumentService) Upload(ctx context.Context, req UploadRequest) (*domai
 }
 
 func (s *DocumentService) validateDetails(d UploadDetails) error {
+	if d.IdempotencyKey != "" {
+		if err := domain.ValidateIdempotencyKey(d.IdempotencyKey); err != nil {
+			return err
+		}
+	}
 	var fields []domain.FieldError
 	if _, err := domain.ValidateMetadata(d.Metadata); err != nil {
 		fields = append(fields, domain.MetadataFieldError(err))
@@ -126,10 +138,24 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 		ContentType: staged.contentType, ByteSize: staged.info.Size, SHA256: staged.info.SHA256,
 		Metadata: d.Metadata, BlobKey: staged.key, ExpiresAt: expires, Now: now,
 	})
+	var claim, first *domain.IdempotencyRecord
+	if err == nil && d.IdempotencyKey != "" {
+		claim, err = s.uploadClaim(staged, d)
+	}
 	if err == nil {
 		err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 			if err := s.c.settle(ctx, staged.key); err != nil {
 				return err
+			}
+			if claim != nil {
+				claim.ResourceID = doc.ID()
+				var err error
+				if first, err = s.c.claim(ctx, *claim); err != nil {
+					return err
+				}
+				if first != nil {
+					return errReplay
+				}
 			}
 			if err := s.c.Repos.Documents.Create(ctx, doc); err != nil {
 				return err
@@ -138,11 +164,34 @@ func (s *DocumentService) Commit(ctx context.Context, staged *StagedUpload, d Up
 				map[string]any{"filename": doc.Filename(), "byte_size": doc.ByteSize(), "sha256": doc.SHA256(), "content_type": doc.ContentType()})
 		})
 	}
+	if first != nil {
+		// The same upload was made before with this key: answer with its
+		// document and keep nothing of this one.
+		s.Discard(ctx, staged)
+		return s.c.Repos.Documents.Get(ctx, staged.workspaceID, first.ResourceID)
+	}
 	if err != nil {
 		s.Discard(ctx, staged)
 		return nil, fmt.Errorf("upload: %w", err)
 	}
 	return doc, nil
+}
+
+// uploadClaim fingerprints a staged upload and its details for its
+// idempotency key.
+func (s *DocumentService) uploadClaim(staged *StagedUpload, d UploadDetails) (*domain.IdempotencyRecord, error) {
+	metadata := d.Metadata
+	if metadata == nil {
+		metadata = map[string]any{}
+	}
+	var expires any
+	if d.ExpiresAt != nil {
+		expires = d.ExpiresAt.UTC().Format(time.RFC3339Nano)
+	}
+	return s.c.idempotencyClaim(staged.workspaceID, d.IdempotencyKey, statusCreated, "upload_document", map[string]any{
+		"filename": staged.filename, "content_type": staged.contentType, "sha256": staged.info.SHA256,
+		"byte_size": staged.info.Size, "metadata": metadata, "expires_at": expires,
+	})
 }
 
 // Discard removes a staged upload's bytes, then its blob intent; bytes it
@@ -156,7 +205,7 @@ func (s *DocumentService) Discard(ctx context.Context, staged *StagedUpload) {
 }
 
 // Get returns a document that is not deleted. An expired document stays
-// readable until the purge sweep (PurgeExpired) removes it.
+// readable until the purge sweep (Maintenance.PurgeExpired) removes it.
 func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*domain.Document, error) {
 	d, err := s.c.Repos.Documents.Get(ctx, workspaceID, id)
 	if err != nil {
@@ -166,126 +215,6 @@ func (s *DocumentService) Get(ctx context.Context, workspaceID, id string) (*dom
 		return nil, fmt.Errorf("document %q: %w", id, domain.ErrNotFound)
 	}
 	return d, nil
-}
-
-// purgeBatch is how many rows one sweep query handles.
-const purgeBatch = 100
-
-// stopsSweep reports whether err ends a whole sweep (the store does not
-// answer, or the sweep was cancelled) rather than one row or workspace,
-// which the sweep logs and steps over.
-func stopsSweep(ctx context.Context, err error) bool {
-	return errors.Is(err, domain.ErrUnavailable) || ctx.Err() != nil
-}
-
-// sweepWorkspaces runs sweep on every workspace, a page at a time, and
-// adds up what it reports. A workspace whose sweep fails is logged and
-// the walk goes on; only an error that stops the sweep (stopsSweep) ends
-// it, and is returned.
-func (c *core) sweepWorkspaces(ctx context.Context, name string, sweep func(ctx context.Context, workspaceID string) (int, error)) (int, error) {
-	total := 0
-	for offset := 0; ; offset += purgeBatch {
-		workspaces, err := c.Repos.Workspaces.List(ctx, ports.Page{Limit: purgeBatch, Offset: offset})
-		if err != nil {
-			return total, err
-		}
-		for _, w := range workspaces {
-			n, err := sweep(ctx, w.ID())
-			total += n
-			switch {
-			case err == nil:
-			case stopsSweep(ctx, err):
-				return total, err
-			default:
-				c.Logger.ErrorContext(ctx, name+": workspace skipped", "workspace_id", w.ID(), "error", err)
-			}
-		}
-		if len(workspaces) < purgeBatch {
-			return total, nil
-		}
-	}
-}
-
-// sweepRows applies one sweep step to each id list returns, a page at a
-// time, and counts the rows it handled. A row whose step fails for another
-// reason than stopsSweep (a row that cannot be read, say) is logged and
-// kept, and later pages start after the rows kept; ErrNotFound (the row
-// went meanwhile) skips the row quietly; step reports whether it changed
-// the row (a changed row leaves the list).
-func (c *core) sweepRows(ctx context.Context, name, workspaceID string, list func(p ports.Page) ([]string, error),
-	step func(id string) (changed bool, err error)) (int, error) {
-	done, kept := 0, 0
-	for {
-		ids, err := list(ports.Page{Limit: purgeBatch, Offset: kept})
-		if err != nil {
-			return done, err
-		}
-		for _, id := range ids {
-			changed, err := step(id)
-			switch {
-			case err == nil && changed:
-				done++
-			case err == nil:
-				kept++
-			case errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict):
-				// Gone or changed meanwhile (another process swept it).
-			case stopsSweep(ctx, err):
-				return done, err
-			default:
-				kept++
-				c.Logger.ErrorContext(ctx, name+": row skipped", "workspace_id", workspaceID, "id", id, "error", err)
-			}
-		}
-		if len(ids) < purgeBatch {
-			return done, nil
-		}
-	}
-}
-
-// PurgeExpired deletes every document whose expiry has passed, in every
-// workspace: the record is kept (deleted by "system", reason "expired")
-// with a document.purged event, and the bytes are removed. It returns how
-// many documents it purged. Safe to run from several processes at once: a
-// document purged by another is skipped. A document it cannot purge (a
-// row it cannot read) is logged and stepped over, so one bad row stops
-// neither the rows after it nor other workspaces; only a store that does
-// not answer ends the sweep with an error.
-func (s *DocumentService) PurgeExpired(ctx context.Context) (int, error) {
-	n, err := s.c.sweepWorkspaces(WithActor(ctx, domain.SystemActor), "purge expired documents", s.purgeWorkspace)
-	if err != nil {
-		return n, fmt.Errorf("purge expired documents: %w", err)
-	}
-	return n, nil
-}
-
-func (s *DocumentService) purgeWorkspace(ctx context.Context, workspaceID string) (int, error) {
-	now := s.c.Clock.Now()
-	return s.c.sweepRows(ctx, "purge expired documents", workspaceID,
-		func(p ports.Page) ([]string, error) {
-			return s.c.Repos.Documents.ListIDs(ctx, workspaceID, ports.DocumentFilter{ExpiresBefore: now}, p)
-		},
-		func(id string) (bool, error) {
-			var doc *domain.Document
-			err := s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
-				var err error
-				doc, err = s.c.Repos.Documents.Update(ctx, workspaceID, id, func(d *domain.Document) error {
-					return d.Delete(domain.SystemActor.ID, "expired", s.c.Clock.Now())
-				})
-				if err != nil {
-					return err
-				}
-				if err := s.c.intend(ctx, workspaceID, doc.BlobKey()); err != nil {
-					return err
-				}
-				return s.c.record(ctx, workspaceID, domain.EventDocumentPurged, domain.EntityDocument, id,
-					map[string]any{"reason": "expired", "expires_at": doc.ExpiresAt().Format(time.RFC3339Nano)})
-			})
-			if err != nil {
-				return false, err
-			}
-			s.removeBytes(ctx, doc)
-			return true, nil
-		})
 }
 
 // List returns the workspace's documents that are not deleted, newest
@@ -355,7 +284,7 @@ func (s *DocumentService) Delete(ctx context.Context, workspaceID, id, reason st
 	if err != nil {
 		return fmt.Errorf("delete document: %w", err)
 	}
-	s.removeBytes(ctx, doc)
+	s.c.removeBytes(ctx, doc)
 	return nil
 }
 
@@ -363,12 +292,12 @@ func (s *DocumentService) Delete(ctx context.Context, workspaceID, id, reason st
 // then the blob intent written with the row. A failure is logged and
 // leaves the intent for the debris sweep: the row is already
 // authoritative and the blob is unreachable through the API.
-func (s *DocumentService) removeBytes(ctx context.Context, d *domain.Document) {
-	if err := s.c.Blobs.Delete(context.WithoutCancel(ctx), d.BlobKey()); err != nil {
-		s.c.Logger.ErrorContext(ctx, "remove document bytes", "document_id", d.ID(), "error", err)
+func (c *core) removeBytes(ctx context.Context, d *domain.Document) {
+	if err := c.Blobs.Delete(context.WithoutCancel(ctx), d.BlobKey()); err != nil {
+		c.Logger.ErrorContext(ctx, "remove document bytes", "document_id", d.ID(), "error", err)
 		return
 	}
-	s.c.forget(ctx, d.BlobKey())
+	c.forget(ctx, d.BlobKey())
 }
 
 // Events returns a document's event timeline, oldest first.

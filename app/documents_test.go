@@ -277,12 +277,12 @@ var _ = Describe("Expiry", func() {
 			Body: strings.NewReader(rosterCSV)})
 		Expect(err).NotTo(HaveOccurred())
 
-		n, err := e.app.Documents.PurgeExpired(e.ctx)
+		n, err := e.app.Maintenance.PurgeExpired(e.ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(0), "nothing has expired yet")
 
 		e.clock.jump(2 * time.Hour)
-		n, err = e.app.Documents.PurgeExpired(e.ctx)
+		n, err = e.app.Maintenance.PurgeExpired(e.ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(2))
 
@@ -302,7 +302,7 @@ var _ = Describe("Expiry", func() {
 		_, err = e.app.Documents.Get(e.ctx, e.ws, long.ID())
 		Expect(err).NotTo(HaveOccurred(), "an unexpired document stays")
 
-		n, err = e.app.Documents.PurgeExpired(e.ctx)
+		n, err = e.app.Maintenance.PurgeExpired(e.ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(0), "a document is purged once")
 	})

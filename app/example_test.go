@@ -13,9 +13,10 @@ import (
 	"github.com/ade-go/ade/app"
 )
 
-// Example shows another service embedding ADE: in-memory repositories, an
-// in-memory blob store and the stub extractor; upload a CSV, configure its
-// document type, submit a job and read the table it produced.
+// Example shows another service embedding ADE: in-memory repositories and
+// job queue, an in-memory blob store and the stub extractor; upload a CSV,
+// configure its document type, submit a job and read the table it
+// produced.
 func Example() {
 	ctx := context.Background()
 
@@ -28,8 +29,12 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	store := memory.New()
+	// Two workers run the queued jobs in this process.
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 2})
 	ade, err := app.New(app.Deps{
-		Repos:      memory.New().Repositories(),
+		Repos:      store.Repositories(),
+		Queue:      queue,
 		Blobs:      blobs,
 		Extractors: extractors,
 		Clock:      system.Clock{},
@@ -38,6 +43,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	queue.Start(ade.Tasks)
+	defer queue.Stop(ctx)
 
 	ws, err := ade.Workspaces.EnsureDefault(ctx)
 	if err != nil {

@@ -295,8 +295,12 @@ var _ = Describe("Jobs", func() {
 	})
 
 	It("cancels a pending job once and refuses to cancel a terminal one", func() {
+		e = newIdleEnv(app.Config{JobTimeout: 300 * time.Millisecond}, probe{})
+		var err error
+		doc, err = e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "roster.csv", Body: strings.NewReader(rosterCSV)})
+		Expect(err).NotTo(HaveOccurred())
 		cfg := configure(map[string]any{"extractor": "stub"})
-		j, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(j.Status()).To(Equal(domain.JobPending))
 		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
@@ -306,12 +310,15 @@ var _ = Describe("Jobs", func() {
 		Expect(err).To(MatchError(domain.ErrConflict))
 
 		// Running a cancelled job does nothing.
-		r, err := e.app.Jobs.Run(e.ctx, e.ws, j.ID())
+		Expect(e.runPending()).To(Equal(1))
+		r, err := e.app.Jobs.Get(e.ctx, e.ws, j.ID())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Status()).To(Equal(domain.JobCancelled))
 		Expect(types(jobEvents(j))).To(Equal([]string{domain.EventJobCreated, domain.EventJobCancelled}))
 
-		done := submit(cfg)
+		done, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.runPending()).To(Equal(1))
 		_, err = e.app.Jobs.Cancel(e.ctx, e.ws, done.ID())
 		Expect(err).To(MatchError(domain.ErrConflict))
 	})
@@ -367,14 +374,14 @@ var _ = Describe("Jobs", func() {
 
 var _ = Describe("Stale jobs", func() {
 	It("ends jobs whose process stopped mid-run, and only those", func() {
-		e := newEnv(app.Config{JobTimeout: time.Minute})
+		e := newIdleEnv(app.Config{JobTimeout: time.Minute, TerminalRetry: time.Second})
 		doc, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "r.csv", Body: strings.NewReader(rosterCSV)})
 		Expect(err).NotTo(HaveOccurred())
 		cfg, err := e.app.Configurations.Create(e.ctx, app.CreateConfigurationRequest{
 			WorkspaceID: e.ws, DocumentType: "roster", Title: "Roster", Payload: map[string]any{"extractor": "stub"}})
 		Expect(err).NotTo(HaveOccurred())
 		startJob := func() *domain.Job {
-			j, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 			Expect(err).NotTo(HaveOccurred())
 			// A run whose process died: started, never finished.
 			_, err = e.repos.Jobs.Update(e.ctx, e.ws, j.ID(), func(j *domain.Job) error { return j.Start(e.clock.Now()) })
@@ -382,16 +389,16 @@ var _ = Describe("Stale jobs", func() {
 			return j
 		}
 		orphan := startJob()
-		pending, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		pending, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 
-		n, err := e.app.Jobs.FailStale(e.ctx)
+		n, err := e.app.Maintenance.FailStale(e.ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(0), "within its timeout a running job is left alone")
 
 		e.clock.jump(3 * time.Minute)
 		fresh := startJob()
-		n, err = e.app.Jobs.FailStale(e.ctx)
+		n, err = e.app.Maintenance.FailStale(e.ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(Equal(1))
 

@@ -14,7 +14,8 @@ import (
 
 var _ = Describe("The documents ledger (Documents.Find)", func() {
 	var e *env
-	BeforeEach(func() { e = newEnv(app.Config{}) })
+	// Idle: jobs stay pending until the spec runs them.
+	BeforeEach(func() { e = newIdleEnv(app.Config{}) })
 
 	upload := func(name string) *domain.Document {
 		d, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: name, Body: strings.NewReader(rosterCSV)})
@@ -34,9 +35,10 @@ var _ = Describe("The documents ledger (Documents.Find)", func() {
 		upload("invoices.csv")
 		cfg, err := e.app.Configurations.Create(e.ctx, app.CreateConfigurationRequest{WorkspaceID: e.ws, DocumentType: "roster", Title: "Roster", Payload: map[string]any{"extractor": "stub"}})
 		Expect(err).NotTo(HaveOccurred())
-		first, err := e.app.Jobs.Submit(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: march.ID(), ConfigurationID: cfg.ID()})
+		first, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: march.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
-		latest, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: march.ID(), ConfigurationID: cfg.ID()})
+		Expect(e.runPending()).To(Equal(1))
+		latest, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: march.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(latest.ID()).NotTo(Equal(first.ID()))
 

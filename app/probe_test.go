@@ -14,6 +14,10 @@ import (
 // a spec sends on it.
 var probeGate = make(chan struct{})
 
+// probeWaiting and probeStopped report the "wait" mode's progress: the
+// job id when it starts waiting, and again when its context ends.
+var probeWaiting, probeStopped = make(chan string, 16), make(chan string, 16)
+
 // probe is an extractor whose behaviour the payload's "mode" picks, to
 // drive every path of the job runner.
 type probe struct{}
@@ -22,7 +26,7 @@ func (probe) Name() string { return "probe" }
 
 func (probe) ValidatePayload(p map[string]any) error {
 	switch p["mode"] {
-	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed", "gated":
+	case "ok", "error", "explained", "panic", "hang", "outputs", "outputs-then-fail", "unclosed", "gated", "wait":
 		return nil
 	}
 	return domain.NewUnprocessable("bad probe payload", domain.FieldError{Field: "mode", Message: "unknown mode"})
@@ -59,6 +63,16 @@ func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.Ex
 		m["boom"]++ // a nil-map write: a real runtime panic
 	case "hang":
 		<-make(chan struct{}) // ignores its context on purpose
+	case "wait":
+		// Writes an output, then waits for its context to end (a
+		// cancellation), and says so.
+		if err := writeOutput("waiting.csv"); err != nil {
+			return res, err
+		}
+		probeWaiting <- req.JobID
+		<-ctx.Done()
+		probeStopped <- req.JobID
+		return res, ctx.Err()
 	case "outputs":
 		for i := range 2 {
 			if err := writeOutput(fmt.Sprintf("out-%d.csv", i)); err != nil {

@@ -24,7 +24,8 @@ var _ = Describe("Sweeps over a row they cannot read", func() {
 				other string
 			)
 			BeforeEach(func() {
-				e = newEnvOn(b, app.Config{JobTimeout: time.Minute, DocumentRetention: time.Hour})
+				// No workers: the started jobs below stay as planted.
+				e = newIdleEnvOn(b, app.Config{JobTimeout: time.Minute, DocumentRetention: time.Hour})
 				w, err := e.app.Workspaces.Create(e.ctx, "other", "Other")
 				Expect(err).NotTo(HaveOccurred())
 				other = w.ID()
@@ -67,7 +68,7 @@ var _ = Describe("Sweeps over a row they cannot read", func() {
 				}
 				e.clock.jump(2 * time.Hour)
 
-				n, err := e.app.Documents.PurgeExpired(e.ctx)
+				n, err := e.app.Maintenance.PurgeExpired(e.ctx)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(Equal(3))
 				Expect(deleted(e.ws, first.ID())).To(BeTrue())
@@ -80,7 +81,7 @@ var _ = Describe("Sweeps over a row they cannot read", func() {
 
 				// The next sweep steps over the same row again and still
 				// finishes.
-				n, err = e.app.Documents.PurgeExpired(e.ctx)
+				n, err = e.app.Maintenance.PurgeExpired(e.ctx)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(Equal(0))
 			})
@@ -92,7 +93,7 @@ var _ = Describe("Sweeps over a row they cannot read", func() {
 					cfg, err := e.app.Configurations.Create(e.ctx, app.CreateConfigurationRequest{WorkspaceID: ws, DocumentType: "roster",
 						Title: "Roster", Payload: map[string]any{"extractor": "stub"}})
 					Expect(err).NotTo(HaveOccurred())
-					j, err := e.app.Jobs.Create(e.ctx, app.SubmitJobRequest{WorkspaceID: ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+					j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 					Expect(err).NotTo(HaveOccurred())
 					_, err = e.repos.Jobs.Update(e.ctx, ws, j.ID(), func(j *domain.Job) error { return j.Start(e.clock.Now()) })
 					Expect(err).NotTo(HaveOccurred())
@@ -101,9 +102,11 @@ var _ = Describe("Sweeps over a row they cannot read", func() {
 				first, bad, last, elsewhere := start(e.ws), start(e.ws), start(e.ws), start(other)
 				// Logs that are not a list: the row cannot be rebuilt.
 				plant("jobs", "logs", "'{}'", bad.ID())
-				e.clock.jump(3 * time.Minute)
+				// Past the job timeout, the terminal write's retries and
+				// the grace minute.
+				e.clock.jump(5 * time.Minute)
 
-				n, err := e.app.Jobs.FailStale(e.ctx)
+				n, err := e.app.Maintenance.FailStale(e.ctx)
 				Expect(err).NotTo(HaveOccurred())
 				Expect(n).To(Equal(3))
 				for _, j := range []struct{ ws, id string }{{e.ws, first.ID()}, {e.ws, last.ID()}, {other, elsewhere.ID()}} {

@@ -58,7 +58,7 @@ func (s *ConfigurationService) Try(ctx context.Context, req TrialRequest) (Trial
 	key := doc.BlobKey()
 	sink := &countingSink{}
 	jobs := &JobService{s.c}
-	res, jerr := jobs.execute(ctx, ex, ports.ExtractionRequest{
+	res, jerr := jobs.extract(ctx, ex, ports.ExtractionRequest{
 		JobID: "trial", WorkspaceID: req.WorkspaceID, DocumentType: req.DocumentType, Payload: domain.CloneMap(req.Payload),
 		Document: ports.SourceDocument{
 			ID: doc.ID(), Filename: doc.Filename(), ContentType: doc.ContentType(), Size: doc.ByteSize(), SHA256: doc.SHA256(),

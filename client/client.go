@@ -288,12 +288,26 @@ type SubmitRequest struct {
 	ConfigurationID string `json:"configuration_id,omitempty"`
 }
 
-// Submit creates a job.
+// Submit queues a job and returns it at once, pending (Prefer:
+// respond-async): Wait follows it to its end.
 func (c *Client) Submit(ctx context.Context, r SubmitRequest) (Job, error) {
 	b, _ := json.Marshal(r)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.path("/jobs"), bytes.NewReader(b))
+	if err != nil {
+		return Job{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Prefer", "respond-async")
+	resp, err := c.send(req)
+	if err != nil {
+		return Job{}, err
+	}
+	defer resp.Body.Close()
 	var j Job
-	err := c.do(ctx, http.MethodPost, c.path("/jobs"), bytes.NewReader(b), "application/json", &j)
-	return j, err
+	if err := json.NewDecoder(resp.Body).Decode(&j); err != nil {
+		return Job{}, fmt.Errorf("read the server's answer: %w", err)
+	}
+	return j, nil
 }
 
 // Job reads a job.

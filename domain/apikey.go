@@ -72,6 +72,9 @@ const (
 	ActionManageConfigurations Action = "configurations.manage"
 	// ActionManageKeys creates, lists and revokes a workspace's keys.
 	ActionManageKeys Action = "api_keys.manage"
+	// ActionManageWebhooks registers, reads and deletes a workspace's
+	// webhooks and reads their delivery logs.
+	ActionManageWebhooks Action = "webhooks.manage"
 )
 
 // permission is one row of the permission table.
@@ -94,6 +97,7 @@ var permissions = map[Action]permission{
 	ActionRunJobs:              {inWorkspace: true, roles: []Role{RoleEditor, RoleAdmin}},
 	ActionManageConfigurations: {inWorkspace: true, roles: []Role{RoleAdmin}},
 	ActionManageKeys:           {inWorkspace: true, roles: []Role{RoleAdmin}},
+	ActionManageWebhooks:       {inWorkspace: true, roles: []Role{RoleAdmin}},
 }
 
 // NeedsWorkspace reports whether the action names a workspace.

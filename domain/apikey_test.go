@@ -132,6 +132,7 @@ var _ = Describe("the permission table", func() {
 		Entry(nil, domain.ActionRunJobs, forbidden, allowed, allowed),
 		Entry(nil, domain.ActionManageConfigurations, forbidden, forbidden, allowed),
 		Entry(nil, domain.ActionManageKeys, forbidden, forbidden, allowed),
+		Entry(nil, domain.ActionManageWebhooks, forbidden, forbidden, allowed),
 	)
 
 	DescribeTable("in another workspace, every workspace action looks like a missing workspace",
@@ -146,6 +147,7 @@ var _ = Describe("the permission table", func() {
 		Entry(nil, domain.ActionRunJobs),
 		Entry(nil, domain.ActionManageConfigurations),
 		Entry(nil, domain.ActionManageKeys),
+		Entry(nil, domain.ActionManageWebhooks),
 	)
 
 	It("refuses actions missing from the table", func() {

@@ -25,6 +25,7 @@ func EventTypes() []string {
 		EventConfigurationCreated, EventConfigurationActivated,
 		EventJobCreated, EventJobRunning, EventJobSucceeded, EventJobFailed, EventJobCancelled,
 		EventAPIKeyCreated, EventAPIKeyRevoked,
+		EventWebhookCreated, EventWebhookDeleted,
 	}
 }
 

@@ -252,6 +252,26 @@ func (j *Job) Start(now time.Time) error {
 	return nil
 }
 
+// Restart begins another attempt of a running job whose previous attempt
+// was lost with the process running it (the queue hands the job out
+// again). The job stays running: attempts counts the new attempt, the
+// start time is the new attempt's, and a log entry records the loss.
+// Nothing else of the lost attempt was stored (results are stored with the
+// terminal state, in one transaction), so the new attempt starts clean.
+func (j *Job) Restart(now time.Time) error {
+	if j.s.Status != JobRunning {
+		return &TransitionError{From: j.s.Status, To: JobRunning}
+	}
+	t := now.UTC()
+	j.s.UpdatedAt = t
+	j.s.StartedAt = &t
+	j.s.Attempts++
+	j.AppendLog(LogEntry{At: t, Level: LogWarn,
+		Message: fmt.Sprintf("attempt %d was interrupted (its worker stopped); starting attempt %d", j.s.Attempts-1, j.s.Attempts),
+		Details: map[string]any{"attempt": float64(j.s.Attempts)}})
+	return nil
+}
+
 // Outcome is what a finished run leaves on the job.
 type Outcome struct {
 	Metrics           map[string]any

@@ -37,6 +37,10 @@ type BlobStore interface {
 	// Delete MUST remove the object; deleting a missing object is not an
 	// error.
 	Delete(ctx context.Context, key string) error
+	// DeletePrefix MUST remove every object whose key starts with prefix
+	// and return how many it removed; an empty prefix MUST be refused with
+	// domain.ErrInvalidInput.
+	DeletePrefix(ctx context.Context, prefix string) (int, error)
 	// Ping MUST fail when the store cannot be reached.
 	Ping(ctx context.Context) error
 }

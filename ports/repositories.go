@@ -177,6 +177,8 @@ type TableRepository interface {
 
 // EventFilter narrows an event list.
 type EventFilter struct {
+	// ID keeps only the event with this id.
+	ID         string
 	EntityType string
 	EntityID   string
 	EventType  string
@@ -251,4 +253,9 @@ type Repositories struct {
 	APIKeys        APIKeyRepository
 	BlobIntents    BlobIntentRepository
 	Instances      InstanceRepository
+	// Feed wakes readers of the events this backend commits.
+	Feed        EventFeed
+	Idempotency IdempotencyRepository
+	Webhooks    WebhookRepository
+	Deliveries  WebhookDeliveryRepository
 }

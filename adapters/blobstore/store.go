@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -300,6 +301,33 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	return translate("delete blob", key, err)
+}
+
+// DeletePrefix removes every object whose key starts with prefix and
+// returns how many it removed. It lists then deletes, so objects written
+// under the prefix meanwhile may survive; an empty prefix is refused.
+func (s *Store) DeletePrefix(ctx context.Context, prefix string) (int, error) {
+	if prefix == "" || !utf8.ValidString(prefix) {
+		return 0, fmt.Errorf("delete blobs: %w", domain.NewInvalid("a prefix is required"))
+	}
+	it := s.bucket.List(&gcblob.ListOptions{Prefix: prefix})
+	n := 0
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, translate("list blobs", prefix, err)
+		}
+		if obj.IsDir || (s.dir != "" && isTempName(path.Base(obj.Key))) {
+			continue
+		}
+		if err := s.Delete(ctx, obj.Key); err != nil {
+			return n, err
+		}
+		n++
+	}
 }
 
 // Ping reports whether the bucket can be reached; failures match

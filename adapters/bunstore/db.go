@@ -26,6 +26,7 @@ type DB struct {
 	// of their own (see Migrate).
 	dsn    string
 	driver string
+	feed   *Feed
 }
 
 // sqlitePragmas are the connection settings every SQLite connection gets:
@@ -77,7 +78,9 @@ func openPostgres(databaseURL string) (*DB, error) {
 	sqldb.SetMaxOpenConns(32)
 	sqldb.SetMaxIdleConns(32)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{bun: bun.NewDB(sqldb, pgdialect.New()), dsn: databaseURL, driver: "pgx"}, nil
+	db := &DB{bun: bun.NewDB(sqldb, pgdialect.New()), dsn: databaseURL, driver: "pgx"}
+	db.feed = newFeed(db)
+	return db, nil
 }
 
 func openPostgresSQL(databaseURL string) (*sql.DB, error) {
@@ -131,7 +134,9 @@ func openSQLite(databaseURL string) (*DB, error) {
 	// readers run beside it.
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
-	return &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), dsn: dsn, driver: sqliteshim.ShimName}, nil
+	db := &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), dsn: dsn, driver: sqliteshim.ShimName}
+	db.feed = newFeed(db)
+	return db, nil
 }
 
 // Bun returns the underlying *bun.DB, for benchmarks and diagnostics.
@@ -154,8 +159,19 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection.
-func (db *DB) Close() error { return db.bun.Close() }
+// Close stops the event feed and closes every connection.
+func (db *DB) Close() error {
+	db.feed.close()
+	return db.bun.Close()
+}
+
+// URL returns the URL (PostgreSQL) or driver DSN (SQLite) the database was
+// opened with, for adapters that open connections of their own to it. It
+// may hold a password: never log it.
+func (db *DB) URL() string { return db.dsn }
+
+// Feed returns the database's event feed.
+func (db *DB) Feed() *Feed { return db.feed }
 
 // Repositories returns the repositories, transaction boundary and event
 // sink, all sharing this database.
@@ -172,5 +188,9 @@ func (db *DB) Repositories() ports.Repositories {
 		APIKeys:        &APIKeyRepository{db: db},
 		BlobIntents:    &BlobIntentRepository{db: db},
 		Instances:      &InstanceRepository{db: db},
+		Feed:           db.feed,
+		Idempotency:    &IdempotencyRepository{db: db},
+		Webhooks:       &WebhookRepository{db: db},
+		Deliveries:     &DeliveryRepository{db: db},
 	}
 }

@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"slices"
 
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -88,7 +89,18 @@ func (s *EventSink) Append(ctx context.Context, events ...*domain.Event) error {
 	} else {
 		_, err = s.db.conn(ctx).NewInsert().Model(&rows).Exec(ctx)
 	}
-	return translate("append events", err)
+	if err != nil {
+		return translate("append events", err)
+	}
+	var keys [][2]string
+	for _, r := range rows {
+		k := [2]string{r.WorkspaceID, r.EntityID}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	s.db.feed.published(ctx, keys)
+	return nil
 }
 
 // List returns the workspace's events matching f, ordered by
@@ -104,6 +116,9 @@ func (r *EventRepository) List(ctx context.Context, workspaceID string, f ports.
 	}
 	if f.EventType != "" {
 		q = q.Where("event_type = ?", f.EventType)
+	}
+	if f.ID != "" {
+		q = q.Where("id = ?", f.ID)
 	}
 	if f.AfterID != "" {
 		q = q.Where("id > ?", f.AfterID)

@@ -22,6 +22,8 @@ type txKey struct{}
 type txState struct {
 	db *DB
 	tx bun.Tx
+	// after runs once the transaction commits (SQLite event signals).
+	after []func()
 }
 
 // Transactor runs functions in a database transaction carried by the
@@ -53,14 +55,37 @@ func (db *DB) withinTx(ctx context.Context, fn func(ctx context.Context) error) 
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, &txState{db: db, tx: tx})); err != nil {
+	st := &txState{db: db, tx: tx}
+	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		return err
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
 		return translate("commit transaction", err)
 	}
+	for _, f := range st.after {
+		f()
+	}
 	return nil
+}
+
+// onCommit runs f once ctx's transaction of this database commits, or at
+// once outside a transaction. f must not block.
+func (db *DB) onCommit(ctx context.Context, f func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		st.after = append(st.after, f)
+		return
+	}
+	f()
+}
+
+// SQLTx returns the database/sql transaction ctx carries for db, so that
+// an adapter sharing the database (the River queue) can write in it.
+func SQLTx(ctx context.Context, db *DB) (*sql.Tx, bool) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
+		return st.tx.Tx, true
+	}
+	return nil, false
 }
 
 // conn returns the transaction ctx carries for this database, or the pool.

@@ -265,13 +265,15 @@ var _ = Describe("Jobs", func() {
 	})
 
 	It("cancels a pending job and refuses to cancel a terminal one", func() {
-		pending, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
+		e.queue.Pause()
+		pending, err := e.app.Jobs.Enqueue(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
 		Expect(err).NotTo(HaveOccurred())
 		r := e.do(e.newRequest(nethttp.MethodPost, e.ws("/jobs/"+pending.ID()+"/cancel"), nil), conforming)
 		Expect(r.StatusCode).To(Equal(200), string(r.body))
 		Expect(r.json()["status"]).To(Equal("cancelled"))
 		expectProblem(e.do(e.newRequest(nethttp.MethodPost, e.ws("/jobs/"+pending.ID()+"/cancel"), nil), conforming), 409, "conflict")
 
+		e.queue.Resume()
 		done := e.postJSON(e.ws("/jobs"), map[string]any{"document_id": docID, "configuration_id": cfgID}).json()
 		expectProblem(e.do(e.newRequest(nethttp.MethodPost, e.ws("/jobs/"+done["job_id"].(string)+"/cancel"), nil), conforming), 409, "conflict")
 		expectProblem(e.do(e.newRequest(nethttp.MethodPost, e.ws("/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel"), nil), conforming), 404, "not_found")
@@ -311,7 +313,8 @@ var _ = Describe("Jobs", func() {
 	})
 
 	It("streams a pending job's events as they happen and closes after the terminal one", func() {
-		pending, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
+		e.queue.Pause()
+		pending, err := e.app.Jobs.Enqueue(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
 		Expect(err).NotTo(HaveOccurred())
 		resp, err := e.client.Do(e.newRequest(nethttp.MethodGet, e.ws("/jobs/"+pending.ID()+"/events?stream=true"), nil))
 		Expect(err).NotTo(HaveOccurred())
@@ -323,8 +326,7 @@ var _ = Describe("Jobs", func() {
 		go func() {
 			defer GinkgoRecover()
 			time.Sleep(300 * time.Millisecond)
-			_, err := e.app.Jobs.Run(context.Background(), e.wsp.ID(), pending.ID())
-			Expect(err).NotTo(HaveOccurred())
+			e.queue.Resume() // a worker runs the job now
 		}()
 		rest, err := io.ReadAll(rd)
 		Expect(err).NotTo(HaveOccurred())
@@ -334,7 +336,8 @@ var _ = Describe("Jobs", func() {
 	})
 
 	It("ends open streams when the server shuts down", func() {
-		pending, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
+		e.queue.Pause()
+		pending, err := e.app.Jobs.Enqueue(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
 		Expect(err).NotTo(HaveOccurred())
 		resp, err := e.client.Do(e.newRequest(nethttp.MethodGet, e.ws("/jobs/"+pending.ID()+"/events?stream=true"), nil))
 		Expect(err).NotTo(HaveOccurred())

@@ -65,7 +65,7 @@ func (e *env) as(key, method, path string, body any) response {
 // naming workspace ws and unknown ids.
 func concrete(path, ws string) string {
 	path = strings.ReplaceAll(path, "{ws}", ws)
-	for _, p := range []string{"{document_id}", "{configuration_id}", "{job_id}", "{api_key_id}"} {
+	for _, p := range []string{"{document_id}", "{configuration_id}", "{job_id}", "{api_key_id}", "{webhook_id}"} {
 		path = strings.ReplaceAll(path, p, unknownID)
 	}
 	return path
@@ -86,7 +86,7 @@ var _ = Describe("Authentication", func() {
 
 	It("asks every /api/v1 route for a key, with a Bearer challenge, and the operations endpoints for none", func() {
 		routes := httpapi.RouteActions()
-		Expect(routes).To(HaveLen(23))
+		Expect(routes).To(HaveLen(28))
 		for route := range routes {
 			method, path, _ := strings.Cut(route, " ")
 			r := e.as("", method, concrete(path, e.wsp.ID()), nil)
@@ -328,7 +328,8 @@ var _ = Describe("API key routes", func() {
 	It("ends an event stream once its key is revoked", func() {
 		docID := e.uploaded("a.csv", "a\n")["document_id"].(string)
 		cfgID := e.configured("roster", map[string]any{"extractor": "stub"})["configuration_id"].(string)
-		pending, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
+		e.queue.Pause()
+		pending, err := e.app.Jobs.Enqueue(context.Background(), app.SubmitJobRequest{WorkspaceID: e.wsp.ID(), DocumentID: docID, ConfigurationID: cfgID})
 		Expect(err).NotTo(HaveOccurred())
 		watcher := e.key(e.wsp.ID(), domain.RoleViewer)
 		resp, err := e.client.Do(e.newRequestAs(watcher.Text, "GET", e.ws("/jobs/"+pending.ID()+"/events?stream=true"), nil))
@@ -416,7 +417,7 @@ var _ = Describe("Limits", func() {
 		Expect(e.get("/metrics").body).To(ContainSubstring(`ade_rate_limited_total{limit="uploads"} 1`))
 	})
 
-	It("caps the jobs running in one workspace, answering 429 rather than queueing", func() {
+	It("caps the synchronous jobs running in one workspace, answering 429 rather than queueing; an asynchronous one queues", func() {
 		g := newGate()
 		e := newEnv(envOptions{limits: &httpapi.Limits{Rate: 1e6, Burst: 1e6, Uploads: 10, Jobs: 1}, extractors: []ports.Extractor{g}})
 		docID := e.uploaded("a.csv", "a\n")["document_id"].(string)
@@ -436,6 +437,16 @@ var _ = Describe("Limits", func() {
 		Expect(r.Header.Get("Retry-After")).To(Equal("1"))
 		Expect(r.json()["detail"]).To(ContainSubstring("jobs running"))
 
+		// An asynchronous submission holds no slot: it queues (a quick
+		// job, so that it does not keep the second worker).
+		quick := e.configured("quick", map[string]any{"extractor": "stub"})["configuration_id"].(string)
+		req := e.newRequest("POST", e.ws("/jobs"), strings.NewReader(`{"document_id":"`+docID+`","configuration_id":"`+quick+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Prefer", "respond-async")
+		queued := e.do(req, conforming)
+		Expect(queued.StatusCode).To(Equal(202), string(queued.body))
+		Expect(queued.json()["status"]).To(Equal("pending"))
+
 		// Another workspace has a cap of its own.
 		otherWS, err := e.app.Workspaces.Create(context.Background(), "busy", "Busy")
 		Expect(err).NotTo(HaveOccurred())
@@ -448,6 +459,8 @@ var _ = Describe("Limits", func() {
 
 		close(g.release)
 		Eventually(first).Should(Receive(WithTransform(func(r response) int { return r.StatusCode }, Equal(201))))
+		Eventually(func() any { return e.get(e.ws("/jobs/" + queued.json()["job_id"].(string))).json()["status"] }, 5*time.Second).
+			Should(Equal("succeeded"))
 		Expect(submit().StatusCode).To(Equal(201), "the slot is free again")
 	})
 })

@@ -39,6 +39,6 @@ func (s *server) listEvents(c *fiber.Ctx) error {
 	return ok(c, fiber.StatusOK, renderPage(res, renderEvent))
 }
 
-var entityTypes = []string{domain.EntityDocument, domain.EntityConfiguration, domain.EntityJob, domain.EntityWorkspace, domain.EntityAPIKey}
+var entityTypes = []string{domain.EntityDocument, domain.EntityConfiguration, domain.EntityJob, domain.EntityWorkspace, domain.EntityAPIKey, domain.EntityWebhook}
 
 var eventTypes = domain.EventTypes()

@@ -18,6 +18,7 @@ import (
 	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -90,11 +91,23 @@ func newFuzzServer(f *testing.F, name string, db *bunstore.DB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	a, err := app.New(app.Deps{Repos: db.Repositories(), Blobs: bs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
+	// Jobs run on River over the same store, as in the binary.
+	if err := riverqueue.Migrate(ctx, db); err != nil {
+		f.Fatal(err)
+	}
+	q, err := riverqueue.Open(ctx, db, riverqueue.Config{Workers: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	a, err := app.New(app.Deps{Repos: db.Repositories(), Queue: q, Blobs: bs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
 		Config: app.Config{MaxUploadBytes: 1 << 20}})
 	if err != nil {
 		f.Fatal(err)
 	}
+	if err := q.Start(ctx, a.Tasks); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = q.Stop(context.Background()) })
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	if err != nil {
 		f.Fatal(err)

@@ -113,9 +113,15 @@ func (s *server) guard(r apiRoute) fiber.Handler {
 			}
 			return err
 		}
-		release, err := s.limits.enter(r.gate, key.ID(), wsID)
+		gate := r.gate
+		if gate == jobGate && prefersAsync(c) {
+			// An asynchronous submission runs nothing during its request:
+			// it queues, and the workers bound how many jobs run.
+			gate = noGate
+		}
+		release, err := s.limits.enter(gate, key.ID(), wsID)
 		if err != nil {
-			s.metrics.rateLimited(r.gate.String())
+			s.metrics.rateLimited(gate.String())
 			return err
 		}
 		defer release()

@@ -317,9 +317,13 @@ var _ = Describe("Upload errors", func() {
 		DeferCleanup(bs.Close)
 		exs, err := app.NewExtractors(stub.Extractor{})
 		Expect(err).NotTo(HaveOccurred())
-		a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: brokenBlobs{bs}, Extractors: exs,
+		store := memory.New()
+		queue := memory.NewQueue(store, memory.QueueOptions{Workers: 1})
+		a, err := app.New(app.Deps{Repos: store.Repositories(), Queue: queue, Blobs: brokenBlobs{bs}, Extractors: exs,
 			Clock: system.Clock{}, IDs: system.NewULIDs()})
 		Expect(err).NotTo(HaveOccurred())
+		queue.Start(a.Tasks)
+		DeferCleanup(queue.Stop)
 		ws, err := a.Workspaces.EnsureDefault(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "spec admin"})

@@ -14,6 +14,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/adapters/webhooksender"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -103,18 +105,21 @@ func (failingEvents) List(context.Context, string, ports.EventFilter, ports.Page
 // listening on a loopback port. Requests carry a global admin key unless a
 // spec takes it off.
 type env struct {
-	app     *app.App
-	blobs   *recordingBlobs
-	wsp     *domain.Workspace
-	admin   app.CreatedAPIKey
-	base    string
-	client  *nethttp.Client
-	logs    *bytes.Buffer
-	ready   map[string]error
-	readyMu sync.Mutex
-	stop    func() error
-	logMu   sync.Mutex
-	server  *httpapi.Server
+	app   *app.App
+	queue *memory.Queue
+	// eventReads counts event reads (envOptions.countEvents).
+	eventReads *atomic.Int64
+	blobs      *recordingBlobs
+	wsp        *domain.Workspace
+	admin      app.CreatedAPIKey
+	base       string
+	client     *nethttp.Client
+	logs       *bytes.Buffer
+	ready      map[string]error
+	readyMu    sync.Mutex
+	stop       func() error
+	logMu      sync.Mutex
+	server     *httpapi.Server
 }
 
 // logText returns what the server logged so far.
@@ -132,6 +137,10 @@ type envOptions struct {
 	limits *httpapi.Limits
 	// keys wraps the key repository (to make it fail).
 	keys func(ports.APIKeyRepository) ports.APIKeyRepository
+	// syncWait bounds a synchronous submission's wait (app.Config.SyncWait).
+	syncWait time.Duration
+	// paused starts the queue paused: jobs stay pending until Resume.
+	paused bool
 	// extractors are registered beside the stub.
 	extractors []ports.Extractor
 	// transport replaces the default connection limits.
@@ -142,6 +151,21 @@ type envOptions struct {
 	events func(ports.EventRepository) ports.EventRepository
 	// home is Options.Home.
 	home string
+	// countEvents counts event reads in eventReads.
+	countEvents bool
+	// strictWebhooks refuses private webhook addresses, as production does.
+	strictWebhooks bool
+}
+
+// countingEvents counts the reads of the event repository.
+type countingEvents struct {
+	ports.EventRepository
+	n *atomic.Int64
+}
+
+func (c countingEvents) List(ctx context.Context, ws string, f ports.EventFilter, p ports.Page) ([]*domain.Event, error) {
+	c.n.Add(1)
+	return c.EventRepository.List(ctx, ws, f, p)
 }
 
 // unreachable are limits no spec reaches unless it means to.
@@ -155,15 +179,21 @@ func newEnv(o envOptions) *env {
 	rec := &recordingBlobs{BlobStore: bs}
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}, tabular.New()}, o.extractors...)...)
 	Expect(err).NotTo(HaveOccurred())
-	repos := memory.New().Repositories()
+	backend := storetest.Memory
 	if o.backend != nil {
-		repos = o.backend.Open().Repos
+		backend = *o.backend
 	}
+	store := backend.Open()
+	repos := store.Repos
 	if o.failEvents {
 		repos.Events = failingEvents{repos.Events}
 	}
 	if o.keys != nil {
 		repos.APIKeys = o.keys(repos.APIKeys)
+	}
+	reads := &atomic.Int64{}
+	if o.countEvents {
+		repos.Events = countingEvents{repos.Events, reads}
 	}
 	if o.events != nil {
 		repos.Events = o.events(repos.Events)
@@ -172,11 +202,22 @@ func newEnv(o envOptions) *env {
 	if o.maxUpload > 0 {
 		maxUpload = o.maxUpload
 	}
+	q, start, _ := storetest.Queue(store, 2, map[ports.TaskKind]ports.RetryPolicy{
+		ports.TaskDeliverWebhook: {MaxAttempts: 3, FirstDelay: 20 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
+	})
+	// The in-memory queue can pause; specs that pause it run on memory.
+	queue, _ := q.(*memory.Queue)
 	a, err := app.New(app.Deps{
-		Repos: repos, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
-		Config: app.Config{MaxUploadBytes: maxUpload},
+		Repos: repos, Queue: q, Blobs: rec, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs(),
+		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: !o.strictWebhooks, Timeout: 2 * time.Second}),
+		Config:   app.Config{MaxUploadBytes: maxUpload, SyncWait: o.syncWait},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	if o.paused {
+		Expect(queue).NotTo(BeNil(), "only the in-memory queue pauses")
+		queue.Pause()
+	}
+	start(a.Tasks)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	admin, err := a.Keys.Create(ctx, app.CreateAPIKeyRequest{Role: domain.RoleAdmin, Label: "spec admin"})
@@ -186,7 +227,7 @@ func newEnv(o envOptions) *env {
 		limits = *o.limits
 	}
 
-	e := &env{app: a, blobs: rec, wsp: ws, admin: admin, logs: &bytes.Buffer{}, ready: map[string]error{}}
+	e := &env{app: a, queue: queue, blobs: rec, wsp: ws, admin: admin, logs: &bytes.Buffer{}, ready: map[string]error{}, eventReads: reads}
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&e.logMu, e.logs}, nil))
 	check := func(name string) func(context.Context) error {
 		return func(context.Context) error {

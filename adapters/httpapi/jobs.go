@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ade-go/ade/app"
@@ -14,10 +16,17 @@ type submitJobRequest struct {
 	DocumentType    *string `json:"document_type"`
 }
 
-// submitJob handles POST .../jobs: the job runs before the response, which
-// carries it in its terminal state.
+// submitJob handles POST .../jobs. With Prefer: respond-async the job is
+// queued and answered at once, 202 pending with its Location; without it
+// the request waits for a worker to end the job and answers 201 with the
+// job terminal (or 202 with the job as it stands when the wait runs out).
+// An Idempotency-Key makes the request safe to repeat.
 func (s *server) submitJob(c *fiber.Ctx) error {
 	ws, err := s.workspace(c)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
@@ -36,19 +45,59 @@ func (s *server) submitJob(c *fiber.Ctx) error {
 	case !hasCfg && !hasType:
 		return invalid("configuration_id", "configuration_id or document_type is required")
 	}
-	sub := app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: *req.DocumentID}
+	sub := app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: *req.DocumentID, IdempotencyKey: key}
 	if hasCfg {
 		sub.ConfigurationID = *req.ConfigurationID
 	} else {
 		sub.DocumentType = *req.DocumentType
 	}
-	job, err := s.app.Jobs.Submit(c.UserContext(), sub)
+	async := prefersAsync(c)
+	var job *domain.Job
+	if async {
+		job, err = s.app.Jobs.Enqueue(c.UserContext(), sub)
+	} else {
+		job, err = s.app.Jobs.Submit(c.UserContext(), sub)
+	}
 	if err != nil {
 		return err
 	}
-	s.metrics.jobFinished(job.Status())
 	c.Location("/api/v1/workspaces/" + ws.ID() + "/jobs/" + job.ID())
+	if async {
+		c.Set("Preference-Applied", "respond-async")
+		return ok(c, fiber.StatusAccepted, renderJob(job))
+	}
+	if !job.Status().IsTerminal() {
+		return ok(c, fiber.StatusAccepted, renderJob(job))
+	}
+	s.metrics.jobFinished(job.Status())
 	return ok(c, fiber.StatusCreated, renderJob(job))
+}
+
+// prefersAsync reports whether the request's Prefer header (RFC 7240)
+// asks for respond-async.
+func prefersAsync(c *fiber.Ctx) bool {
+	for _, v := range c.Request().Header.PeekAll("Prefer") {
+		for pref := range strings.SplitSeq(string(v), ",") {
+			name, _, _ := strings.Cut(pref, "=")
+			name, _, _ = strings.Cut(name, ";")
+			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// idempotencyKey reads and checks the optional Idempotency-Key header.
+func idempotencyKey(c *fiber.Ctx) (string, error) {
+	key := c.Get("Idempotency-Key")
+	if key == "" && len(c.Request().Header.Peek("Idempotency-Key")) == 0 {
+		return "", nil
+	}
+	if err := domain.ValidateIdempotencyKey(key); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // listJobs handles GET .../jobs.
@@ -96,8 +145,9 @@ func (s *server) jobResults(c *fiber.Ctx) error {
 	return ok(c, fiber.StatusOK, renderResults(res))
 }
 
-// cancelJob handles POST .../jobs/{job_id}/cancel: pending jobs only for
-// now (running jobs cannot be interrupted yet); terminal jobs conflict.
+// cancelJob handles POST .../jobs/{job_id}/cancel: a pending job ends
+// cancelled at once; a running one too, and its worker, in whichever
+// process, stops the extraction; a terminal job conflicts (409).
 func (s *server) cancelJob(c *fiber.Ctx) error {
 	ws, id, err := s.resource(c, "job_id")
 	if err != nil {

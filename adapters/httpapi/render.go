@@ -12,7 +12,7 @@ import (
 )
 
 // timeLayout renders every time: RFC 3339 in UTC with milliseconds.
-const timeLayout = "2006-01-02T15:04:05.000Z"
+const timeLayout = app.TimeLayout
 
 func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
 
@@ -239,28 +239,8 @@ func renderResults(r app.Results) resultsJSON {
 	return out
 }
 
-type eventJSON struct {
-	EventID    string         `json:"event_id"`
-	EventType  string         `json:"event_type"`
-	EntityType string         `json:"entity_type"`
-	EntityID   string         `json:"entity_id"`
-	OccurredAt string         `json:"occurred_at"`
-	ActorType  string         `json:"actor_type"`
-	ActorID    string         `json:"actor_id"`
-	ActorLabel string         `json:"actor_label"`
-	Source     string         `json:"source"`
-	RequestID  string         `json:"request_id"`
-	Payload    map[string]any `json:"payload"`
-}
-
-func renderEvent(e *domain.Event) eventJSON {
-	s := e.State()
-	return eventJSON{
-		EventID: s.ID, EventType: s.EventType, EntityType: s.EntityType, EntityID: s.EntityID,
-		OccurredAt: ts(s.OccurredAt), ActorType: s.ActorType, ActorID: s.ActorID, ActorLabel: s.ActorLabel,
-		Source: s.Source, RequestID: s.RequestID, Payload: obj(s.Payload),
-	}
-}
+// renderEvent renders an event as the API and webhook deliveries show it.
+func renderEvent(e *domain.Event) app.EventBody { return app.NewEventBody(e) }
 
 type apiKeyJSON struct {
 	APIKeyID    string  `json:"api_key_id"`

@@ -239,6 +239,12 @@ var apiRoutes = []apiRoute{
 	{fiber.MethodGet, "/workspaces/:ws/jobs/:job_id/events", domain.ActionRead, noGate, (*server).jobEvents},
 
 	{fiber.MethodGet, "/workspaces/:ws/events", domain.ActionRead, noGate, (*server).listEvents},
+
+	{fiber.MethodPost, "/workspaces/:ws/webhooks", domain.ActionManageWebhooks, noGate, (*server).createWebhook},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks", domain.ActionManageWebhooks, noGate, (*server).listWebhooks},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks/:webhook_id", domain.ActionManageWebhooks, noGate, (*server).getWebhook},
+	{fiber.MethodDelete, "/workspaces/:ws/webhooks/:webhook_id", domain.ActionManageWebhooks, noGate, (*server).deleteWebhook},
+	{fiber.MethodGet, "/workspaces/:ws/webhooks/:webhook_id/deliveries", domain.ActionManageWebhooks, noGate, (*server).webhookDeliveries},
 }
 
 func (s *server) routes(f *fiber.App) {

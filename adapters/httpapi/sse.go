@@ -18,14 +18,17 @@ import (
 
 // Event stream pacing.
 const (
-	// ssePoll is how often a stream asks the event repository for more.
-	ssePoll = 200 * time.Millisecond
 	// sseKeepAlive is how long a quiet stream waits before a comment line,
 	// which also detects clients that went away.
 	sseKeepAlive = 15 * time.Second
+	// sseRefresh is how often an idle stream reads its events anyway: the
+	// bound on how late it learns of an event whose signal was lost with
+	// the process that committed it (5 minutes: 200 idle streams cost
+	// two-thirds of a query per second).
+	sseRefresh = 5 * time.Minute
 	// sseMaxDuration ends a stream that never sees a terminal event.
 	sseMaxDuration = time.Hour
-	// ssePage is how many events one poll reads at most.
+	// ssePage is how many events one read returns at most.
 	ssePage = 200
 	// sseRecheck is how often a stream checks that its key is still
 	// valid: a revoked key's stream ends within this plus the key cache
@@ -77,14 +80,65 @@ func (s *server) streamJobEvents(c *fiber.Ctx, workspaceID, jobID string) error 
 }
 
 // pumpEvents writes events until the terminal one, the client leaving
-// (a failed flush), the key's revocation, shutdown or sseMaxDuration.
+// (a failed flush), the key's revocation, shutdown or sseMaxDuration. It
+// reads the events once, then again only when the event feed signals that
+// one of this job's events committed (in any process): an idle stream
+// costs the database nothing. Its key is rechecked every sseRecheck
+// against the key cache, which reads the database once per key and cache
+// TTL, however many streams the key holds open.
 func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, key *domain.APIKey, workspaceID, jobID, after string, terminal bool) {
-	deadline := time.After(sseMaxDuration)
-	tick := time.NewTicker(ssePoll)
-	defer tick.Stop()
-	lastWrite, lastCheck := time.Now(), time.Now()
-	for {
-		if time.Since(lastCheck) >= sseRecheck {
+	// Subscribed before the first read, so that nothing committed after
+	// it goes unseen.
+	signals, cancel := s.app.Jobs.Watch(workspaceID, jobID)
+	defer cancel()
+	deadline := time.NewTimer(sseMaxDuration)
+	defer deadline.Stop()
+	keepAlive := time.NewTicker(sseKeepAlive)
+	defer keepAlive.Stop()
+	recheck := time.NewTicker(sseRecheck)
+	defer recheck.Stop()
+	refresh := time.NewTicker(sseRefresh)
+	defer refresh.Stop()
+	for read := true; ; {
+		if read {
+			page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
+			if err != nil {
+				s.log.ErrorContext(ctx, "event stream", "job_id", jobID, "error", err)
+				return
+			}
+			for _, e := range page.Items {
+				data, err := json.Marshal(renderEvent(e))
+				if err != nil {
+					return
+				}
+				w.WriteString("id: " + e.ID() + "\nevent: " + e.Type() + "\ndata: ")
+				w.Write(data)
+				w.WriteString("\n\n")
+				after = e.ID()
+				if isTerminalEvent(e.Type()) {
+					terminal = true
+				}
+			}
+			if len(page.Items) > 0 {
+				if w.Flush() != nil {
+					return
+				}
+				keepAlive.Reset(sseKeepAlive)
+			}
+			if page.HasMore {
+				continue
+			}
+			if terminal {
+				return // everything up to the terminal event was sent
+			}
+			read = false
+		}
+		select {
+		case <-signals:
+			read = true
+		case <-refresh.C:
+			read = true
+		case <-recheck.C:
 			if err := s.recheck(ctx, key); err != nil {
 				// A revoked key (or a database that cannot say whether it
 				// is) reads no further; the client's reconnection meets
@@ -96,56 +150,15 @@ func (s *server) pumpEvents(ctx context.Context, w *bufio.Writer, shutdown <-cha
 				s.log.InfoContext(ctx, "event stream ended: "+why, "job_id", jobID, "api_key_id", key.ID())
 				return
 			}
-			lastCheck = time.Now()
-		}
-		page, err := s.app.Jobs.Events(ctx, workspaceID, jobID, ports.EventFilter{AfterID: after}, app.PageRequest{Limit: ssePage})
-		if err != nil {
-			s.log.ErrorContext(ctx, "event stream", "job_id", jobID, "error", err)
-			return
-		}
-		for _, e := range page.Items {
-			data, err := json.Marshal(renderEvent(e))
-			if err != nil {
-				return
-			}
-			w.WriteString("id: " + e.ID() + "\nevent: " + e.Type() + "\ndata: ")
-			w.Write(data)
-			w.WriteString("\n\n")
-			after = e.ID()
-			if isTerminalEvent(e.Type()) {
-				terminal = true
-			}
-		}
-		if len(page.Items) > 0 {
-			if w.Flush() != nil {
-				return
-			}
-			lastWrite = time.Now()
-		}
-		if page.HasMore {
-			continue
-		}
-		if terminal {
-			return // everything up to the terminal event was sent
-		}
-		if time.Since(lastWrite) >= sseKeepAlive {
+		case <-keepAlive.C:
 			w.WriteString(": keep-alive\n\n")
 			if w.Flush() != nil {
 				return
 			}
-			lastWrite = time.Now()
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
+		case <-deadline.C:
 			return
 		case <-shutdown:
 			return
-		}
-		// A terminal state whose event was sent before Last-Event-ID ends
-		// the stream as well.
-		if job, err := s.app.Jobs.Get(ctx, workspaceID, jobID); err == nil && job.Status().IsTerminal() {
-			terminal = true
 		}
 	}
 }

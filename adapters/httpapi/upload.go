@@ -66,7 +66,9 @@ type uploadForm struct {
 }
 
 // uploadDocument handles POST .../documents: a multipart/form-data body
-// streamed part by part. The file part goes to the blob store as it
+// streamed part by part. With an Idempotency-Key, a repeat of the same
+// upload (same file bytes, filename, type, metadata and expiry) answers
+// with the first document and keeps nothing of the repeat. The file part goes to the blob store as it
 // arrives (app.Documents.Stage); metadata and expires_at may come before or
 // after it; the document is recorded once every part was read (Commit), and
 // on any failure the staged bytes are discarded.
@@ -76,6 +78,11 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 		return err
 	}
 	boundary, err := multipartBoundary(c.Get(fiber.HeaderContentType))
+	if err != nil {
+		return err
+	}
+	// Checked before the body is read: a bad key refuses the upload.
+	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
@@ -145,6 +152,7 @@ func (s *server) uploadDocument(c *fiber.Ctx) (err error) {
 	if n, _ := io.CopyN(io.Discard, total, 64<<10); n > 0 {
 		c.Context().SetConnectionClose()
 	}
+	form.details.IdempotencyKey = key
 	doc, err := s.app.Documents.Commit(ctx, staged, form.details)
 	staged = nil // Commit discards on failure
 	if err != nil {

@@ -369,7 +369,9 @@ func (r *EventRepository) Append(ctx context.Context, events ...*domain.Event) e
 		seen[e.ID()] = true
 	}
 	for _, e := range events {
-		r.s.events.put(t, e.ID(), e.State())
+		st := e.State()
+		r.s.events.put(t, st.ID, st)
+		r.s.onCommit(t, func() { r.s.hub.Publish(st.WorkspaceID, st.EntityID) })
 	}
 	return nil
 }
@@ -382,7 +384,7 @@ func (r *EventRepository) List(ctx context.Context, workspaceID string, f ports.
 	keep := func(st domain.EventState) bool {
 		return st.WorkspaceID == workspaceID && (f.EntityType == "" || st.EntityType == f.EntityType) &&
 			(f.EntityID == "" || st.EntityID == f.EntityID) && (f.EventType == "" || st.EventType == f.EventType) &&
-			(f.AfterID == "" || st.ID > f.AfterID)
+			(f.AfterID == "" || st.ID > f.AfterID) && (f.ID == "" || st.ID == f.ID)
 	}
 	return query(r.s.events, keep, p, func(a, b domain.EventState) int {
 		c := newestFirst(a.OccurredAt, b.OccurredAt, a.ID, b.ID)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ade-go/ade/adapters/eventhub"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
 )
@@ -33,6 +34,11 @@ type Store struct {
 	apiKeys        collection[domain.APIKeyState]
 	intents        collection[ports.BlobIntent]
 	instances      collection[time.Time]
+	idempotency    collection[domain.IdempotencyRecord]
+	webhooks       collection[domain.WebhookState]
+	deliveries     collection[domain.WebhookDelivery]
+	// hub signals event subscribers once the events commit.
+	hub *eventhub.Hub
 }
 
 var (
@@ -44,6 +50,7 @@ var (
 	_ ports.TableRepository         = (*TableRepository)(nil)
 	_ ports.EventSink               = (*EventRepository)(nil)
 	_ ports.EventRepository         = (*EventRepository)(nil)
+	_ ports.EventFeed               = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -58,6 +65,10 @@ func New() *Store {
 		apiKeys:        collection[domain.APIKeyState]{},
 		intents:        collection[ports.BlobIntent]{},
 		instances:      collection[time.Time]{},
+		idempotency:    collection[domain.IdempotencyRecord]{},
+		webhooks:       collection[domain.WebhookState]{},
+		deliveries:     collection[domain.WebhookDelivery]{},
+		hub:            eventhub.New(),
 	}
 }
 
@@ -76,7 +87,17 @@ func (s *Store) Repositories() ports.Repositories {
 		APIKeys:        &APIKeyRepository{s},
 		BlobIntents:    &BlobIntentRepository{s},
 		Instances:      &InstanceRepository{s},
+		Feed:           s,
+		Idempotency:    &IdempotencyRepository{s},
+		Webhooks:       &WebhookRepository{s},
+		Deliveries:     &DeliveryRepository{s},
 	}
+}
+
+// Subscribe implements ports.EventFeed: the store signals subscribers
+// when a transaction that appended events about their entity commits.
+func (s *Store) Subscribe(workspaceID, entityID string) (<-chan struct{}, func()) {
+	return s.hub.Subscribe(workspaceID, entityID)
 }
 
 // Ping always succeeds: the store lives in the process.
@@ -84,10 +105,22 @@ func (s *Store) Ping(context.Context) error { return nil }
 
 type txKey struct{}
 
-// tx is an open transaction: the undo steps of every write made in it.
+// tx is an open transaction: the undo steps of every write made in it,
+// and what to do once it commits.
 type tx struct {
 	store *Store
 	undo  []func()
+	after []func()
+}
+
+// onCommit runs fn once t commits, or at once outside a transaction. fn
+// must not block or use the store.
+func (s *Store) onCommit(t *tx, fn func()) {
+	if t == nil {
+		fn()
+		return
+	}
+	t.after = append(t.after, fn)
 }
 
 // WithinTx runs fn holding the store's lock; on error or panic every write
@@ -96,10 +129,18 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 	if t, ok := ctx.Value(txKey{}).(*tx); ok && t.store == s {
 		return fn(ctx)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	t := &tx{store: s}
 	committed := false
+	defer func() {
+		// After the unlock below: the hooks run outside the transaction.
+		if committed {
+			for _, f := range t.after {
+				f()
+			}
+		}
+	}()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	defer func() {
 		if !committed {
 			for i := len(t.undo) - 1; i >= 0; i-- {
@@ -153,6 +194,23 @@ func (c collection[T]) remove(t *tx, id string) {
 	if t != nil {
 		t.undo = append(t.undo, func() { c[id] = old })
 	}
+}
+
+// deleteWhere removes the states gone accepts, recording undo steps in t,
+// and returns how many it removed.
+func (c collection[T]) deleteWhere(t *tx, gone func(T) bool) int {
+	n := 0
+	for id, v := range c {
+		if !gone(v) {
+			continue
+		}
+		delete(c, id)
+		n++
+		if t != nil {
+			t.undo = append(t.undo, func() { c[id] = v })
+		}
+	}
+	return n
 }
 
 // query selects the states keep accepts, orders them with compare, cuts

@@ -290,8 +290,9 @@ func contentDisposition(name string) string {
 }
 
 // submit answers POST .../documents/:id/jobs: a job on the document with
-// the chosen document type's active configuration. The job is stored
-// pending and run off the request, so its page shows it move.
+// the chosen document type's active configuration. The job is queued
+// pending, a worker of any process runs it, and the person lands on its
+// page, which follows it.
 func (s *server) submit(c *fiber.Ctx, req *request) error {
 	sub := app.SubmitJobRequest{WorkspaceID: req.ws.ID(), DocumentID: c.Params("id")}
 	if id := c.FormValue("configuration_id"); id != "" {
@@ -303,25 +304,11 @@ func (s *server) submit(c *fiber.Ctx, req *request) error {
 		return s.problem(c, req, domain.NewInvalid("no configuration chosen",
 			domain.FieldError{Field: "document_type", Message: "choose a document type with an active configuration"}))
 	}
-	job, err := s.app.Jobs.Create(c.UserContext(), sub)
+	job, err := s.app.Jobs.Enqueue(c.UserContext(), sub)
 	if err != nil {
 		return s.problem(c, req, err)
 	}
-	s.run(c.UserContext(), job)
 	return c.Redirect(s.jobURL(req, job.ID()), fiber.StatusSeeOther)
-}
-
-// run runs a pending job on its own goroutine, detached from the request;
-// Shutdown waits for it.
-func (s *server) run(ctx context.Context, job *domain.Job) {
-	ctx = context.WithoutCancel(ctx)
-	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		if _, err := s.app.Jobs.Run(ctx, job.WorkspaceID(), job.ID()); err != nil {
-			s.log.ErrorContext(ctx, "run job", "job_id", job.ID(), "error", err)
-		}
-	}()
 }
 
 func (s *server) jobURL(req *request, id string) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,7 +18,6 @@ import (
 
 // Stream pacing.
 const (
-	streamPoll      = 300 * time.Millisecond
 	streamKeepAlive = 15 * time.Second
 	streamRecheck   = time.Second
 	streamMax       = time.Hour
@@ -101,74 +101,132 @@ func validID(s string) bool {
 	return true
 }
 
+// pump writes the followed jobs' changes until they have all ended, the
+// browser leaves (a failed flush), the key is refused, shutdown or
+// streamMax. It reads the workspace's job events once, then again only
+// when the event feed signals that an event of a followed job committed,
+// in any process (or every refresh, should a signal have been lost): an
+// idle stream costs the database nothing.
 func (s *server) pump(ctx context.Context, w *bufio.Writer, shutdown <-chan struct{}, key *domain.APIKey, ws, after string, jobs map[string]bool) {
-	deadline := time.After(streamMax)
-	tick := time.NewTicker(streamPoll)
-	defer tick.Stop()
-	lastWrite, lastCheck := time.Now(), time.Now()
+	// Subscribed before the first read, so that nothing committed after it
+	// goes unseen.
+	signals, unsubscribe := s.watch(ws, jobs)
+	defer unsubscribe()
+	deadline := time.NewTimer(streamMax)
+	defer deadline.Stop()
+	keepAlive := time.NewTicker(streamKeepAlive)
+	defer keepAlive.Stop()
+	recheck := time.NewTicker(streamRecheck)
+	defer recheck.Stop()
+	refresh := time.NewTicker(s.refresh)
+	defer refresh.Stop()
 	// The first line tells the browser to wait a while before
 	// reconnecting after the stream ends.
 	fmt.Fprint(w, "retry: 2000\n\n")
 	if w.Flush() != nil {
 		return
 	}
-	for {
-		if time.Since(lastCheck) >= streamRecheck {
+	for read := true; ; {
+		if read {
+			page, err := s.app.Events.List(ctx, ws, ports.EventFilter{EntityType: domain.EntityJob, AfterID: after, Ascending: true}, app.PageRequest{Limit: streamPage})
+			if err != nil {
+				s.log.WarnContext(ctx, "web ui event stream", "error", err)
+				return
+			}
+			sent := false
+			for _, e := range page.Items {
+				after = e.ID()
+				st := e.State()
+				status, _ := st.Payload["to"].(string)
+				if e.Type() == domain.EventJobCreated {
+					status, _ = st.Payload["status"].(string)
+				}
+				if status == "" || !jobs[st.EntityID] {
+					continue
+				}
+				b, _ := json.Marshal(jobChange{JobID: st.EntityID, Status: status})
+				fmt.Fprintf(w, "id: %s\nevent: job\ndata: %s\n\n", e.ID(), b)
+				sent = true
+				if domain.JobStatus(status).IsTerminal() {
+					delete(jobs, st.EntityID)
+				}
+			}
+			if len(jobs) == 0 {
+				// Every job the page follows has ended: the script closes
+				// the stream rather than reconnect.
+				fmt.Fprint(w, "event: end\ndata: {}\n\n")
+				_ = w.Flush()
+				return
+			}
+			if sent {
+				if w.Flush() != nil {
+					return // the browser left
+				}
+				keepAlive.Reset(streamKeepAlive)
+			}
+			if page.HasMore {
+				continue
+			}
+			read = false
+		}
+		select {
+		case <-signals:
+			read = true
+		case <-refresh.C:
+			read = true
+		case <-recheck.C:
 			if err := s.app.Keys.Recheck(ctx, key); err != nil {
 				fmt.Fprint(w, "event: signed-out\ndata: {}\n\n")
 				_ = w.Flush()
 				return
 			}
-			lastCheck = time.Now()
-		}
-		page, err := s.app.Events.List(ctx, ws, ports.EventFilter{EntityType: domain.EntityJob, AfterID: after, Ascending: true}, app.PageRequest{Limit: streamPage})
-		if err != nil {
-			s.log.WarnContext(ctx, "web ui event stream", "error", err)
-			return
-		}
-		for _, e := range page.Items {
-			after = e.ID()
-			st := e.State()
-			status, _ := st.Payload["to"].(string)
-			if e.Type() == domain.EventJobCreated {
-				status, _ = st.Payload["status"].(string)
-			}
-			if status == "" || !jobs[st.EntityID] {
-				continue
-			}
-			b, _ := json.Marshal(jobChange{JobID: st.EntityID, Status: status})
-			fmt.Fprintf(w, "id: %s\nevent: job\ndata: %s\n\n", e.ID(), b)
-			if domain.JobStatus(status).IsTerminal() {
-				delete(jobs, st.EntityID)
-			}
-		}
-		if len(jobs) == 0 {
-			// Every job the page follows has ended: the script closes the
-			// stream rather than reconnect.
-			fmt.Fprint(w, "event: end\ndata: {}\n\n")
-			_ = w.Flush()
-			return
-		}
-		if len(page.Items) > 0 || time.Since(lastWrite) >= streamKeepAlive {
-			if len(page.Items) == 0 {
-				fmt.Fprint(w, ": keep-alive\n\n")
-			}
+		case <-keepAlive.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
 			if w.Flush() != nil {
-				return // the browser left
+				return
 			}
-			lastWrite = time.Now()
-		}
-		if len(page.Items) == streamPage {
-			continue // more waiting
-		}
-		select {
-		case <-tick.C:
 		case <-shutdown:
 			return
 		case <-s.stop:
 			return
-		case <-deadline:
+		case <-deadline.C:
 			return
+		}
+	}
+}
+
+// watch subscribes to the event feed for each job and merges the signals
+// into one channel (a pending signal absorbs the next ones). The returned
+// function ends every subscription.
+func (s *server) watch(ws string, jobs map[string]bool) (<-chan struct{}, func()) {
+	merged := make(chan struct{}, 1)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	cancels := make([]func(), 0, len(jobs))
+	for id := range jobs {
+		ch, cancel := s.app.Jobs.Watch(ws, id)
+		cancels = append(cancels, cancel)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ch:
+					select {
+					case merged <- struct{}{}:
+					default:
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	return merged, func() {
+		close(done)
+		wg.Wait()
+		for _, cancel := range cancels {
+			cancel()
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -38,7 +37,15 @@ type Options struct {
 	// believed when deciding whether the browser uses TLS (and so whether
 	// cookies are Secure).
 	TrustedProxies []netip.Prefix
+	// StreamRefresh is how often a live status stream reads its jobs'
+	// events when the event feed has not signalled: the bound on how late
+	// it learns of a change whose signal was lost with the process that
+	// made it. Zero means DefaultStreamRefresh.
+	StreamRefresh time.Duration
 }
+
+// DefaultStreamRefresh is Options.StreamRefresh's default.
+const DefaultStreamRefresh = 30 * time.Second
 
 // UI is the mounted web UI.
 type UI struct {
@@ -55,9 +62,9 @@ type server struct {
 	trusted   []netip.Prefix
 	pages     map[string]*pageTemplate
 	assets    *assetSet
-	// runs are the jobs this process is running for the UI, so stop can
-	// wait for them.
-	runs sync.WaitGroup
+	// refresh is how often an idle event stream reads anyway
+	// (Options.StreamRefresh).
+	refresh time.Duration
 	// stop ends the event streams at shutdown.
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -78,6 +85,9 @@ func Mount(f *fiber.App, opts Options) (*UI, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = DefaultSessionTTL
 	}
+	if opts.StreamRefresh <= 0 {
+		opts.StreamRefresh = DefaultStreamRefresh
+	}
 	secret := opts.SessionSecret
 	if secret == nil {
 		secret = make([]byte, 32)
@@ -93,7 +103,7 @@ func Mount(f *fiber.App, opts Options) (*UI, error) {
 	}
 	s := &server{
 		app: opts.App, log: opts.Logger, maxUpload: opts.MaxUploadBytes, seal: seal, ttl: opts.SessionTTL,
-		trusted: opts.TrustedProxies, assets: assets, stop: make(chan struct{}),
+		trusted: opts.TrustedProxies, assets: assets, refresh: opts.StreamRefresh, stop: make(chan struct{}),
 	}
 	if s.pages, err = parsePages(assets); err != nil {
 		return nil, err
@@ -102,18 +112,11 @@ func Mount(f *fiber.App, opts Options) (*UI, error) {
 	return &UI{s: s}, nil
 }
 
-// Shutdown ends the UI's event streams and waits, until ctx ends, for the
-// jobs it started to finish.
-func (u *UI) Shutdown(ctx context.Context) error {
+// Shutdown ends the UI's event streams. Jobs the UI submitted belong to
+// the queue, whose workers stop on their own.
+func (u *UI) Shutdown(context.Context) error {
 	u.s.stopOnce.Do(func() { close(u.s.stop) })
-	done := make(chan struct{})
-	go func() { u.s.runs.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("webui: jobs still running at shutdown: %w", ctx.Err())
-	}
+	return nil
 }
 
 // uiRoute is one page or form of the UI and the action of the permission

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -19,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
@@ -44,15 +46,26 @@ type env struct {
 	ws   *domain.Workspace
 }
 
-func newEnv(extra ...ports.Extractor) *env {
+// newEnv is one application over the in-memory store, with two queue
+// workers that run the jobs.
+func newEnv(extra ...ports.Extractor) *env { return newEnvWith(2, extra...) }
+
+// newIdleEnv is newEnv with a queue that runs nothing: jobs stay pending.
+func newIdleEnv(extra ...ports.Extractor) *env { return newEnvWith(0, extra...) }
+
+func newEnvWith(workers int, extra ...ports.Extractor) *env {
 	ctx := context.Background()
 	bs, err := blobstore.Open(ctx, "mem://")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	exs, err := app.NewExtractors(append([]ports.Extractor{stub.Extractor{}}, extra...)...)
 	Expect(err).NotTo(HaveOccurred())
-	a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: bs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	store := memory.New()
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: workers})
+	a, err := app.New(app.Deps{Repos: store.Repositories(), Queue: queue, Blobs: bs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
 	Expect(err).NotTo(HaveOccurred())
+	queue.Start(a.Tasks)
+	DeferCleanup(queue.Stop)
 	ws, err := a.Workspaces.EnsureDefault(ctx)
 	Expect(err).NotTo(HaveOccurred())
 	e := &env{app: a, ws: ws, keys: map[domain.Role]string{}}
@@ -417,7 +430,7 @@ var _ = Describe("The live status stream", func() {
 		cfg  *domain.Configuration
 	)
 	BeforeEach(func() {
-		e = newEnv()
+		e = newIdleEnv()
 		f = e.process(secret)
 		ctx := context.Background()
 		var err error
@@ -434,7 +447,7 @@ var _ = Describe("The live status stream", func() {
 		return resp.StatusCode, body(resp)
 	}
 	pending := func() *domain.Job {
-		job, err := e.app.Jobs.Create(context.Background(), app.SubmitJobRequest{WorkspaceID: e.ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		job, err := e.app.Jobs.Enqueue(context.Background(), app.SubmitJobRequest{WorkspaceID: e.ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 		return job
 	}
@@ -451,6 +464,32 @@ var _ = Describe("The live status stream", func() {
 		Expect(text).To(ContainSubstring(`"job_id":"` + a.ID() + `","status":"cancelled"`))
 		Expect(text).NotTo(ContainSubstring(b.ID()), "a job the page does not show")
 		Expect(text).To(HaveSuffix("event: end\ndata: {}\n\n"))
+	})
+
+	It("learns of a change from the event feed, not from reading on a timer", func() {
+		// A refresh of an hour: only the feed's signal can bring the
+		// change within the spec's wait.
+		f = e.process(secret, func(o *webui.Options) { o.StreamRefresh = time.Hour })
+		sess, _ = signIn(f, e.keys[domain.RoleViewer])
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		go func() { _ = f.Listener(ln) }()
+		DeferCleanup(func() { _ = f.ShutdownWithTimeout(5 * time.Second) })
+		a := pending()
+		req, err := http.NewRequest("GET", "http://"+ln.Addr().String()+"/ui/w/default/events?after=0&jobs="+a.ID(), nil)
+		Expect(err).NotTo(HaveOccurred())
+		req.AddCookie(sess)
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		out := gbytes.BufferReader(resp.Body)
+		Eventually(out).WithTimeout(10 * time.Second).Should(gbytes.Say(`"job_id":"` + a.ID() + `","status":"pending"`))
+		_, err = e.app.Jobs.Cancel(context.Background(), e.ws.ID(), a.ID())
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(out).WithTimeout(20 * time.Second).Should(gbytes.Say(`"job_id":"` + a.ID() + `","status":"cancelled"`))
+		Eventually(out).WithTimeout(10 * time.Second).Should(gbytes.Say("event: end\n"))
+		Eventually(out.Closed).WithTimeout(10*time.Second).Should(BeTrue(), "the stream ends")
 	})
 
 	It("follows as many jobs as a page shows, fifty", func() {

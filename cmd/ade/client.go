@@ -233,8 +233,9 @@ func newSubmitCommand(f *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "submit DOCUMENT_ID (--type TYPE | --configuration ID) [--wait]",
 		Short: "Run a job on a document; prints the job's id (and its end with --wait)",
-		Long: "Submits a job on the document with the active configuration of --type, or\n" +
-			"with --configuration. Prints the job id (the job with --json). With --wait,\n" +
+		Long: "Queues a job on the document with the active configuration of --type, or\n" +
+			"with --configuration, and prints its id at once (the job with --json); a\n" +
+			"worker runs it. With --wait,\n" +
 			"follows the job's event stream, printing each status on stderr, until it ends:\n" +
 			"exit 0 when it succeeded, 1 when it failed or was cancelled, 6 on --timeout.",
 		Args: cobra.ExactArgs(1),
@@ -253,8 +254,8 @@ func newSubmitCommand(f *clientFlags) *cobra.Command {
 				return failure("submit", err)
 			}
 			if wait {
-				// The stream replays the job's events from its start, so a
-				// job that ended already shows its course too.
+				// The stream replays the job's events from its start, so
+				// no status is missed however fast a worker takes it.
 				wctx := ctx
 				if timeout > 0 {
 					var stop context.CancelFunc

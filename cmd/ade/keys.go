@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ade-go/ade/adapters/blobstore"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -61,7 +62,13 @@ func withKeys(cmd *cobra.Command, fn func(ctx context.Context, a *app.App) error
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}
-	a, err := app.New(app.Deps{Repos: db.Repositories(), Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	// An insert-only queue: key commands enqueue nothing, but the use
+	// cases are built whole.
+	queue, err := riverqueue.Open(ctx, db, riverqueue.Config{})
+	if err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	a, err := app.New(app.Deps{Repos: db.Repositories(), Queue: queue, Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
 	if err != nil {
 		return &exitError{code: 1, err: err}
 	}

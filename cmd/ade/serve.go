@@ -29,7 +29,13 @@ Configuration comes from the environment:
   ADE_JOB_TIMEOUT              extraction time limit (default 5m)
   ADE_LOG_FORMAT               text or json (default text)
   ADE_SHUTDOWN_TIMEOUT         drain time on SIGTERM (default 30s)
-  ADE_PURGE_INTERVAL           how often expired documents are purged (default 1m)
+  ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default 1m)
+  ADE_WORKERS                  jobs run at once by this process; 0: API only (default 8)
+  ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default 3)
+  ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default 5s)
+  ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
+  ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default 8)
+  ADE_WEBHOOK_BACKOFF          wait after a failed delivery, doubling (default 30s)
   ADE_BOOTSTRAP_ADMIN_KEY      a global admin API key to create at start-up
                                (otherwise a first start prints a generated one)
   ADE_AUTH_CACHE_TTL           how long a key is trusted before it is read
@@ -55,29 +61,15 @@ func newServeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
-		Long:  "Run the HTTP API server. It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
-		Args:  cobra.NoArgs,
+		Long: "Run the HTTP API server with ADE_WORKERS job workers (0: API only, jobs run in `ade worker` processes). " +
+			"It migrates the database at start-up and drains in-flight requests on SIGTERM." + envHelp,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig()
 			if err != nil {
 				return err
 			}
-			app := fx.New(wiring.Server(c, os.Stdout, os.Stderr))
-			if err := app.Err(); err != nil {
-				return &exitError{code: 1, err: startFailure(err)}
-			}
-			startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
-			defer cancel()
-			if err := app.Start(startCtx); err != nil {
-				return &exitError{code: 1, err: startFailure(err)}
-			}
-			<-app.Wait()
-			stopCtx, cancelStop := context.WithTimeout(context.Background(), app.StopTimeout())
-			defer cancelStop()
-			if err := app.Stop(stopCtx); err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("stop: %w", err)}
-			}
-			return nil
+			return runGraph(fx.New(wiring.Server(c, os.Stdout, os.Stderr)))
 		},
 	}
 }
@@ -122,18 +114,9 @@ func openMigrated(ctx context.Context, why string) (*bunstore.DB, error) {
 	if c.IsMemoryDatabase() {
 		return nil, &exitError{code: 2, err: errors.New(why)}
 	}
-	if c.DatabaseURL == "" {
-		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-			return nil, &exitError{code: 1, err: err}
-		}
-	}
-	db, err := bunstore.Open(ctx, c.DatabaseTarget())
+	db, err := wiring.OpenDatabase(ctx, c)
 	if err != nil {
 		return nil, &exitError{code: 1, err: err}
-	}
-	if err := db.Migrate(ctx); err != nil {
-		_ = db.Close()
-		return nil, &exitError{code: 1, err: fmt.Errorf("migrate: %w", err)}
 	}
 	return db, nil
 }

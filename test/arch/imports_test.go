@@ -38,7 +38,7 @@ func isStdlib(path string) bool {
 	return !strings.Contains(first, ".")
 }
 
-var forbiddenLibraries = []string{"github.com/gofiber/", "github.com/uptrace/bun", "gocloud.dev", "go.uber.org/fx"}
+var forbiddenLibraries = []string{"github.com/gofiber/", "github.com/uptrace/bun", "gocloud.dev", "go.uber.org/fx", "github.com/riverqueue/"}
 
 var _ = Describe("the dependency rule", func() {
 	It("keeps domain on the standard library", func() {
@@ -77,7 +77,7 @@ var _ = Describe("the dependency rule", func() {
 		}
 	})
 
-	It("lets only adapters and the composition root (cmd/) import Fiber, Bun or gocloud", func() {
+	It("lets only adapters and the composition root (cmd/) import Fiber, Bun, gocloud or River", func() {
 		for pkg, imps := range imports("./...") {
 			allowed := strings.HasPrefix(pkg, module+"/adapters/") || strings.HasPrefix(pkg, module+"/cmd/") || strings.HasPrefix(pkg, module+"/test/")
 			if allowed {

@@ -756,7 +756,13 @@ func describeAPI(b *backend) {
 			Expect(typesOf(all)).To(Equal([]string{"job.status.succeeded", "job.status.running", "job.created", "configuration.created", "document.uploaded"}))
 			for _, e := range all {
 				Expect(e).To(HaveKeyWithValue("actor_type", Not(BeEmpty())))
-				Expect(e).To(HaveKeyWithValue("source", "api"))
+				// A worker runs the job: its status changes come from it,
+				// on behalf of the request (same actor and request id).
+				source := "api"
+				if strings.HasPrefix(e["event_type"].(string), "job.status.") {
+					source = "worker"
+				}
+				Expect(e).To(HaveKeyWithValue("source", source))
 				Expect(e).To(HaveKey("actor_id"))
 				Expect(e).To(HaveKey("actor_label"))
 				Expect(e).To(HaveKeyWithValue("payload", BeAssignableToTypeOf(map[string]any{})))

@@ -103,6 +103,7 @@ type matrixFixtures struct {
 	keys           map[credential]string
 	docID, cfgID   string
 	terminalJobID  string
+	webhookID      string
 	uniqueCounter  int
 	revokableKeyID func() string
 }
@@ -177,8 +178,29 @@ func matrixRoutes() []matrixRoute {
 			return f.api + "/jobs/" + f.terminalJobID + "/events?stream=true"
 		}),
 		get("/events", func(f *matrixFixtures) string { return f.api + "/events" }),
+		{name: "POST .../webhooks", least: adminRole, ok: http.StatusCreated, prepare: func(f *matrixFixtures) call {
+			return jsonCall(http.MethodPost, f.api+"/webhooks", matrixWebhook)
+		}},
+		{name: "GET .../webhooks", least: adminRole, ok: http.StatusOK, prepare: func(f *matrixFixtures) call {
+			return call{method: http.MethodGet, path: f.api + "/webhooks"}
+		}},
+		{name: "GET .../webhooks/{id}", least: adminRole, ok: http.StatusOK, prepare: func(f *matrixFixtures) call {
+			return call{method: http.MethodGet, path: f.api + "/webhooks/" + f.webhookID}
+		}},
+		{name: "DELETE .../webhooks/{id}", least: adminRole, ok: http.StatusNoContent, prepare: func(f *matrixFixtures) call {
+			id := f.srv.postJSON(f.api+"/webhooks", matrixWebhook).expect(http.StatusCreated).ID("webhook_id")
+			return call{method: http.MethodDelete, path: f.api + "/webhooks/" + id}
+		}},
+		{name: "GET .../webhooks/{id}/deliveries", least: adminRole, ok: http.StatusOK, prepare: func(f *matrixFixtures) call {
+			return call{method: http.MethodGet, path: f.api + "/webhooks/" + f.webhookID + "/deliveries"}
+		}},
 	}
 }
+
+// matrixWebhook registers a public address (a literal, so nothing is
+// resolved) for cancellations, which the matrix never makes: nothing is
+// ever delivered.
+const matrixWebhook = `{"url":"https://192.0.2.10/ade","events":["job.status.cancelled"]}`
 
 // describeMatrix runs every route with every credential against one
 // server on backend b.
@@ -220,6 +242,7 @@ func describeMatrix(b *backend) {
 			expect(http.StatusCreated).ID("configuration_id")
 		f.terminalJobID = srv.postJSON(f.api+"/jobs", map[string]any{"document_id": f.docID, "configuration_id": f.cfgID}).
 			expect(http.StatusCreated).ID("job_id")
+		f.webhookID = srv.postJSON(f.api+"/webhooks", matrixWebhook).expect(http.StatusCreated).ID("webhook_id")
 	})
 
 	send := func(c *client, k call) *reply {

@@ -120,6 +120,36 @@ var _ = Describe("ade client", Ordered, func() {
 		}
 	})
 
+	It("queues a job and returns at once; cancels it while it waits; gives up waiting at --timeout", func() {
+		// An API-only server: no worker takes the job, which stays pending.
+		idle := startServer(sqliteFiles(), serverOptions{env: map[string]string{"ADE_WORKERS": "0"}})
+		ienv := map[string]string{"ADE_URL": idle.base, "ADE_API_KEY": adminKey}
+		stub := filepath.Join(work, "stub.json")
+		Expect(os.WriteFile(stub, []byte(`{"extractor":"stub"}`), 0o644)).To(Succeed())
+		code, _, stderr := client(ienv, "configs", "create", "--type", "summary", "--title", "Summary", "--payload", stub, "--activate")
+		Expect(code).To(Equal(0), stderr)
+		code, stdout, stderr := client(ienv, "upload", filepath.Join(work, "small.csv"))
+		Expect(code).To(Equal(0), stderr)
+		docID := strings.TrimSpace(stdout)
+
+		code, stdout, stderr = client(ienv, "submit", docID, "--type", "summary", "--json")
+		Expect(code).To(Equal(0), stderr)
+		var job map[string]any
+		Expect(json.Unmarshal([]byte(stdout), &job)).To(Succeed())
+		Expect(job["status"]).To(Equal("pending"), "queued, not waited for")
+		jobID := job["job_id"].(string)
+
+		code, stdout, stderr = client(ienv, "submit", docID, "--type", "summary", "--wait", "--timeout", "2s")
+		Expect(code).To(Equal(6), stderr)
+		Expect(stderr).To(ContainSubstring("wait for job"))
+
+		code, stdout, stderr = client(ienv, "cancel", jobID)
+		Expect(code).To(Equal(0), stderr)
+		Expect(strings.TrimSpace(stdout)).To(Equal(jobID + " cancelled"))
+		code, _, stderr = client(ienv, "cancel", jobID)
+		Expect(code).To(Equal(3), stderr)
+	})
+
 	It("exits with the documented statuses", func() {
 		code, _, stderr := client(map[string]string{"ADE_URL": srv.base, "ADE_API_KEY": "ade_notAKeyAnybodyHas0123456789abcdefghijk"}, "configs", "list")
 		Expect(code).To(Equal(4), stderr)

@@ -17,6 +17,7 @@ import (
 	"github.com/ade-go/ade/adapters/blobstore"
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/system"
+	"github.com/ade-go/ade/adapters/webhooksender"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
@@ -48,17 +49,21 @@ var _ = AfterSuite(func() {
 	}
 })
 
-var errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
+var (
+	errDown = fmt.Errorf("store does not answer: %w", domain.ErrUnavailable)
+	// errRefused is a refusal that retrying cannot cure.
+	errRefused = errors.New("check constraint violated")
+)
 
-// flakySink fails Append while fail says so.
+// flakySink fails Append with the error fail returns.
 type flakySink struct {
 	ports.EventSink
-	fail func(events []*domain.Event) bool
+	fail func(events []*domain.Event) error
 }
 
 func (f *flakySink) Append(ctx context.Context, events ...*domain.Event) error {
-	if f.fail(events) {
-		return errDown
+	if err := f.fail(events); err != nil {
+		return err
 	}
 	return f.EventSink.Append(ctx, events...)
 }
@@ -147,8 +152,16 @@ type world struct {
 	blobs    *trackedBlobs
 	clock    *stepClock
 	ws       string
-	failOnFn atomic.Value // func([]*domain.Event) bool
+	failOnFn atomic.Value // func([]*domain.Event) error
+	// stop stops the queue's workers (waiting for the running tasks).
+	stop func()
 }
+
+// retryFast: a terminal write is retried for 300 ms, a synchronous
+// submission waits 10 s at most, and a job task the worker gave back is
+// run again 50 ms later (for 5 s).
+var retryFast = map[ports.TaskKind]ports.RetryPolicy{
+	ports.TaskRunJob: {MaxAttempts: 100, FirstDelay: 50 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}
 
 func newWorld(b storetest.Backend) *world {
 	w := &world{backend: b.Name, ctx: context.Background(), clock: &stepClock{}}
@@ -157,45 +170,68 @@ func newWorld(b storetest.Backend) *world {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bs.Close)
 	w.blobs = &trackedBlobs{BlobStore: bs}
-	repos := b.Open().Repos
-	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) bool {
-		return w.failOnFn.Load().(func([]*domain.Event) bool)(e)
+	store := b.Open()
+	repos := store.Repos
+	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) error {
+		return w.failOnFn.Load().(func([]*domain.Event) error)(e)
 	}}
 	repos.EventSink = sink
 	w.repos = repos
 	exs, err := app.NewExtractors(stub.Extractor{}, writer{})
 	Expect(err).NotTo(HaveOccurred())
-	w.app, err = app.New(app.Deps{Repos: repos, Blobs: w.blobs, Extractors: exs, Clock: w.clock, IDs: system.NewULIDs(),
-		Config: app.Config{DocumentRetention: time.Hour}})
+	queue, start, stop := storetest.Queue(store, 2, retryFast)
+	w.stop = stop
+	w.app, err = app.New(app.Deps{Repos: repos, Queue: queue, Blobs: w.blobs, Extractors: exs, Clock: w.clock, IDs: system.NewULIDs(),
+		Webhooks: webhooksender.New(webhooksender.Options{AllowPrivate: true}),
+		Config:   app.Config{DocumentRetention: time.Hour, TerminalRetry: 300 * time.Millisecond, SyncWait: 10 * time.Second}})
 	Expect(err).NotTo(HaveOccurred())
+	start(w.app.Tasks)
 	ws, err := w.app.Workspaces.EnsureDefault(w.ctx)
 	Expect(err).NotTo(HaveOccurred())
 	w.ws = ws.ID()
 	return w
 }
 
-// failOn makes Append fail for a batch holding an event of eventType (that
-// also passes every filter in also), and records the injection.
+// failOn makes Append fail as an outage (errDown) for a batch holding an
+// event of eventType (that also passes every filter in also), and records
+// the injection.
 func (w *world) failOn(eventType string, also ...func(*domain.Event) bool) {
-	w.failOnFn.Store(func(es []*domain.Event) bool {
+	w.failOnWith(errDown, []string{eventType}, also...)
+}
+
+// failOnWith makes Append fail with err for a batch holding an event of
+// one of types (that also passes every filter in also), and records the
+// injection.
+func (w *world) failOnWith(err error, types []string, also ...func(*domain.Event) bool) {
+	w.failOnFn.Store(func(es []*domain.Event) error {
 		for _, e := range es {
-			if e.Type() != eventType || slices.ContainsFunc(also, func(f func(*domain.Event) bool) bool { return !f(e) }) {
+			if !slices.Contains(types, e.Type()) || slices.ContainsFunc(also, func(f func(*domain.Event) bool) bool { return !f(e) }) {
 				continue
 			}
 			injected.Lock()
 			if injected.types[w.backend] == nil {
 				injected.types[w.backend] = map[string]bool{}
 			}
-			injected.types[w.backend][eventType] = true
+			injected.types[w.backend][e.Type()] = true
 			injected.Unlock()
-			return true
+			return err
 		}
-		return false
+		return nil
 	})
 }
 
 // heal makes Append work again.
-func (w *world) heal() { w.failOnFn.Store(func([]*domain.Event) bool { return false }) }
+func (w *world) heal() { w.failOnFn.Store(func([]*domain.Event) error { return nil }) }
+
+// status reads a job's status.
+func (w *world) status(id string) func() domain.JobStatus {
+	return func() domain.JobStatus {
+		GinkgoHelper()
+		j, err := w.repos.Jobs.Get(w.ctx, w.ws, id)
+		Expect(err).NotTo(HaveOccurred())
+		return j.Status()
+	}
+}
 
 func (w *world) upload() *domain.Document {
 	GinkgoHelper()
@@ -288,7 +324,9 @@ func (w *world) consistent() {
 			domain.JobFailed:    {{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobFailed}},
 			domain.JobCancelled: {{domain.EventJobCreated, domain.EventJobCancelled}, {domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}},
 		}[j.Status()]
-		Expect(want).To(ContainElement(w.events(domain.EntityJob, j.ID())), "job %s is %s", j.ID(), j.Status())
+		// A restarted attempt (after a lost one) records running again.
+		evs := slices.Compact(w.events(domain.EntityJob, j.ID()))
+		Expect(want).To(ContainElement(evs), "job %s is %s", j.ID(), j.Status())
 	}
 	keys, err := w.repos.APIKeys.List(w.ctx, ports.APIKeyFilter{WorkspaceID: w.ws}, ports.Page{})
 	Expect(err).NotTo(HaveOccurred())
@@ -299,6 +337,12 @@ func (w *world) consistent() {
 			want = append(want, domain.EventAPIKeyRevoked)
 		}
 		Expect(w.events(domain.EntityAPIKey, k.ID())).To(Equal(want), "api key %s (revoked %v)", k.ID(), k.Revoked())
+	}
+	hooks, err := w.repos.Webhooks.List(w.ctx, w.ws, ports.Page{})
+	Expect(err).NotTo(HaveOccurred())
+	for _, h := range hooks {
+		entities[h.ID()] = true
+		Expect(w.events(domain.EntityWebhook, h.ID())).To(Equal([]string{domain.EventWebhookCreated}), "webhook %s", h.ID())
 	}
 	all, err := w.repos.Events.List(w.ctx, w.ws, ports.EventFilter{}, ports.Page{})
 	Expect(err).NotTo(HaveOccurred())
@@ -317,6 +361,7 @@ var _ = Describe("when the store stops answering", func() {
 			BeforeEach(func() { w = newWorld(b) })
 			AfterEach(func() {
 				w.heal()
+				w.stop()
 				w.consistent()
 			})
 
@@ -328,10 +373,10 @@ var _ = Describe("when the store stops answering", func() {
 				Expect(w.blobs.remaining(w.ctx)).To(BeEmpty())
 			})
 
-			It("a job output whose "+domain.EventDocumentUploaded+" fails ends the job failed with no output kept", func() {
+			It("a job output whose "+domain.EventDocumentUploaded+" is refused ends the job failed with no output kept", func() {
 				doc, cfg := w.upload(), w.configure("writer")
 				before := w.blobs.remaining(w.ctx)
-				w.failOn(domain.EventDocumentUploaded, func(e *domain.Event) bool { return e.State().Payload["produced_by_job_id"] != nil })
+				w.failOnWith(errRefused, []string{domain.EventDocumentUploaded}, func(e *domain.Event) bool { return e.State().Payload["produced_by_job_id"] != nil })
 				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(job.Status()).To(Equal(domain.JobFailed))
@@ -363,7 +408,7 @@ var _ = Describe("when the store stops answering", func() {
 				doc := w.upload()
 				w.clock.jump(2 * time.Hour)
 				w.failOn(domain.EventDocumentPurged)
-				n, err := w.app.Documents.PurgeExpired(w.ctx)
+				n, err := w.app.Maintenance.PurgeExpired(w.ctx)
 				Expect(err).To(MatchError(domain.ErrUnavailable))
 				Expect(n).To(Equal(0))
 				got, err := w.app.Documents.Get(w.ctx, w.ws, doc.ID())
@@ -397,40 +442,33 @@ var _ = Describe("when the store stops answering", func() {
 				w.failOn(domain.EventJobCreated)
 				_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).To(MatchError(domain.ErrUnavailable))
-				_, err = w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				_, err = w.app.Jobs.Enqueue(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).To(MatchError(domain.ErrUnavailable))
 				Expect(w.jobs()).To(BeEmpty())
 			})
 
-			It("a start whose "+domain.EventJobRunning+" fails leaves the job as it was", func() {
+			It("a start whose "+domain.EventJobRunning+" fails leaves the job pending, and a later attempt runs it once the store answers", func() {
 				doc, cfg := w.upload(), w.configure("stub")
 				w.failOn(domain.EventJobRunning)
-				// Submitted: created and started in one transaction.
-				_, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-				Expect(err).To(MatchError(domain.ErrUnavailable))
-				Expect(w.jobs()).To(BeEmpty())
-				// Created, then run: stays pending.
-				w.heal()
-				j, err := w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				j, err := w.app.Jobs.Enqueue(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).NotTo(HaveOccurred())
-				w.failOn(domain.EventJobRunning)
-				_, err = w.app.Jobs.Run(w.ctx, w.ws, j.ID())
-				Expect(err).To(MatchError(domain.ErrUnavailable))
+				Consistently(w.status(j.ID()), 300*time.Millisecond, 20*time.Millisecond).Should(Equal(domain.JobPending))
 				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
 				Expect(err).NotTo(HaveOccurred())
-				Expect(got.Status()).To(Equal(domain.JobPending))
 				Expect(got.Attempts()).To(Equal(0))
+				w.heal()
+				Eventually(w.status(j.ID()), 10*time.Second, 20*time.Millisecond).Should(Equal(domain.JobSucceeded))
 			})
 
-			It("results whose "+domain.EventJobSucceeded+" fails end the job failed and remove its outputs", func() {
+			It("results whose "+domain.EventJobSucceeded+" is refused end the job failed and remove its outputs", func() {
 				doc, cfg := w.upload(), w.configure("writer")
 				before := len(w.blobs.remaining(w.ctx))
-				w.failOn(domain.EventJobSucceeded)
+				w.failOnWith(errRefused, []string{domain.EventJobSucceeded})
 				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).NotTo(HaveOccurred())
 				Expect(job.Status()).To(Equal(domain.JobFailed))
 				Expect(job.Error().Code).To(Equal(app.CodeInternal))
-				Expect(job.Error().Message).NotTo(ContainSubstring("answer"), "no internal detail in the job's error")
+				Expect(job.Error().Message).NotTo(ContainSubstring("constraint"), "no internal detail in the job's error")
 				Expect(w.blobs.remaining(w.ctx)).To(HaveLen(before), "the output blob is gone")
 				Expect(w.documents()).To(HaveLen(1), "no output document row")
 				tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws, job.ID(), ports.Page{})
@@ -438,30 +476,78 @@ var _ = Describe("when the store stops answering", func() {
 				Expect(tables).To(BeEmpty())
 			})
 
-			It("a failure whose "+domain.EventJobFailed+" fails leaves the job running for the stale sweep", func() {
+			It("an outage when a job ends ("+domain.EventJobSucceeded+") delays its end: the terminal write is retried, nothing is mislabelled", func() {
+				doc, cfg := w.upload(), w.configure("writer")
+				// Down for 150 ms from the first terminal write, within the
+				// retry window.
+				var downSince atomic.Int64
+				w.failOnFn.Store(func(es []*domain.Event) error {
+					if !slices.ContainsFunc(es, func(e *domain.Event) bool { return e.Type() == domain.EventJobSucceeded }) {
+						return nil
+					}
+					downSince.CompareAndSwap(0, time.Now().UnixNano())
+					if time.Since(time.Unix(0, downSince.Load())) < 150*time.Millisecond {
+						return errDown
+					}
+					return nil
+				})
+				job, err := w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(job.Status()).To(Equal(domain.JobSucceeded), "the real outcome, not internal")
+				Expect(job.Attempts()).To(Equal(1), "the same attempt wrote it")
+				Expect(w.documents()).To(HaveLen(2), "the input and the one output")
+			})
+
+			It("a failure whose "+domain.EventJobFailed+" cannot be written for longer leaves the job running, and a later attempt ends it once the store answers", func() {
 				doc := w.upload()
 				cfg, err := w.app.Configurations.Create(w.ctx, app.CreateConfigurationRequest{WorkspaceID: w.ws, DocumentType: "t", Title: "T",
 					Payload: map[string]any{"extractor": "stub", "fail": "no"}})
 				Expect(err).NotTo(HaveOccurred())
 				w.failOn(domain.EventJobFailed)
-				_, err = w.app.Jobs.Submit(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
-				Expect(err).To(MatchError(domain.ErrUnavailable), "the caller learns the store is down")
-				jobs := w.jobs()
-				Expect(jobs).To(HaveLen(1))
-				Expect(jobs[0].Status()).To(Equal(domain.JobRunning), "nothing could be written")
-				Expect(jobs[0].Error()).To(BeNil())
+				j, err := w.app.Jobs.Enqueue(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				Eventually(w.status(j.ID()), 5*time.Second, 10*time.Millisecond).Should(Equal(domain.JobRunning))
+				Consistently(w.status(j.ID()), time.Second, 50*time.Millisecond).Should(Equal(domain.JobRunning), "its end could not be written, and was not mislabelled")
+				w.heal()
+				Eventually(w.status(j.ID()), 10*time.Second, 20*time.Millisecond).Should(Equal(domain.JobFailed))
+				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Attempts()).To(BeNumerically(">=", 2), "a later attempt started the job over")
+				Expect(got.Error().Code).NotTo(Equal(app.CodeInternal), "the extractor's own failure")
 			})
 
 			It("a cancel whose "+domain.EventJobCancelled+" fails cancels nothing", func() {
 				doc, cfg := w.upload(), w.configure("stub")
-				j, err := w.app.Jobs.Create(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				// The start fails too, so the job stays pending.
+				w.failOnWith(errDown, []string{domain.EventJobRunning, domain.EventJobCancelled})
+				j, err := w.app.Jobs.Enqueue(w.ctx, app.SubmitJobRequest{WorkspaceID: w.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 				Expect(err).NotTo(HaveOccurred())
-				w.failOn(domain.EventJobCancelled)
 				_, err = w.app.Jobs.Cancel(w.ctx, w.ws, j.ID())
 				Expect(err).To(MatchError(domain.ErrUnavailable))
 				got, err := w.app.Jobs.Get(w.ctx, w.ws, j.ID())
 				Expect(err).NotTo(HaveOccurred())
 				Expect(got.Status()).To(Equal(domain.JobPending))
+			})
+
+			It("a webhook whose "+domain.EventWebhookCreated+" fails is not registered", func() {
+				w.failOn(domain.EventWebhookCreated)
+				_, err := w.app.Webhooks.Create(w.ctx, app.CreateWebhookRequest{WorkspaceID: w.ws, URL: "http://127.0.0.1:9/hook",
+					Events: []string{domain.EventJobSucceeded}})
+				Expect(err).To(MatchError(domain.ErrUnavailable))
+				hooks, err := w.repos.Webhooks.List(w.ctx, w.ws, ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(hooks).To(BeEmpty())
+			})
+
+			It("a deletion whose "+domain.EventWebhookDeleted+" fails deletes nothing", func() {
+				h, err := w.app.Webhooks.Create(w.ctx, app.CreateWebhookRequest{WorkspaceID: w.ws, URL: "http://127.0.0.1:9/hook",
+					Events: []string{domain.EventJobSucceeded}})
+				Expect(err).NotTo(HaveOccurred())
+				w.failOn(domain.EventWebhookDeleted)
+				Expect(w.app.Webhooks.Delete(w.ctx, w.ws, h.ID())).To(MatchError(domain.ErrUnavailable))
+				got, err := w.app.Webhooks.Get(w.ctx, w.ws, h.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.IsDeleted()).To(BeFalse())
 			})
 
 			It("a key whose "+domain.EventAPIKeyCreated+" fails is not stored", func() {
@@ -492,7 +578,10 @@ var _ = Describe("when the blob store breaks mid-stream", func() {
 		Context("on "+b.Name, func() {
 			var w *world
 			BeforeEach(func() { w = newWorld(b) })
-			AfterEach(func() { w.consistent() })
+			AfterEach(func() {
+				w.stop()
+				w.consistent()
+			})
 
 			It("an upload keeps nothing", func() {
 				w.blobs.breakAt.Store(100)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/pgtest"
 )
@@ -30,6 +31,12 @@ type Store struct {
 	SQL *sql.DB
 	// Dialect is "memory", "sqlite" or "pg".
 	Dialect string
+	// DB is the SQL backends' database (for adapters that share it, such
+	// as the River queue); nil for the in-memory store.
+	DB *bunstore.DB
+	// Mem is the in-memory store (for its in-memory queue); nil for the
+	// SQL backends.
+	Mem *memory.Store
 }
 
 // Backend opens one kind of store.
@@ -45,7 +52,8 @@ type Backend struct {
 var (
 	// Memory is the in-memory store.
 	Memory = Backend{Name: "memory", Open: func() Store {
-		return Store{Repos: memory.New().Repositories(), Dialect: "memory"}
+		mem := memory.New()
+		return Store{Repos: mem.Repositories(), Dialect: "memory", Mem: mem}
 	}}
 	// SQLite is a SQLite file in the spec's temporary directory.
 	SQLite = Backend{Name: "SQLite", Open: func() Store {
@@ -85,15 +93,16 @@ func openPostgres() Store {
 		Expect(db.Migrate(ctx)).To(Succeed())
 		pgMigrated = true
 	}
-	// Every table but the migrations' own, whatever the migrations made.
+	// Every table but the migrations' own (River's too, when a suite
+	// migrated its queue here), whatever the migrations made.
 	var tables []string
 	Expect(db.Bun().NewSelect().TableExpr("pg_tables").Column("tablename").
-		Where("schemaname = current_schema()").Where("tablename NOT LIKE 'ade_migration%'").
+		Where("schemaname = current_schema()").Where("tablename NOT LIKE 'ade_migration%'").Where("tablename <> 'river_migration'").
 		Scan(ctx, &tables)).To(Succeed())
 	Expect(tables).NotTo(BeEmpty())
 	_, err = db.SQL().ExecContext(ctx, "TRUNCATE "+strings.Join(tables, ", ")+" CASCADE")
 	Expect(err).NotTo(HaveOccurred())
-	return Store{Repos: db.Repositories(), SQL: db.SQL(), Dialect: db.Dialect()}
+	return Store{Repos: db.Repositories(), SQL: db.SQL(), Dialect: db.Dialect(), DB: db}
 }
 
 // All lists every backend.
@@ -109,5 +118,32 @@ func openBun(url string) Store {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(db.Close)
 	Expect(db.Migrate(ctx)).To(Succeed())
-	return Store{Repos: db.Repositories(), SQL: db.SQL(), Dialect: db.Dialect()}
+	return Store{Repos: db.Repositories(), SQL: db.SQL(), Dialect: db.Dialect(), DB: db}
+}
+
+// Queue opens a job queue on s, as the binary would: the in-memory queue
+// beside the in-memory store, River (its tables migrated) on the SQL
+// backends, with workers workers and the given retry policies. Call start
+// with the application's task handler once it is built; stop waits for
+// the running tasks and may be called more than once (the spec's cleanup
+// calls it too).
+func Queue(s Store, workers int, policies map[ports.TaskKind]ports.RetryPolicy) (q ports.Queue, start func(ports.TaskHandler), stop func()) {
+	GinkgoHelper()
+	ctx := context.Background()
+	var once sync.Once
+	if s.Mem != nil {
+		mq := memory.NewQueue(s.Mem, memory.QueueOptions{Workers: workers, Policies: policies})
+		stop = func() { once.Do(func() { _ = mq.Stop(context.Background()) }) }
+		DeferCleanup(stop)
+		return mq, func(h ports.TaskHandler) { mq.Start(h) }, stop
+	}
+	Expect(riverqueue.Migrate(ctx, s.DB)).To(Succeed())
+	rq, err := riverqueue.Open(ctx, s.DB, riverqueue.Config{Workers: workers, Policies: policies})
+	Expect(err).NotTo(HaveOccurred())
+	stop = func() { once.Do(func() { _ = rq.Stop(context.Background()) }) }
+	DeferCleanup(stop)
+	return rq, func(h ports.TaskHandler) {
+		GinkgoHelper()
+		Expect(rq.Start(ctx, h)).To(Succeed())
+	}, stop
 }

@@ -52,8 +52,9 @@ type Config struct {
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM
 	// (ADE_SHUTDOWN_TIMEOUT, a Go duration).
 	ShutdownTimeout time.Duration
-	// PurgeInterval is how often expired documents are purged
-	// (ADE_PURGE_INTERVAL, a Go duration).
+	// PurgeInterval is how often the maintenance sweep runs: expired
+	// documents and idempotency keys, stale jobs (ADE_PURGE_INTERVAL, a Go
+	// duration). One process runs it per interval, whatever their number.
 	PurgeInterval time.Duration
 	// BootstrapAdminKey, when set, becomes a global admin key at start-up
 	// (ADE_BOOTSTRAP_ADMIN_KEY). It never prints.
@@ -84,6 +85,23 @@ type Config struct {
 	// ADE_HTTP_BODY_TIMEOUT, ADE_HTTP_BODY_MIN_RATE, ADE_HTTP_IDLE_TIMEOUT,
 	// ADE_HTTP_MAX_CONNECTIONS).
 	Transport httpapi.Transport
+	// Workers is how many jobs this process runs at once (ADE_WORKERS); 0
+	// makes `ade serve` an API-only process.
+	Workers int
+	// JobMaxAttempts is how many times a job may start before it ends
+	// failed with attempts_exhausted (ADE_JOB_MAX_ATTEMPTS).
+	JobMaxAttempts int
+	// WorkerLeaseTTL is how long a worker process may stay silent before
+	// its running jobs are handed to another (ADE_WORKER_LEASE_TTL).
+	WorkerLeaseTTL time.Duration
+	// WebhookAllowPrivate lets webhooks reach loopback and private
+	// addresses (ADE_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	// WebhookMaxAttempts bounds the attempts of one delivery
+	// (ADE_WEBHOOK_MAX_ATTEMPTS); WebhookBackoff is the wait after the
+	// first failed attempt, doubling up to an hour (ADE_WEBHOOK_BACKOFF).
+	WebhookMaxAttempts int
+	WebhookBackoff     time.Duration
 	// ExtractionLimits bound every extraction (ADE_MAX_CELL_BYTES and the
 	// other variables of LimitVariables).
 	ExtractionLimits tabular.Limits
@@ -125,6 +143,13 @@ const (
 	DefaultPurgeInterval   = time.Minute
 	DefaultKeyCacheTTL     = app.DefaultKeyCacheTTL
 	DefaultInstanceLease   = app.DefaultInstanceLease
+	DefaultWorkers         = 8
+	DefaultJobMaxAttempts  = 3
+	DefaultWorkerLeaseTTL  = 5 * time.Second
+	DefaultWebhookAttempts = 8
+	DefaultWebhookBackoff  = 30 * time.Second
+	// MaxWorkers bounds ADE_WORKERS.
+	MaxWorkers = 1000
 )
 
 // ConfigFromEnv reads the configuration through getenv (os.Getenv in the
@@ -161,6 +186,34 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.PurgeInterval, err = durationVar(getenv, "ADE_PURGE_INTERVAL", DefaultPurgeInterval); err != nil || c.PurgeInterval < time.Second {
 		bad("ADE_PURGE_INTERVAL", getenv("ADE_PURGE_INTERVAL"), "must be a duration of at least 1s such as 1m")
+	}
+	workers, err := intVar(getenv, "ADE_WORKERS", DefaultWorkers)
+	if err != nil || workers < 0 || workers > MaxWorkers {
+		bad("ADE_WORKERS", getenv("ADE_WORKERS"), fmt.Sprintf("must be a whole number from 0 (API only) to %d", MaxWorkers))
+	}
+	c.Workers = int(workers)
+	attempts, err := intVar(getenv, "ADE_JOB_MAX_ATTEMPTS", DefaultJobMaxAttempts)
+	if err != nil || attempts < 1 || attempts > 100 {
+		bad("ADE_JOB_MAX_ATTEMPTS", getenv("ADE_JOB_MAX_ATTEMPTS"), "must be a whole number from 1 to 100")
+	}
+	c.JobMaxAttempts = int(attempts)
+	if c.WorkerLeaseTTL, err = durationVar(getenv, "ADE_WORKER_LEASE_TTL", DefaultWorkerLeaseTTL); err != nil || c.WorkerLeaseTTL < time.Second {
+		bad("ADE_WORKER_LEASE_TTL", getenv("ADE_WORKER_LEASE_TTL"), "must be a duration of at least 1s such as 5s")
+	}
+	switch v := strings.TrimSpace(getenv("ADE_WEBHOOK_ALLOW_PRIVATE")); v {
+	case "", "false":
+	case "true":
+		c.WebhookAllowPrivate = true
+	default:
+		bad("ADE_WEBHOOK_ALLOW_PRIVATE", v, `must be "true" or "false"`)
+	}
+	hookAttempts, err := intVar(getenv, "ADE_WEBHOOK_MAX_ATTEMPTS", DefaultWebhookAttempts)
+	if err != nil || hookAttempts < 1 || hookAttempts > 50 {
+		bad("ADE_WEBHOOK_MAX_ATTEMPTS", getenv("ADE_WEBHOOK_MAX_ATTEMPTS"), "must be a whole number from 1 to 50")
+	}
+	c.WebhookMaxAttempts = int(hookAttempts)
+	if c.WebhookBackoff, err = durationVar(getenv, "ADE_WEBHOOK_BACKOFF", DefaultWebhookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
+		bad("ADE_WEBHOOK_BACKOFF", getenv("ADE_WEBHOOK_BACKOFF"), "must be a duration from 10ms to 1h such as 30s")
 	}
 	c.BootstrapAdminKey = Secret(strings.TrimSpace(getenv("ADE_BOOTSTRAP_ADMIN_KEY")))
 	if c.BootstrapAdminKey != "" && !domain.WellFormedAPIKey(c.BootstrapAdminKey.Reveal()) {

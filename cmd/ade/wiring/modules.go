@@ -23,8 +23,10 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/adapters/webui"
+	"github.com/ade-go/ade/adapters/webhooksender"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
 )
@@ -41,22 +43,27 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// Storage is the opened database: its repositories and a readiness check.
+// Storage is the opened database: its repositories, a readiness check,
+// and the backend itself for the queue that shares it (DB for Bun, Memory
+// for the in-memory store; one of them is set).
 type Storage struct {
 	Repos ports.Repositories
 	Ping  func(context.Context) error
 	// SQL is the connection pool under the repositories (nil in memory),
 	// whose statistics /metrics exports.
-	SQL *sql.DB
+	SQL    *sql.DB
+	DB     *bunstore.DB
+	Memory *memory.Store
 }
 
-// StorageModule opens (and migrates) the configured database.
+// StorageModule opens (and migrates, River's tables included) the
+// configured database.
 var StorageModule = fx.Module("storage",
 	fx.Provide(func(lc fx.Lifecycle, c Config, log *slog.Logger) (Storage, error) {
 		if c.IsMemoryDatabase() {
 			log.Warn("storage is in memory: everything is lost when the process exits")
 			store := memory.New()
-			return Storage{Repos: store.Repositories(), Ping: store.Ping}, nil
+			return Storage{Repos: store.Repositories(), Ping: store.Ping, Memory: store}, nil
 		}
 		if c.DatabaseURL == "" {
 			if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
@@ -65,20 +72,39 @@ var StorageModule = fx.Module("storage",
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 		defer cancel()
-		db, err := bunstore.Open(ctx, c.DatabaseTarget())
+		db, err := OpenDatabase(ctx, c)
 		if err != nil {
-			return Storage{}, &StartError{What: "database " + redactURL(c.DatabaseTarget()), Err: err}
-		}
-		if err := db.Migrate(ctx); err != nil {
-			_ = db.Close()
-			return Storage{}, &StartError{What: "migrate database " + redactURL(c.DatabaseTarget()), Err: err}
+			return Storage{}, err
 		}
 		lc.Append(fx.StopHook(db.Close))
 		log.Info("database ready", "dialect", db.Dialect())
-		return Storage{Repos: db.Repositories(), Ping: db.Ping, SQL: db.SQL()}, nil
+		return Storage{Repos: db.Repositories(), Ping: db.Ping, SQL: db.SQL(), DB: db}, nil
 	}),
 	fx.Provide(func(s Storage) ports.Repositories { return s.Repos }),
 )
+
+// OpenDatabase opens the configured database (not the in-memory one) and
+// brings its schema, the queue's included, up to date.
+func OpenDatabase(ctx context.Context, c Config) (*bunstore.DB, error) {
+	if c.DatabaseURL == "" {
+		if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+			return nil, &StartError{What: "data directory " + c.DataDir, Err: err}
+		}
+	}
+	db, err := bunstore.Open(ctx, c.DatabaseTarget())
+	if err != nil {
+		return nil, &StartError{What: "database " + redactURL(c.DatabaseTarget()), Err: err}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, &StartError{What: "migrate database " + redactURL(c.DatabaseTarget()), Err: err}
+	}
+	if err := riverqueue.Migrate(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, &StartError{What: "migrate database " + redactURL(c.DatabaseTarget()), Err: err}
+	}
+	return db, nil
+}
 
 // BlobModule opens the configured blob store.
 var BlobModule = fx.Module("blob",
@@ -128,26 +154,35 @@ var AppModule = fx.Module("app",
 	fx.Provide(
 		func() ports.Clock { return system.Clock{} },
 		func() ports.IDGenerator { return system.NewULIDs() },
-		func(c Config, repos ports.Repositories, blobs ports.BlobStore, ex *app.Extractors,
-			clock ports.Clock, ids ports.IDGenerator, log *slog.Logger) (*app.App, error) {
+		func(c Config) ports.WebhookSender {
+			return webhooksender.New(webhooksender.Options{AllowPrivate: c.WebhookAllowPrivate})
+		},
+		func(c Config, repos ports.Repositories, q ports.Queue, blobs ports.BlobStore, ex *app.Extractors,
+			clock ports.Clock, ids ports.IDGenerator, hooks ports.WebhookSender, log *slog.Logger) (*app.App, error) {
 			return app.New(app.Deps{
-				Repos: repos, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Logger: log,
+				Repos: repos, Queue: q, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Webhooks: hooks, Logger: log,
 				Config: app.Config{
 					MaxUploadBytes: c.MaxUploadBytes, DocumentRetention: c.DocumentRetention, JobTimeout: c.JobTimeout,
-					KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
+					JobMaxAttempts: c.JobMaxAttempts, KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
 				},
 			})
 		},
 	),
-	fx.Invoke(func(lc fx.Lifecycle, a *app.App, c Config, con Console, log *slog.Logger) {
+	fx.Invoke(func(lc fx.Lifecycle, a *app.App) {
 		lc.Append(fx.StartHook(func(ctx context.Context) error {
-			if _, err := a.Workspaces.EnsureDefault(ctx); err != nil {
-				return err
-			}
-			return bootstrap(ctx, a, c, con, log)
+			_, err := a.Workspaces.EnsureDefault(ctx)
+			return err
 		}))
 	}),
-	fx.Invoke(startMaintenance),
+	fx.Invoke(startInstanceLease),
+)
+
+// KeysModule makes sure a global admin key exists at start-up and writes
+// API key uses: the concerns of a process that serves the API.
+var KeysModule = fx.Module("keys",
+	fx.Invoke(func(lc fx.Lifecycle, a *app.App, c Config, con Console, log *slog.Logger) {
+		lc.Append(fx.StartHook(func(ctx context.Context) error { return bootstrap(ctx, a, c, con, log) }))
+	}),
 	fx.Invoke(startKeyUseFlusher),
 )
 
@@ -237,52 +272,29 @@ func startKeyUseFlusher(lc fx.Lifecycle, a *app.App, log *slog.Logger) {
 	})
 }
 
-// startMaintenance takes this process's lease (so its blob intents are
-// known to be at work), renews it until stop, and runs the background
-// sweeps at start and then every PurgeInterval: expired documents are
-// purged, jobs left running by a process that stopped mid-run are ended
-// failed, and the debris of processes that died (blobs stored with no row,
-// or deleted with their bytes left) is reclaimed. At stop it releases the
-// lease.
-func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
+// startInstanceLease takes this process's lease (so its blob intents are
+// known to be at work), renews it until stop on a goroutine of its own,
+// reclaims once at start the debris of processes that died (blobs stored
+// with no row, or deleted with their bytes left; the periodic maintenance
+// task reclaims it too), and releases the lease at stop.
+func startInstanceLease(lc fx.Lifecycle, a *app.App, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	sweep := func() {
-		n, err := a.Documents.PurgeExpired(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("purge expired documents", "purged", n, "error", err)
-		case n > 0:
-			log.Info("purged expired documents", "purged", n)
-		}
-		n, err = a.Jobs.FailStale(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("end stale jobs", "ended", n, "error", err)
-		case n > 0:
-			log.Warn("ended jobs left running by a stopped process", "ended", n)
-		}
-		n, err = a.Debris.Reclaim(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("reclaim debris", "reclaimed", n, "error", err)
-		case n > 0:
-			log.Warn("reclaimed blobs left by a process that stopped", "reclaimed", n)
-		}
-	}
-	renew := func() {
-		if err := a.Debris.RenewLease(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("renew instance lease", "error", err)
-		}
-	}
 	lc.Append(fx.Hook{
 		OnStart: func(startCtx context.Context) error {
 			if err := a.Debris.RenewLease(startCtx); err != nil {
 				return err
 			}
 			var wg sync.WaitGroup
-			// The lease has a goroutine of its own: a long sweep must not
-			// let it lapse.
+			wg.Go(func() {
+				n, err := a.Debris.Reclaim(ctx)
+				switch {
+				case err != nil && ctx.Err() == nil:
+					log.Error("reclaim debris", "reclaimed", n, "error", err)
+				case n > 0:
+					log.Warn("reclaimed blobs left by a process that stopped", "reclaimed", n)
+				}
+			})
 			wg.Go(func() {
 				t := time.NewTicker(a.Debris.LeaseRenewal())
 				defer t.Stop()
@@ -291,19 +303,9 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 					case <-ctx.Done():
 						return
 					case <-t.C:
-						renew()
-					}
-				}
-			})
-			wg.Go(func() {
-				t := time.NewTicker(c.PurgeInterval)
-				defer t.Stop()
-				for {
-					sweep()
-					select {
-					case <-ctx.Done():
-						return
-					case <-t.C:
+						if err := a.Debris.RenewLease(ctx); err != nil && ctx.Err() == nil {
+							log.Warn("renew instance lease", "error", err)
+						}
 					}
 				}
 			})
@@ -324,6 +326,68 @@ func startMaintenance(lc fx.Lifecycle, c Config, a *app.App, log *slog.Logger) {
 		},
 	})
 }
+
+// workerQueue is a queue this process can run tasks from.
+type workerQueue interface {
+	ports.Queue
+	Start(ctx context.Context, h ports.TaskHandler) error
+	Stop(ctx context.Context) error
+}
+
+// memoryQueue adapts the in-memory queue's start to workerQueue.
+type memoryQueue struct{ *memory.Queue }
+
+func (q memoryQueue) Start(_ context.Context, h ports.TaskHandler) error {
+	q.Queue.Start(h)
+	return nil
+}
+
+// RetryPolicies are the queue's retry policies for a configuration: job
+// runs retry soon (a retry follows an outage, and restarts the job);
+// webhook deliveries back off from WebhookBackoff, doubling up to an hour.
+func RetryPolicies(c Config) map[ports.TaskKind]ports.RetryPolicy {
+	return map[ports.TaskKind]ports.RetryPolicy{
+		ports.TaskRunJob:         {MaxAttempts: 25, FirstDelay: time.Second, MaxDelay: 30 * time.Second},
+		ports.TaskDeliverWebhook: {MaxAttempts: c.WebhookMaxAttempts, FirstDelay: c.WebhookBackoff, MaxDelay: max(time.Hour, c.WebhookBackoff)},
+		ports.TaskMaintenance:    {MaxAttempts: 1, FirstDelay: time.Second, MaxDelay: time.Second},
+	}
+}
+
+// QueueModule opens the job queue on the storage (River on a database,
+// the in-memory queue on the memory store) and runs c.Workers workers once
+// the application is built. It starts before the HTTP server and so stops
+// after it: synchronous submissions still in flight are served by the
+// workers while the server drains.
+var QueueModule = fx.Module("queue",
+	fx.Provide(func(lc fx.Lifecycle, c Config, s Storage, log *slog.Logger) (workerQueue, error) {
+		policies := RetryPolicies(c)
+		if s.Memory != nil {
+			return memoryQueue{memory.NewQueue(s.Memory, memory.QueueOptions{
+				Workers: c.Workers, Policies: policies, MaintenanceInterval: c.PurgeInterval, Logger: log,
+			})}, nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+		defer cancel()
+		return riverqueue.Open(ctx, s.DB, riverqueue.Config{
+			Workers: c.Workers, Policies: policies, MaintenanceInterval: c.PurgeInterval,
+			TaskTimeout: c.JobTimeout + app.DefaultTerminalRetry + time.Minute,
+			LeaseTTL:    c.WorkerLeaseTTL, Logger: log,
+		})
+	}),
+	fx.Provide(func(q workerQueue) ports.Queue { return q }),
+	fx.Invoke(func(lc fx.Lifecycle, c Config, q workerQueue, a *app.App, log *slog.Logger) {
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				if err := q.Start(ctx, a.Tasks); err != nil {
+					return err
+				}
+				log.Info("queue ready", "workers", c.Workers)
+				return nil
+			},
+			OnStop: q.Stop,
+		})
+	}),
+)
 
 // HTTPModule serves the API: it listens at start (so a busy port fails
 // start-up) and drains in-flight requests at stop.
@@ -397,7 +461,21 @@ func Server(c Config, console, logOutput io.Writer) fx.Option {
 		fx.WithLogger(func() fxevent.Logger { return newFxLogger(log) }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
-		StorageModule, BlobModule, ExtractorsModule, AppModule, HTTPModule, UIModule,
+		StorageModule, BlobModule, ExtractorsModule, AppModule, KeysModule, QueueModule, HTTPModule, UIModule,
+	)
+}
+
+// Worker is the whole `ade worker` graph: the server's without HTTP. It
+// runs c.Workers workers; with none it only enqueues, which is what
+// one-shot commands (`ade purge`) use.
+func Worker(c Config, logOutput io.Writer) fx.Option {
+	log := NewLogger(c, logOutput)
+	return fx.Options(
+		fx.Supply(c, log),
+		fx.WithLogger(func() fxevent.Logger { return newFxLogger(log) }),
+		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
+		fx.StartTimeout(startTimeout+15*time.Second),
+		StorageModule, BlobModule, ExtractorsModule, AppModule, QueueModule,
 	)
 }
 

@@ -60,6 +60,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/stub"
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/adapters/memory"
+	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
@@ -225,10 +226,14 @@ func inProcess() (inProcessFigures, error) {
 	if err != nil {
 		return inProcessFigures{}, err
 	}
-	a, err := app.New(app.Deps{Repos: memory.New().Repositories(), Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	store := memory.New()
+	queue := memory.NewQueue(store, memory.QueueOptions{Workers: 1})
+	a, err := app.New(app.Deps{Repos: store.Repositories(), Queue: queue, Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
 	if err != nil {
 		return inProcessFigures{}, err
 	}
+	queue.Start(a.Tasks)
+	defer queue.Stop(ctx)
 	fx, err := seed(ctx, a, 1)
 	if err != nil {
 		return inProcessFigures{}, err
@@ -513,12 +518,28 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*app.App, func
 		closeAll()
 		return nil, nil, err
 	}
-	a, err := app.New(app.Deps{Repos: db.Repositories(), Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	if migrate {
+		if err := riverqueue.Migrate(ctx, db); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+	}
+	// One worker runs the jobs the seed submits.
+	queue, err := riverqueue.Open(ctx, db, riverqueue.Config{Workers: 1})
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
-	return a, closeAll, nil
+	a, err := app.New(app.Deps{Repos: db.Repositories(), Queue: queue, Blobs: blobs, Extractors: exs, Clock: system.Clock{}, IDs: system.NewULIDs()})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	if err := queue.Start(ctx, a.Tasks); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return a, func() { _ = queue.Stop(context.Background()); closeAll() }, nil
 }
 
 // serve runs one server (the child process) until SIGTERM: the HTTP

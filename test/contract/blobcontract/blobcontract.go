@@ -193,6 +193,33 @@ func DescribeBlobStore(name string, factory func() ports.BlobStore, opts ...Opti
 			})
 		})
 
+		Describe("DeletePrefix", func() {
+			It("removes every object under the prefix, nested ones too, and nothing else", func() {
+				put(key("job/a"), []byte("a"), ports.PutOptions{})
+				put(key("job/b"), []byte("b"), ports.PutOptions{})
+				put(key("job/deep/c"), []byte("c"), ports.PutOptions{})
+				put(key("jobless"), []byte("keep"), ports.PutOptions{})
+				put(key("other/a"), []byte("keep"), ports.PutOptions{})
+				n, err := store.DeletePrefix(ctx, key("job/"))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(Equal(3))
+				expectMissing(key("job/a"))
+				expectMissing(key("job/b"))
+				expectMissing(key("job/deep/c"))
+				Expect(read(key("jobless"), 0, -1)).To(Equal([]byte("keep")))
+				Expect(read(key("other/a"), 0, -1)).To(Equal([]byte("keep")))
+
+				n, err = store.DeletePrefix(ctx, key("job/"))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(n).To(BeZero(), "a second sweep finds nothing")
+			})
+
+			It("refuses an empty prefix", func() {
+				_, err := store.DeletePrefix(ctx, "")
+				Expect(err).To(MatchError(domain.ErrInvalidInput))
+			})
+		})
+
 		Describe("failed Put", func() {
 			It("refuses more than MaxBytes with a TooLargeError, reading at most MaxBytes+1, and stores nothing", func() {
 				src := &countingReader{r: bytes.NewReader(Bytes(3, 3<<20))}

@@ -43,6 +43,9 @@ func DescribeRepositories(name string, factory func() ports.Repositories) bool {
 		describeAPIKeys(func() *world { return w })
 		describeBlobIntents(func() *world { return w })
 		describeTransactions(func() *world { return w })
+		describeIdempotency(func() *world { return w })
+		describeWebhooks(func() *world { return w })
+		describeFeed(func() *world { return w })
 	})
 }
 
@@ -810,6 +813,11 @@ func describeEvents(get func() *world) {
 			Expect(ids(list(f, all))).To(Equal([]string{b.ID(), a.ID()}))
 			f.Ascending = true
 			Expect(ids(list(f, all))).To(Equal([]string{a.ID(), b.ID()}))
+		})
+
+		It("finds one event by id", func() {
+			Expect(ids(list(ports.EventFilter{ID: created.ID()}, all))).To(Equal([]string{created.ID()}))
+			Expect(list(ports.EventFilter{ID: foreign.ID()}, all)).To(BeEmpty(), "another workspace's event")
 		})
 
 		It("filters by entity type, entity id and event type", func() {

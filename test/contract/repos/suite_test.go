@@ -1,11 +1,14 @@
 package repos_test
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/ade-go/ade/adapters/bunstore"
 	"github.com/ade-go/ade/ports"
 	"github.com/ade-go/ade/test/contract/repocontract"
 	"github.com/ade-go/ade/test/storetest"
@@ -27,3 +30,24 @@ var _ = func() bool {
 	}
 	return true
 }()
+
+var _ = repocontract.DescribeFeedAcrossHandles("SQLite", func() (ports.Repositories, ports.Repositories) {
+	ctx := context.Background()
+	path := "sqlite:" + filepath.Join(GinkgoT().TempDir(), "ade.db")
+	a, err := bunstore.Open(ctx, path)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(a.Close)
+	Expect(a.Migrate(ctx)).To(Succeed())
+	b, err := bunstore.Open(ctx, path)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	return a.Repositories(), b.Repositories()
+})
+
+var _ = repocontract.DescribeFeedAcrossHandles("PostgreSQL", func() (ports.Repositories, ports.Repositories) {
+	a := storetest.PostgreSQL.Open()
+	b, err := bunstore.Open(context.Background(), a.DB.URL())
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+	return a.Repos, b.Repositories()
+})

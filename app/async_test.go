@@ -1,0 +1,287 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/app"
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+// setupJobs uploads the roster and creates a configuration with payload.
+func setupJobs(e *env, payload map[string]any) (*domain.Document, *domain.Configuration) {
+	GinkgoHelper()
+	doc, err := e.app.Documents.Upload(e.ctx, app.UploadRequest{WorkspaceID: e.ws, Filename: "roster.csv", Body: strings.NewReader(rosterCSV)})
+	Expect(err).NotTo(HaveOccurred())
+	cfg, err := e.app.Configurations.Create(e.ctx, app.CreateConfigurationRequest{
+		WorkspaceID: e.ws, DocumentType: "roster", Title: "Roster", Payload: payload})
+	Expect(err).NotTo(HaveOccurred())
+	return doc, cfg
+}
+
+func timeline(e *env, jobID string) []*domain.Event {
+	GinkgoHelper()
+	p, err := e.app.Jobs.Events(e.ctx, e.ws, jobID, ports.EventFilter{}, app.PageRequest{Limit: 200})
+	Expect(err).NotTo(HaveOccurred())
+	return p.Items
+}
+
+func terminalEvents(evs []*domain.Event) int {
+	n := 0
+	for _, e := range evs {
+		switch e.Type() {
+		case domain.EventJobSucceeded, domain.EventJobFailed, domain.EventJobCancelled:
+			n++
+		}
+	}
+	return n
+}
+
+func getJob(e *env, id string) *domain.Job {
+	GinkgoHelper()
+	j, err := e.app.Jobs.Get(e.ctx, e.ws, id)
+	Expect(err).NotTo(HaveOccurred())
+	return j
+}
+
+var _ = Describe("Asynchronous jobs", func() {
+	It("stores a pending job with its task, then a worker runs it on behalf of the submitter", func() {
+		e := newIdleEnv(app.Config{})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		ctx := app.WithRequestID(app.WithActor(e.ctx, domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}), "req-async")
+		j, err := e.app.Jobs.Enqueue(ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(j.Status()).To(Equal(domain.JobPending))
+		Expect(j.Attempts()).To(BeZero())
+		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated}))
+		Expect(e.queue.Pending()).To(Equal([]ports.Task{{Kind: ports.TaskRunJob, WorkspaceID: e.ws, JobID: j.ID(),
+			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}))
+
+		Expect(e.runPending()).To(Equal(1))
+		done := getJob(e, j.ID())
+		Expect(done.Status()).To(Equal(domain.JobSucceeded))
+		Expect(done.Attempts()).To(Equal(1))
+		evs := timeline(e, j.ID())
+		Expect(types(evs)).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}))
+		for _, ev := range evs {
+			Expect(ev.State().ActorID).To(Equal("key-7"))
+			Expect(ev.State().RequestID).To(Equal("req-async"))
+		}
+		Expect(evs[1].State().Source).To(Equal("worker"))
+	})
+
+	It("creates nothing, task included, when the references do not resolve", func() {
+		e := newIdleEnv(app.Config{})
+		_, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		_, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: "01J00000000000000000000000", ConfigurationID: cfg.ID()})
+		Expect(err).To(MatchError(domain.ErrUnprocessable))
+		Expect(e.queue.Pending()).To(BeEmpty())
+	})
+
+	It("answers a synchronous submission with the job as it stands when no worker ends it in time", func() {
+		e := newIdleEnv(app.Config{SyncWait: 100 * time.Millisecond})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		start := time.Now()
+		j, err := e.app.Jobs.Submit(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(j.Status()).To(Equal(domain.JobPending))
+		Expect(time.Since(start)).To(BeNumerically(">=", 100*time.Millisecond))
+		Expect(e.queue.Pending()).To(HaveLen(1), "the job is still queued")
+	})
+
+	Describe("a run lost with its worker", func() {
+		var (
+			e   *env
+			doc *domain.Document
+			cfg *domain.Configuration
+		)
+		BeforeEach(func() {
+			e = newIdleEnv(app.Config{JobMaxAttempts: 2}, probe{})
+			doc, cfg = setupJobs(e, map[string]any{"extractor": "probe", "mode": "outputs"})
+		})
+		// lose enqueues a job and starts it as a worker would, then loses
+		// the attempt (its process dies) after it stored an output's
+		// bytes; the queue hands the task out again.
+		lose := func(j *domain.Job) ports.Task {
+			task := e.queue.Take()[0]
+			_, err := e.mem.Repositories().Jobs.Update(e.ctx, e.ws, j.ID(), func(j *domain.Job) error {
+				if j.Status() == domain.JobPending {
+					return j.Start(e.clock.Now())
+				}
+				return j.Restart(e.clock.Now())
+			})
+			Expect(err).NotTo(HaveOccurred())
+			_, err = e.blobs.Put(e.ctx, "outputs/"+e.ws+"/"+j.ID()+"/lost", strings.NewReader("half an output"), ports.PutOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			return task
+		}
+
+		It("starts over cleanly: attempts counts, the lost outputs go, results are stored once", func() {
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			task := lose(j)
+			Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 2, Max: 5})).To(Succeed())
+
+			done := getJob(e, j.ID())
+			Expect(done.Status()).To(Equal(domain.JobSucceeded))
+			Expect(done.Attempts()).To(Equal(2))
+			Expect(done.State().Logs[0].Message).To(ContainSubstring("attempt 1 was interrupted"))
+			_, err = e.blobs.Open(e.ctx, "outputs/"+e.ws+"/"+j.ID()+"/lost", 0, -1)
+			Expect(err).To(MatchError(domain.ErrNotFound), "the lost attempt's bytes are removed")
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Tables.Items).To(HaveLen(1))
+			Expect(res.OutputDocuments).To(HaveLen(2))
+			evs := timeline(e, j.ID())
+			Expect(types(evs)).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}),
+				"the lost attempt's start was never recorded by a worker here; the restart is")
+			Expect(evs[1].State().Payload).To(HaveKeyWithValue("from", "running"))
+			Expect(evs[1].State().Payload).To(HaveKeyWithValue("attempts", json.Number("2")))
+
+			// A late duplicate of the task finds nothing to do.
+			Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 3, Max: 5})).To(Succeed())
+			Expect(terminalEvents(timeline(e, j.ID()))).To(Equal(1))
+			res, _ = e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(res.Tables.Items).To(HaveLen(1))
+		})
+
+		It("ends failed with attempts_exhausted once every allowed attempt was lost", func() {
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			task := lose(j)
+			Expect(e.queue.Enqueue(e.ctx, task)).To(Succeed())
+			task = lose(j) // the second (and last allowed) attempt is lost too
+			Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 3, Max: 5})).To(Succeed())
+
+			done := getJob(e, j.ID())
+			Expect(done.Status()).To(Equal(domain.JobFailed))
+			Expect(done.Error().Code).To(Equal(app.CodeAttemptsExhausted))
+			Expect(done.Attempts()).To(Equal(2))
+			evs := timeline(e, j.ID())
+			Expect(terminalEvents(evs)).To(Equal(1))
+			Expect(evs[len(evs)-1].Type()).To(Equal(domain.EventJobFailed))
+			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(res.Tables.Items).To(BeEmpty())
+		})
+
+	})
+
+	It("stops an attempt presumed lost as soon as the job is handed to another, and lets it write nothing", func() {
+		e := newEnv(app.Config{}, probe{})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "probe", "mode": "wait"})
+		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(probeWaiting, 5*time.Second).Should(Receive(Equal(j.ID())))
+		// Another worker took the job over (its lease said this one was
+		// gone) and recorded its start.
+		err = e.mem.WithinTx(e.ctx, func(ctx context.Context) error {
+			if _, err := e.mem.Repositories().Jobs.Update(ctx, e.ws, j.ID(), func(j *domain.Job) error { return j.Restart(e.clock.Now()) }); err != nil {
+				return err
+			}
+			ev, err := domain.NewEvent(domain.EventState{ID: newULID(), WorkspaceID: e.ws, EventType: domain.EventJobRunning,
+				EntityType: domain.EntityJob, EntityID: j.ID(), OccurredAt: e.clock.Now(), Payload: map[string]any{"attempts": 2}})
+			if err != nil {
+				return err
+			}
+			return e.mem.Repositories().EventSink.Append(ctx, ev)
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(probeStopped, 5*time.Second).Should(Receive(Equal(j.ID())), "the stale attempt's extractor was stopped")
+		Expect(e.queue.WaitIdle(e.ctx)).To(Succeed())
+		cur := getJob(e, j.ID())
+		Expect(cur.Status()).To(Equal(domain.JobRunning), "the new attempt owns the job; the stale one wrote nothing")
+		Expect(cur.Attempts()).To(Equal(2))
+		Expect(terminalEvents(timeline(e, j.ID()))).To(BeZero())
+	})
+
+	Describe("cancellation", func() {
+		It("cancels a running job: its worker's extractor stops, its outputs go, and it ends cancelled once", func() {
+			e := newEnv(app.Config{}, probe{})
+			doc, cfg := setupJobs(e, map[string]any{"extractor": "probe", "mode": "wait"})
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			Eventually(probeWaiting, 5*time.Second).Should(Receive(Equal(j.ID())))
+			Expect(getJob(e, j.ID()).Status()).To(Equal(domain.JobRunning))
+
+			c, err := e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.Status()).To(Equal(domain.JobCancelled))
+			Eventually(probeStopped, 5*time.Second).Should(Receive(Equal(j.ID())), "the extractor's context was cancelled")
+			Expect(e.queue.WaitIdle(e.ctx)).To(Succeed())
+
+			done := getJob(e, j.ID())
+			Expect(done.Status()).To(Equal(domain.JobCancelled))
+			Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobCancelled}))
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Tables.Items).To(BeEmpty())
+			Expect(res.OutputDocuments).To(BeEmpty())
+			for _, k := range e.blobs.putKeys() {
+				if strings.HasPrefix(k, "outputs/") {
+					_, err := e.blobs.Open(e.ctx, k, 0, -1)
+					Expect(err).To(MatchError(domain.ErrNotFound), "output %s was discarded", k)
+				}
+			}
+			_, err = e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
+			Expect(err).To(MatchError(domain.ErrConflict))
+		})
+	})
+
+	Describe("a store outage at the end of a job", func() {
+		It("retries the terminal write until the store answers, and the job ends with its real outcome", func() {
+			flaky := &outageJobs{}
+			e := newEnvWithRepos(func(r ports.Repositories) ports.Repositories {
+				flaky.JobRepository = r.Jobs
+				r.Jobs = flaky
+				return r
+			}, app.Config{TerminalRetry: 10 * time.Second}, probe{})
+			doc, cfg := setupJobs(e, map[string]any{"extractor": "probe", "mode": "outputs"})
+			// The store stops answering job writes once the job is
+			// running, and comes back 400 ms later.
+			flaky.failAfterStart.Store(true)
+			j, err := e.app.Jobs.Submit(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(j.Status()).To(Equal(domain.JobSucceeded), "not failed, not left running")
+			Expect(flaky.refused.Load()).To(BeNumerically(">=", 2), "the terminal write was refused, then retried")
+			Expect(terminalEvents(timeline(e, j.ID()))).To(Equal(1))
+			res, _ := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(res.OutputDocuments).To(HaveLen(2))
+		})
+	})
+})
+
+// outageJobs refuses, once armed, every job update that would end a job,
+// as a database that stopped answering would, for 400 ms after the first
+// refusal.
+type outageJobs struct {
+	ports.JobRepository
+	failAfterStart atomic.Bool
+	downSince      atomic.Int64
+	refused        atomic.Int64
+}
+
+func (o *outageJobs) Update(ctx context.Context, ws, id string, fn func(*domain.Job) error) (*domain.Job, error) {
+	if o.failAfterStart.Load() {
+		cur, err := o.JobRepository.Get(ctx, ws, id)
+		if err == nil && cur.Status() == domain.JobRunning {
+			since := o.downSince.Load()
+			if since == 0 {
+				o.downSince.Store(time.Now().UnixNano())
+				since = time.Now().UnixNano()
+			}
+			if time.Since(time.Unix(0, since)) < 400*time.Millisecond {
+				o.refused.Add(1)
+				return nil, errors.Join(domain.ErrUnavailable, errors.New("connection refused"))
+			}
+		}
+	}
+	return o.JobRepository.Update(ctx, ws, id, fn)
+}

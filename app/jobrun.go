@@ -1,0 +1,423 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+// Stable job error codes set by the runner (extractors add their own
+// through ports.ExtractionError).
+const (
+	CodeExtractionFailed = "extraction_failed"
+	CodeExtractorPanic   = "extractor_panic"
+	CodeExtractorTimeout = "extractor_timeout"
+	CodeInputUnavailable = "input_unavailable"
+	// CodeExtractorUnavailable: the configuration names an extractor this
+	// process does not have (a job created by a process with more).
+	CodeExtractorUnavailable = "extractor_unavailable"
+	// CodeAttemptsExhausted: every allowed attempt was lost with the
+	// worker running it (Config.JobMaxAttempts).
+	CodeAttemptsExhausted = "attempts_exhausted"
+	CodeInternal          = "internal"
+)
+
+var (
+	// errNothingToRun: the job is terminal (cancelled while it waited,
+	// or finished by an earlier delivery of its task).
+	errNothingToRun = errors.New("job has nothing left to run")
+	// errSuperseded: the job moved on without this attempt (cancelled,
+	// or handed to a newer attempt after this one's worker was presumed
+	// lost).
+	errSuperseded = fmt.Errorf("%w: the job moved on without this attempt", domain.ErrConflict)
+	// errJobCancelled is the cause of an attempt stopped by a
+	// cancellation.
+	errJobCancelled = errors.New("the job was cancelled")
+)
+
+// terminalRetryFirst and terminalRetryMax pace the retries of a terminal
+// write while the store does not answer.
+const (
+	terminalRetryFirst = 50 * time.Millisecond
+	terminalRetryMax   = 2 * time.Second
+)
+
+// inputs are a job's resolved document and configuration.
+type inputs struct {
+	doc *domain.Document
+	cfg *domain.Configuration
+}
+
+// runAttempt is one attempt of a TaskRunJob: it starts the job (or
+// restarts it, when the previous attempt was lost with its worker), runs
+// the extractor with the job timeout, panic recovery and cancellation, and
+// stores the terminal state with its results in one transaction. It
+// returns nil when the task is done and an error when the queue should run
+// it again (the store did not answer, or the worker is stopping).
+func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
+	ctx = WithSource(WithRequestID(WithActor(ctx, t.Actor), t.RequestID), "worker")
+	job, from, err := s.beginAttempt(ctx, t.WorkspaceID, t.JobID)
+	switch {
+	case errors.Is(err, errNothingToRun), errors.Is(err, domain.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("start job: %w", err)
+	case job.Status().IsTerminal(): // attempts exhausted
+		return nil
+	}
+	if from == domain.JobRunning {
+		// The lost attempt's outputs were never recorded (results commit
+		// with the terminal state), but their bytes may be stored.
+		if _, err := s.c.Blobs.DeletePrefix(ctx, outputPrefix(job.WorkspaceID(), job.ID())); err != nil {
+			s.c.Logger.WarnContext(ctx, "remove outputs of a lost attempt", "job_id", job.ID(), "error", err)
+		}
+	}
+	if err := s.execute(ctx, job); err != nil {
+		s.c.Logger.WarnContext(ctx, "job attempt handed back to the queue", "job_id", job.ID(), "attempt", job.Attempts(), "error", err)
+		return err
+	}
+	return nil
+}
+
+// beginAttempt moves a pending job to running, restarts a running one
+// whose attempt was lost, or ends it failed when its attempts are
+// exhausted. It returns the job and the status it had.
+func (s *JobService) beginAttempt(ctx context.Context, workspaceID, jobID string) (*domain.Job, domain.JobStatus, error) {
+	var from domain.JobStatus
+	job, err := s.transition(ctx, workspaceID, jobID, func(j *domain.Job) error {
+		from = j.Status()
+		now := s.c.Clock.Now()
+		switch {
+		case from == domain.JobPending:
+			return j.Start(now)
+		case from != domain.JobRunning:
+			return errNothingToRun
+		case j.Attempts() >= s.c.Config.JobMaxAttempts:
+			cause := domain.JobError{Code: CodeAttemptsExhausted,
+				Message: fmt.Sprintf("every allowed attempt (%d) was interrupted before it finished", s.c.Config.JobMaxAttempts)}
+			return j.Fail(now, cause, domain.Outcome{Logs: []domain.LogEntry{failureLog(now, cause)}})
+		default:
+			return j.Restart(now)
+		}
+	})
+	return job, from, err
+}
+
+func failureLog(at time.Time, cause domain.JobError) domain.LogEntry {
+	return domain.LogEntry{At: at, Level: domain.LogError, Message: "job failed: " + cause.Message,
+		Details: map[string]any{"code": cause.Code}}
+}
+
+// execute runs a started attempt to its end.
+func (s *JobService) execute(ctx context.Context, job *domain.Job) error {
+	started := s.c.Clock.Now()
+	in, err := s.load(ctx, job)
+	switch {
+	case errors.Is(err, domain.ErrUnavailable):
+		return err // the queue tries again; the next attempt restarts the job
+	case err != nil:
+		return s.fail(ctx, job, domain.JobError{Code: CodeInputUnavailable, Message: err.Error()}, nil, started)
+	}
+	ex, ok := s.c.Extractors.Get(in.cfg.ExtractorName())
+	if !ok {
+		return s.fail(ctx, job, domain.JobError{Code: CodeExtractorUnavailable,
+			Message: fmt.Sprintf("extractor %q is not available in this process", in.cfg.ExtractorName())}, nil, started)
+	}
+	runCtx, stop := s.watchCancel(ctx, job)
+	defer stop()
+	sink := &blobSink{c: s.c, workspaceID: job.WorkspaceID(), prefix: outputPrefix(job.WorkspaceID(), job.ID())}
+	res, jerr := s.extract(runCtx, ex, s.request(job, in, sink))
+	switch {
+	case errors.Is(context.Cause(runCtx), errJobCancelled):
+		sink.discard(ctx)
+		return nil
+	case ctx.Err() != nil:
+		// The worker is stopping: another attempt will start over.
+		sink.discard(ctx)
+		return ctx.Err()
+	case jerr != nil:
+		sink.discard(ctx)
+		return s.failWith(ctx, job, *jerr, res.Logs, res.Metrics, started)
+	}
+	return s.succeed(ctx, job, res, sink, started)
+}
+
+// watchCancel returns a context cancelled (with cause errJobCancelled)
+// as soon as the job leaves this attempt: the event feed signals every
+// status change, from whichever process made it.
+func (s *JobService) watchCancel(ctx context.Context, job *domain.Job) (context.Context, func()) {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	signals, unsubscribe := s.Watch(job.WorkspaceID(), job.ID())
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-runCtx.Done():
+				return
+			case <-signals:
+			}
+			cur, err := s.c.Repos.Jobs.Get(ctx, job.WorkspaceID(), job.ID())
+			if err == nil && (cur.Status() != domain.JobRunning || cur.Attempts() != job.Attempts()) {
+				cancel(errJobCancelled)
+				return
+			}
+		}
+	}()
+	return runCtx, func() {
+		close(done)
+		unsubscribe()
+		cancel(nil)
+	}
+}
+
+// load reads a job's configuration and input document.
+func (s *JobService) load(ctx context.Context, job *domain.Job) (*inputs, error) {
+	st := job.State()
+	cfg, err := s.c.Repos.Configurations.Get(ctx, st.WorkspaceID, st.ConfigurationID)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	doc, err := s.c.Repos.Documents.Get(ctx, st.WorkspaceID, st.InputDocumentID)
+	if err == nil && doc.IsDeleted() {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("input document: %w", err)
+	}
+	return &inputs{doc: doc, cfg: cfg}, nil
+}
+
+// request builds the extractor's request for a job.
+func (s *JobService) request(job *domain.Job, in *inputs, sink ports.OutputSink) ports.ExtractionRequest {
+	st := job.State()
+	doc, cfg := in.doc, in.cfg
+	key := doc.BlobKey()
+	return ports.ExtractionRequest{
+		JobID: st.ID, WorkspaceID: st.WorkspaceID, DocumentType: st.DocumentType,
+		ConfigurationID: cfg.ID(), ConfigurationVersion: cfg.Version(), Payload: cfg.Payload(),
+		Document: ports.SourceDocument{
+			ID: doc.ID(), Filename: doc.Filename(), ContentType: doc.ContentType(), Size: doc.ByteSize(), SHA256: doc.SHA256(),
+			Open: func(ctx context.Context) (io.ReadCloser, error) {
+				rc, err := s.c.Blobs.Open(ctx, key, 0, -1)
+				if err != nil {
+					s.c.Logger.ErrorContext(ctx, "open job input", "job_id", st.ID, "document_id", doc.ID(), "error", err)
+					return nil, newStoreFault(CodeInputUnavailable, "the input document's stored bytes", "read", err)
+				}
+				return rc, nil
+			},
+		},
+		Outputs: sink,
+	}
+}
+
+// extract runs the extractor on its own goroutine, bounded by the job
+// timeout; a panic or an overrun becomes a job error. An extractor that
+// ignores its context past the timeout is abandoned: its outputs are
+// discarded by the caller.
+func (s *JobService) extract(ctx context.Context, ex ports.Extractor, req ports.ExtractionRequest) (ports.ExtractionResult, *domain.JobError) {
+	ctx, cancel := context.WithTimeout(ctx, s.c.Config.JobTimeout)
+	defer cancel()
+	type outcome struct {
+		res ports.ExtractionResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.c.Logger.Error("extractor panicked", "extractor", ex.Name(), "job_id", req.JobID,
+					"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				done <- outcome{err: &ports.ExtractionError{Code: CodeExtractorPanic, Message: "the extractor crashed"}}
+			}
+		}()
+		res, err := ex.Extract(ctx, req)
+		done <- outcome{res, err}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-ctx.Done():
+		o.err = ctx.Err()
+	}
+	if o.err == nil {
+		return o.res, nil
+	}
+	var ee *ports.ExtractionError
+	var sf *storeFault
+	switch {
+	case errors.As(o.err, &sf):
+		return o.res, &domain.JobError{Code: sf.code, Message: sf.Error()}
+	case errors.Is(o.err, context.DeadlineExceeded):
+		return o.res, &domain.JobError{Code: CodeExtractorTimeout,
+			Message: fmt.Sprintf("the extraction did not finish within the job timeout of %s", s.c.Config.JobTimeout)}
+	case errors.As(o.err, &ee) && ee.Code != "":
+		return o.res, &domain.JobError{Code: ee.Code, Message: ee.Error()}
+	default:
+		return o.res, &domain.JobError{Code: CodeExtractionFailed, Message: o.err.Error()}
+	}
+}
+
+func (s *JobService) stampLogs(logs []domain.LogEntry) []domain.LogEntry {
+	now := s.c.Clock.Now()
+	out := make([]domain.LogEntry, len(logs))
+	for i, l := range logs {
+		if l.At.IsZero() {
+			l.At = now
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// owned guards a terminal change: it applies only while the job is
+// running this very attempt.
+func owned(attempt int, change func(*domain.Job) error) func(*domain.Job) error {
+	return func(j *domain.Job) error {
+		if j.Status() != domain.JobRunning || j.Attempts() != attempt {
+			return errSuperseded
+		}
+		return change(j)
+	}
+}
+
+// persist runs a terminal write, retrying while the store does not answer
+// (for up to Config.TerminalRetry), so a database outage delays the
+// job's end instead of mislabelling it or leaving it running. A write
+// refused because the job moved on without this attempt is no error.
+func (s *JobService) persist(ctx context.Context, job *domain.Job, write func(ctx context.Context) error) error {
+	ctx = context.WithoutCancel(ctx)
+	giveUp := time.Now().Add(s.c.Config.TerminalRetry)
+	delay := terminalRetryFirst
+	for {
+		err := write(ctx)
+		switch {
+		case err == nil, errors.Is(err, errSuperseded):
+			return nil
+		case !errors.Is(err, domain.ErrUnavailable) || time.Now().After(giveUp):
+			return err
+		}
+		s.c.Logger.WarnContext(ctx, "store unavailable: retrying the job's terminal write", "job_id", job.ID(), "error", err)
+		time.Sleep(delay)
+		delay = min(2*delay, terminalRetryMax)
+	}
+}
+
+// fail ends the running attempt failed with its cause.
+func (s *JobService) fail(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, started time.Time) error {
+	return s.failWith(ctx, job, cause, logs, nil, started)
+}
+
+// failWith is fail keeping the metrics a failed extractor reported (what
+// it read, which limit stopped it) beside the job's own.
+func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, extra map[string]any, started time.Time) error {
+	metrics := map[string]any{}
+	for k, v := range extra {
+		metrics[k] = v
+	}
+	metrics["duration_ms"], metrics["tables_detected"], metrics["rows_extracted"] = s.c.Clock.Now().Sub(started).Milliseconds(), 0, 0
+	err := s.persist(ctx, job, func(ctx context.Context) error {
+		_, err := s.transition(ctx, job.WorkspaceID(), job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
+			now := s.c.Clock.Now()
+			return j.Fail(now, cause, domain.Outcome{Metrics: metrics, Logs: append(s.stampLogs(logs), failureLog(now, cause))})
+		}))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record job failure: %w", err)
+	}
+	return nil
+}
+
+// succeed stores the outputs, tables and the succeeded job together. If
+// the job moved on meanwhile (cancelled), the outputs are discarded; if
+// the results cannot be stored, the job ends failed instead.
+func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.ExtractionResult, sink *blobSink, started time.Time) error {
+	now := s.c.Clock.Now()
+	ws := job.WorkspaceID()
+	docs, err := sink.documents(job.ID(), now)
+	var tables []*domain.Table
+	rows := 0
+	for i, t := range res.Tables {
+		if err != nil {
+			break
+		}
+		rows += t.RowCount
+		var tb *domain.Table
+		tb, err = domain.NewTable(domain.TableState{
+			ID: s.c.IDs.NewID(), WorkspaceID: ws, JobID: job.ID(), DocumentID: job.InputDocumentID(),
+			SequenceIndex: i, Title: t.Title, Sheet: t.Sheet, RowCount: t.RowCount, Columns: t.Columns,
+			SampleRows: t.SampleRows, Metadata: t.Metadata, CreatedAt: now,
+		})
+		tables = append(tables, tb)
+	}
+	if err != nil {
+		sink.discard(ctx)
+		return s.fail(ctx, job, domain.JobError{Code: CodeExtractionFailed, Message: "the extractor returned an invalid result: " + err.Error()}, res.Logs, started)
+	}
+	metrics := map[string]any{"tables_detected": len(tables), "rows_extracted": rows}
+	for k, v := range res.Metrics {
+		metrics[k] = v
+	}
+	metrics["duration_ms"] = s.c.Clock.Now().Sub(started).Milliseconds()
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID()
+	}
+	var stored *domain.Job
+	err = s.persist(ctx, job, func(ctx context.Context) error {
+		stored = nil
+		return s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+			if err := s.storeOutputs(ctx, job.ID(), docs, tables); err != nil {
+				return err
+			}
+			var err error
+			stored, err = s.transition(ctx, ws, job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
+				return j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids})
+			}))
+			return err
+		})
+	})
+	if err == nil && stored != nil {
+		return nil
+	}
+	sink.discard(ctx)
+	if err == nil {
+		return nil // superseded: the job ended without this attempt
+	}
+	if errors.Is(err, domain.ErrUnavailable) {
+		return err // the store is still down: the queue runs the job again
+	}
+	s.c.Logger.ErrorContext(ctx, "store job results", "job_id", job.ID(), "error", err)
+	return s.fail(ctx, job, domain.JobError{Code: CodeInternal, Message: "the job's results could not be stored"}, res.Logs, started)
+}
+
+// storeOutputs records a successful attempt's output documents (each with
+// its document.uploaded event) and tables, in ctx's transaction.
+func (s *JobService) storeOutputs(ctx context.Context, jobID string, docs []*domain.Document, tables []*domain.Table) error {
+	for _, d := range docs {
+		if err := s.c.settle(ctx, d.BlobKey()); err != nil {
+			return err
+		}
+		if err := s.c.Repos.Documents.Create(ctx, d); err != nil {
+			return err
+		}
+		if err := s.c.record(ctx, d.WorkspaceID(), domain.EventDocumentUploaded, domain.EntityDocument, d.ID(), map[string]any{
+			"filename": d.Filename(), "byte_size": d.ByteSize(), "sha256": d.SHA256(),
+			"content_type": d.ContentType(), "produced_by_job_id": jobID,
+		}); err != nil {
+			return err
+		}
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	return s.c.Repos.Tables.CreateMany(ctx, tables)
+}
