@@ -25,8 +25,8 @@ import (
 	"github.com/ade-go/ade/adapters/memory"
 	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
-	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/adapters/webhooksender"
+	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
 )
