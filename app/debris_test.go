@@ -54,7 +54,9 @@ var _ = Describe("Crash debris", func() {
 				exs, err := app.NewExtractors(stub.Extractor{})
 				Expect(err).NotTo(HaveOccurred())
 				peerClock = &stepClock{}
-				peer, err = app.New(app.Deps{Repos: e.repos, Blobs: blobs, Extractors: exs, Clock: peerClock,
+				// The peer runs no task: it only enqueues.
+				peerQueue, _, _ := storetest.Queue(e.store, 0, fastRetries)
+				peer, err = app.New(app.Deps{Repos: e.repos, Queue: peerQueue, Blobs: blobs, Extractors: exs, Clock: peerClock,
 					IDs: system.NewULIDs(), Config: app.Config{InstanceLease: time.Minute},
 					Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 				Expect(err).NotTo(HaveOccurred())

@@ -158,10 +158,16 @@ var _ = Describe("kill -9 during uploads and jobs", Label("fault"), func() {
 				Eventually(func() []string {
 					want := map[string]bool{filepath.Join(blobDir, "documents", wsID, input): true}
 					for _, d := range documents() {
-						want[filepath.Join(blobDir, "documents", wsID, d["document_id"].(string))] = true
+						// A job's outputs live under the job's prefix.
+						key := filepath.Join(blobDir, "documents", wsID, d["document_id"].(string))
+						if job, ok := d["produced_by_job_id"].(string); ok && job != "" {
+							key = filepath.Join(blobDir, "outputs", wsID, job, d["document_id"].(string))
+						}
+						want[key] = true
 					}
 					var diff []string
-					for _, f := range filesUnder(filepath.Join(blobDir, "documents", wsID)) {
+					files := append(filesUnder(filepath.Join(blobDir, "documents", wsID)), filesUnder(filepath.Join(blobDir, "outputs", wsID))...)
+					for _, f := range files {
 						if !want[f] {
 							diff = append(diff, "orphan: "+f)
 						}
