@@ -45,6 +45,37 @@ type DocumentFilter struct {
 	// ExpiresBefore, when set, keeps only documents whose expiry is
 	// strictly before it (the purge sweep).
 	ExpiresBefore time.Time
+	// NameContains, when set, keeps only documents whose filename contains
+	// it, ignoring the case of the ASCII letters A-Z (other characters,
+	// accented letters included, match exactly, so every store answers
+	// alike). '%', '_' and '\\' are plain characters, never wildcards.
+	NameContains string
+	// Origin, when set, keeps only uploaded documents (OriginUpload) or
+	// only the outputs of jobs (OriginOutput).
+	Origin DocumentOrigin
+}
+
+// DocumentOrigin says where documents came from, for DocumentFilter.
+type DocumentOrigin string
+
+// Document origins.
+const (
+	// OriginUpload: documents uploaded by a client.
+	OriginUpload DocumentOrigin = "upload"
+	// OriginOutput: documents a job produced.
+	OriginOutput DocumentOrigin = "output"
+)
+
+// FoldASCII lowers the ASCII letters A-Z of s and leaves every other
+// character as it is: the case folding of DocumentFilter.NameContains.
+func FoldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // DocumentRepository stores documents.
@@ -119,6 +150,11 @@ type JobRepository interface {
 	Get(ctx context.Context, workspaceID, id string) (*domain.Job, error)
 	// List MUST return the workspace's jobs matching f, newest first.
 	List(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]*domain.Job, error)
+	// LatestByDocument MUST return, for each of the workspace's documents
+	// in documentIDs that some job read, the newest such job (by creation
+	// time, then id), keyed by document id; documents without a job are
+	// absent. It answers in one round trip to the store.
+	LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error)
 	// ListIDs follows the DocumentRepository.ListIDs contract.
 	ListIDs(ctx context.Context, workspaceID string, f JobFilter, p Page) ([]string, error)
 	// Update follows the DocumentRepository.Update contract. Concurrent

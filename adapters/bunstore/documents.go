@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -128,6 +129,15 @@ func (r *DocumentRepository) query(ctx context.Context, workspaceID string, f po
 	if !f.ExpiresBefore.IsZero() {
 		q = q.Where("expires_at < ?", newDBTime(f.ExpiresBefore))
 	}
+	if f.NameContains != "" {
+		q = r.db.whereNameContains(q, "original_filename", f.NameContains)
+	}
+	switch f.Origin {
+	case ports.OriginUpload:
+		q = q.Where("produced_by_job_id IS NULL")
+	case ports.OriginOutput:
+		q = q.Where("produced_by_job_id IS NOT NULL")
+	}
 	return paginate(q.OrderExpr("created_at DESC, id DESC"), p)
 }
 
@@ -162,3 +172,19 @@ func (r *DocumentRepository) Update(ctx context.Context, workspaceID, id string,
 	})
 	return out, err
 }
+
+// whereNameContains keeps rows whose column contains text, ignoring the
+// case of ASCII letters only: SQLite's LIKE already folds exactly those;
+// on PostgreSQL the column is lowered under the "C" collation, which folds
+// A-Z and nothing else (lower() and ILIKE under the database's collation
+// would fold other letters too, and answer differently from SQLite). The
+// LIKE wildcards in text are escaped.
+func (db *DB) whereNameContains(q *bun.SelectQuery, column, text string) *bun.SelectQuery {
+	pattern := "%" + likeEscaper.Replace(ports.FoldASCII(text)) + "%"
+	if db.isPostgres() {
+		return q.Where(`lower(? COLLATE "C") LIKE ? ESCAPE '\'`, bun.Ident(column), pattern)
+	}
+	return q.Where("? LIKE ? ESCAPE '\\'", bun.Ident(column), pattern)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

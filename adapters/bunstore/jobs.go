@@ -164,6 +164,34 @@ func (r *JobRepository) List(ctx context.Context, workspaceID string, f ports.Jo
 	return out, nil
 }
 
+// LatestByDocument returns the newest job of each listed document in one
+// query: for each document, the job jobs_workspace_document_newest_idx
+// lists first.
+func (r *JobRepository) LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error) {
+	out := make(map[string]*domain.Job, len(documentIDs))
+	if len(documentIDs) == 0 {
+		return out, nil
+	}
+	var rows []jobRow
+	err := r.db.conn(ctx).NewSelect().Model(&rows).
+		Where("?TableAlias.workspace_id = ?", workspaceID).
+		Where("?TableAlias.input_document_id IN (?)", bun.List(documentIDs)).
+		Where("?TableAlias.id = (SELECT n.id FROM jobs AS n WHERE n.workspace_id = ?TableAlias.workspace_id " +
+			"AND n.input_document_id = ?TableAlias.input_document_id ORDER BY n.created_at DESC, n.id DESC LIMIT 1)").
+		Scan(ctx)
+	if err != nil {
+		return nil, translate("latest jobs", err)
+	}
+	for i := range rows {
+		j, err := rows[i].domain()
+		if err != nil {
+			return nil, errorf("latest jobs", err)
+		}
+		out[j.InputDocumentID()] = j
+	}
+	return out, nil
+}
+
 // ListIDs returns the ids List returns, in its order, reading only the id
 // column.
 func (r *JobRepository) ListIDs(ctx context.Context, workspaceID string, f ports.JobFilter, p ports.Page) ([]string, error) {

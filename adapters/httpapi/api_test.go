@@ -456,12 +456,19 @@ var _ = Describe("Operations", func() {
 		Expect(m).NotTo(ContainSubstring("/no/such/path"))
 	})
 
-	It("leads from / to the documentation page", func() {
+	It("leads from / to the documentation page, or to the home page it is given", func() {
 		client := &nethttp.Client{CheckRedirect: func(*nethttp.Request, []*nethttp.Request) error { return nethttp.ErrUseLastResponse }}
 		e.client = client
 		r := e.get("/")
 		Expect(r.StatusCode).To(Equal(302))
 		Expect(r.Header.Get("Location")).To(Equal("/docs"))
+
+		// A server given a home page (the binary's web UI) leads there.
+		ui := newEnv(envOptions{home: "/ui/"})
+		ui.client = client
+		r = ui.get("/")
+		Expect(r.StatusCode).To(Equal(302))
+		Expect(r.Header.Get("Location")).To(Equal("/ui/"))
 	})
 
 	It("serves the OpenAPI document and an offline documentation page", func() {

@@ -148,6 +148,8 @@ type envOptions struct {
 	maxUpload int64
 	// events wraps the event repository (to make it fail or panic).
 	events func(ports.EventRepository) ports.EventRepository
+	// home is Options.Home.
+	home string
 	// countEvents counts event reads in eventReads.
 	countEvents bool
 	// strictWebhooks refuses private webhook addresses, as production does.
@@ -234,7 +236,7 @@ func newEnv(o envOptions) *env {
 		}
 	}
 	f := httpapi.New(httpapi.Options{
-		App: a, Logger: logger, MaxUploadBytes: maxUpload, Limits: limits, Transport: o.transport,
+		App: a, Logger: logger, MaxUploadBytes: maxUpload, Limits: limits, Transport: o.transport, Home: o.home,
 		Checks: map[string]func(context.Context) error{"database": check("database"), "blob_store": check("blob_store")},
 	})
 	e.server = f

@@ -48,6 +48,10 @@ type Options struct {
 	// Transport bounds connections: header, body and idle timeouts, and
 	// the connection cap.
 	Transport Transport
+	// Home is where GET / leads (302); empty means the documentation page,
+	// /docs. The ade binary, which serves the web UI beside the API, sets
+	// the UI's address.
+	Home string
 }
 
 // readyTimeout bounds each readiness check.
@@ -63,6 +67,8 @@ type server struct {
 	limits      *limiter
 	withoutAuth bool
 	transport   Transport
+	// home is where GET / leads (Options.Home).
+	home string
 	// handling counts the requests whose handlers are running.
 	handling atomic.Int64
 }
@@ -98,7 +104,7 @@ func New(opts Options) *Server {
 	s := &server{
 		app: opts.App, log: opts.Logger, maxUpload: opts.MaxUploadBytes, checks: opts.Checks,
 		metrics: newMetrics(opts.Registry), limits: newLimiter(opts.Limits), withoutAuth: opts.InsecureWithoutAuth,
-		transport: t,
+		transport: t, home: opts.Home,
 	}
 	f := fiber.New(fiber.Config{
 		AppName:               "ade",
@@ -242,8 +248,13 @@ var apiRoutes = []apiRoute{
 }
 
 func (s *server) routes(f *fiber.App) {
-	// The server's root leads to the API reference.
-	f.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/docs", fiber.StatusFound) })
+	// The server's root leads to the web UI when there is one, to the API
+	// reference otherwise.
+	home := s.home
+	if home == "" {
+		home = "/docs"
+	}
+	f.Get("/", func(c *fiber.Ctx) error { return c.Redirect(home, fiber.StatusFound) })
 	f.Get("/health/live", s.live)
 	f.Get("/health/ready", s.ready)
 	f.Get("/metrics", s.metrics.handler())

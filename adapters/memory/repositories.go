@@ -93,7 +93,9 @@ func listDocuments[A any](s *Store, ctx context.Context, workspaceID string, f p
 	keep := func(st domain.DocumentState) bool {
 		return st.WorkspaceID == workspaceID && (f.IncludeDeleted || st.DeletedAt == nil) &&
 			(f.ProducedByJobID == "" || st.ProducedByJobID == f.ProducedByJobID) &&
-			(f.ExpiresBefore.IsZero() || st.ExpiresAt.Before(f.ExpiresBefore))
+			(f.ExpiresBefore.IsZero() || st.ExpiresAt.Before(f.ExpiresBefore)) &&
+			(f.NameContains == "" || strings.Contains(ports.FoldASCII(st.OriginalFilename), ports.FoldASCII(f.NameContains))) &&
+			(f.Origin == "" || (f.Origin == ports.OriginOutput) == (st.ProducedByJobID != ""))
 	}
 	return query(s.documents, keep, p,
 		func(a, b domain.DocumentState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) }, out)
@@ -278,6 +280,30 @@ func listJobs[A any](s *Store, ctx context.Context, workspaceID string, f ports.
 	}
 	return query(s.jobs, keep, p,
 		func(a, b domain.JobState) int { return newestFirst(a.CreatedAt, b.CreatedAt, a.ID, b.ID) }, out)
+}
+
+// LatestByDocument returns the newest job of each listed document.
+func (r *JobRepository) LatestByDocument(ctx context.Context, workspaceID string, documentIDs []string) (map[string]*domain.Job, error) {
+	_, end := r.s.begin(ctx)
+	defer end()
+	want := make(map[string]bool, len(documentIDs))
+	for _, id := range documentIDs {
+		want[id] = true
+	}
+	newest := map[string]domain.JobState{}
+	for _, st := range r.s.jobs {
+		if st.WorkspaceID != workspaceID || !want[st.InputDocumentID] {
+			continue
+		}
+		if cur, ok := newest[st.InputDocumentID]; !ok || newestFirst(st.CreatedAt, cur.CreatedAt, st.ID, cur.ID) < 0 {
+			newest[st.InputDocumentID] = st
+		}
+	}
+	out := make(map[string]*domain.Job, len(newest))
+	for id, st := range newest {
+		out[id] = domain.RehydrateJob(st)
+	}
+	return out, nil
 }
 
 // Update changes a job through fn. The store's lock makes the read and the

@@ -48,7 +48,11 @@ Configuration comes from the environment:
   ADE_RATE_LIMIT               requests per second per key (default {ADE_RATE_LIMIT})
   ADE_RATE_BURST               requests per key at once (default {ADE_RATE_BURST})
   ADE_MAX_CONCURRENT_UPLOADS   uploads in progress per key (default {ADE_MAX_CONCURRENT_UPLOADS})
-  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default {ADE_MAX_RUNNING_JOBS})`)
+  ADE_MAX_RUNNING_JOBS         jobs running at once per workspace (default {ADE_MAX_RUNNING_JOBS})
+  ADE_SESSION_SECRET           seals the web UI's session cookies (32 bytes or
+                               more; the same on every server of one database)
+  ADE_TRUSTED_PROXIES          TLS proxies (IPs or CIDRs) whose X-Forwarded-Proto
+                               is believed: the UI's cookies are then Secure`)
 
 // envDefaults fills envHelp's {NAME} placeholders.
 var envDefaults = strings.NewReplacer(

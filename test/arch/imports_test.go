@@ -69,6 +69,14 @@ var _ = Describe("the dependency rule", func() {
 		}
 	})
 
+	It("keeps the API client on the standard library, apart from the server's packages", func() {
+		for pkg, imps := range imports("./client/...") {
+			for _, imp := range imps {
+				Expect(isStdlib(imp)).To(BeTrue(), "%s imports %s", pkg, imp)
+			}
+		}
+	})
+
 	It("lets only adapters and the composition root (cmd/) import Fiber, Bun, gocloud or River", func() {
 		for pkg, imps := range imports("./...") {
 			allowed := strings.HasPrefix(pkg, module+"/adapters/") || strings.HasPrefix(pkg, module+"/cmd/") || strings.HasPrefix(pkg, module+"/test/")

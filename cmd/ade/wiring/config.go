@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/ade-go/ade/adapters/extractor/tabular"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/adapters/httpapi"
+	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 )
@@ -69,6 +71,16 @@ type Config struct {
 	// (ADE_RATE_LIMIT, ADE_RATE_BURST, ADE_MAX_CONCURRENT_UPLOADS,
 	// ADE_MAX_RUNNING_JOBS).
 	Limits httpapi.Limits
+	// SessionSecret seals the web UI's session cookies
+	// (ADE_SESSION_SECRET, at least 32 bytes). Every process serving one
+	// database needs the same value for a session to work on all of them.
+	// It never prints.
+	SessionSecret Secret
+	// TrustedProxies are the addresses (IPs or CIDR prefixes) whose
+	// X-Forwarded-Proto is believed (ADE_TRUSTED_PROXIES, comma-separated):
+	// behind a TLS-terminating proxy listed here, the UI's cookies are
+	// Secure.
+	TrustedProxies []netip.Prefix
 	// Transport bounds HTTP connections (ADE_HTTP_HEADER_TIMEOUT,
 	// ADE_HTTP_BODY_TIMEOUT, ADE_HTTP_BODY_MIN_RATE, ADE_HTTP_IDLE_TIMEOUT,
 	// ADE_HTTP_MAX_CONNECTIONS).
@@ -286,6 +298,14 @@ func (r *envReader) limits(c *Config) {
 		}
 		*v.dst = int(n)
 	}
+	c.SessionSecret = Secret(strings.TrimSpace(getenv("ADE_SESSION_SECRET")))
+	if c.SessionSecret != "" && len(c.SessionSecret) < webui.MinSessionSecretBytes {
+		// A secret: never echo it.
+		r.errs = append(r.errs, fmt.Errorf("ADE_SESSION_SECRET: must be at least %d bytes (for example: $(openssl rand -hex 32))", webui.MinSessionSecretBytes))
+	}
+	if c.TrustedProxies, err = prefixesVar(getenv("ADE_TRUSTED_PROXIES")); err != nil {
+		bad("ADE_TRUSTED_PROXIES", getenv("ADE_TRUSTED_PROXIES"), err.Error())
+	}
 	for _, v := range []struct {
 		name string
 		dst  *time.Duration
@@ -463,4 +483,27 @@ func durationVar(getenv func(string) string, name string, def time.Duration) (ti
 		return def, nil
 	}
 	return time.ParseDuration(v)
+}
+
+// prefixesVar reads a comma-separated list of IP addresses and CIDR
+// prefixes.
+func prefixesVar(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("must be IP addresses or CIDR prefixes, comma-separated, such as 10.0.0.5,192.168.0.0/16")
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/ade-go/ade/adapters/riverqueue"
 	"github.com/ade-go/ade/adapters/system"
 	"github.com/ade-go/ade/adapters/webhooksender"
+	"github.com/ade-go/ade/adapters/webui"
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/ports"
 )
@@ -404,6 +405,8 @@ var HTTPModule = fx.Module("http",
 	fx.Provide(func(c Config, a *app.App, s Storage, blobs ports.BlobStore, log *slog.Logger, reg *prometheus.Registry) *httpapi.Server {
 		return httpapi.New(httpapi.Options{
 			App: a, Logger: log, MaxUploadBytes: c.MaxUploadBytes, Registry: reg, Limits: c.Limits, Transport: c.Transport,
+			// The web UI (UIModule) is the server's home page.
+			Home:   webui.Home,
 			Checks: map[string]func(context.Context) error{"database": s.Ping, "blob_store": blobs.Ping},
 		})
 	}),
@@ -458,7 +461,7 @@ func Server(c Config, console, logOutput io.Writer) fx.Option {
 		fx.WithLogger(func() fxevent.Logger { return newFxLogger(log) }),
 		fx.StopTimeout(c.ShutdownTimeout+5*time.Second),
 		fx.StartTimeout(startTimeout+15*time.Second),
-		StorageModule, BlobModule, ExtractorsModule, AppModule, KeysModule, QueueModule, HTTPModule,
+		StorageModule, BlobModule, ExtractorsModule, AppModule, KeysModule, QueueModule, HTTPModule, UIModule,
 	)
 }
 

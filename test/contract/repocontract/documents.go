@@ -132,6 +132,55 @@ func describeDocuments(get func() *world) {
 			Expect(ids(byJob)).To(Equal([]string{produced.ID()}))
 		})
 
+		It("filters by name, ignoring the case of ASCII letters only, with no wildcards", func() {
+			mk := func(name string) *domain.Document {
+				s := w.newDocument(w.ws.ID(), nil).State()
+				s.OriginalFilename = name
+				d := domain.RehydrateDocument(s)
+				Expect(w.repos.Documents.Create(w.ctx, d)).To(Succeed())
+				return d
+			}
+			roster := mk("March ROSTER.xlsx")
+			lower := mk("roster-april.csv")
+			accented := mk("Élève_100%.csv")
+			plain := mk("Eleve_1000.csv")
+			other := w.createWorkspace("names-elsewhere")
+			s := w.newDocument(other.ID(), nil).State()
+			s.OriginalFilename = "roster.csv"
+			Expect(w.repos.Documents.Create(w.ctx, domain.RehydrateDocument(s))).To(Succeed())
+
+			find := func(text string) []string {
+				got, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{NameContains: text}, ports.Page{Limit: 50})
+				Expect(err).NotTo(HaveOccurred())
+				return ids(got)
+			}
+			Expect(find("Roster")).To(Equal([]string{lower.ID(), roster.ID()}))
+			Expect(find("ROSTER.XLSX")).To(Equal([]string{roster.ID()}))
+			Expect(find("%")).To(Equal([]string{accented.ID()}), "a percent sign is a character, not a wildcard")
+			Expect(find("_1")).To(Equal([]string{plain.ID(), accented.ID()}))
+			Expect(find("e_1")).To(Equal([]string{plain.ID(), accented.ID()}))
+			Expect(find("ve_1_")).To(BeEmpty(), "_ is a character, not a wildcard")
+			Expect(find("élève")).To(BeEmpty(), "letters outside ASCII match exactly")
+			Expect(find("Élève")).To(Equal([]string{accented.ID()}))
+			Expect(find(`\`)).To(BeEmpty())
+			Expect(find("nothing like it")).To(BeEmpty())
+		})
+
+		It("filters by origin: uploads or the outputs of jobs", func() {
+			job := w.createJob()
+			s := w.newDocument(w.ws.ID(), nil).State()
+			s.ProducedByJobID = job.ID()
+			produced := domain.RehydrateDocument(s)
+			Expect(w.repos.Documents.Create(w.ctx, produced)).To(Succeed())
+
+			uploads, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{Origin: ports.OriginUpload}, ports.Page{Limit: 50})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids(uploads)).To(Equal([]string{w.doc.ID()}))
+			outputs, err := w.repos.Documents.List(w.ctx, w.ws.ID(), ports.DocumentFilter{Origin: ports.OriginOutput}, ports.Page{Limit: 50})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids(outputs)).To(Equal([]string{produced.ID()}))
+		})
+
 		It("filters by expiry strictly before a time, hiding deleted ones", func() {
 			mk := func(expires time.Time) *domain.Document {
 				s := w.newDocument(w.ws.ID(), nil).State()

@@ -20,6 +20,31 @@ func describeJobs(get func() *world) {
 		var w *world
 		BeforeEach(func() { w = get() })
 
+		It("returns the newest job of each listed document, in one call", func() {
+			other := w.createDocument(w.ws.ID(), nil)
+			idle := w.createDocument(w.ws.ID(), nil)
+			mk := func(docID string) *domain.Job {
+				j := w.newJobFor(w.ws.ID(), docID, w.config)
+				Expect(w.repos.Jobs.Create(w.ctx, j)).To(Succeed())
+				return j
+			}
+			mk(w.doc.ID())
+			newest := mk(w.doc.ID())
+			only := mk(other.ID())
+			got, err := w.repos.Jobs.LatestByDocument(w.ctx, w.ws.ID(), []string{w.doc.ID(), other.ID(), idle.ID(), w.otherDoc.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(HaveLen(2))
+			Expect(got[w.doc.ID()].ID()).To(Equal(newest.ID()))
+			Expect(got[other.ID()].State()).To(Equal(only.State()))
+			Expect(got).NotTo(HaveKey(idle.ID()))
+			none, err := w.repos.Jobs.LatestByDocument(w.ctx, w.ws.ID(), nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(none).To(BeEmpty())
+			elsewhere, err := w.repos.Jobs.LatestByDocument(w.ctx, w.other.ID(), []string{w.doc.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(elsewhere).To(BeEmpty(), "never another workspace's jobs")
+		})
+
 		It("round-trips a new job", func() {
 			j := w.createJob()
 			got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
