@@ -303,21 +303,12 @@ func newCancelCommand(f *clientFlags) *cobra.Command {
 			"has ended already is a refusal (exit 3).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
+			return runClient(cmd, f, "cancel", func(ctx context.Context, c *client.Client) (client.Job, error) {
+				return c.Cancel(ctx, args[0])
+			}, func(out io.Writer, job client.Job) error {
+				_, err := fmt.Fprintf(out, "%s %s\n", job.ID, job.Status)
 				return err
-			}
-			ctx, cancel := interruptible(cmd)
-			defer cancel()
-			job, err := c.Cancel(ctx, args[0])
-			if err != nil {
-				return failure("cancel", err)
-			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), job)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", job.ID, job.Status)
-			return nil
+			})
 		},
 	}
 }
@@ -328,49 +319,43 @@ func newResultsCommand(f *clientFlags) *cobra.Command {
 		Short: "Show a job's tables and output documents",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := interruptible(cmd)
-			defer cancel()
-			res, err := c.Results(ctx, args[0])
-			if err != nil {
-				return failure("results", err)
-			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), res)
-			}
-			out := cmd.OutOrStdout()
-			if len(res.Tables) == 0 {
-				fmt.Fprintln(out, "no tables")
-			}
-			for _, t := range res.Tables {
-				rng, _ := t.Metadata["range"].(string)
-				fmt.Fprintf(out, "%s (sheet %s, %s): %d rows\n", t.Title, t.Sheet, or(rng, "no range"), t.RowCount)
-				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, strings.Join(t.Columns, "\t"))
-				for i, row := range t.SampleRows {
-					if i == 5 {
-						break
-					}
-					cells := make([]string, len(t.Columns))
-					for j, col := range t.Columns {
-						if v, ok := row[col]; ok && v != nil {
-							cells[j] = fmt.Sprint(v)
-						}
-					}
-					fmt.Fprintln(tw, strings.Join(cells, "\t"))
-				}
-				_ = tw.Flush()
-				fmt.Fprintln(out)
-			}
-			for _, d := range res.OutputDocuments {
-				fmt.Fprintf(out, "output %s %s (%d bytes)\n", d.ID, d.Filename, d.ByteSize)
-			}
-			return nil
+			return runClient(cmd, f, "results", func(ctx context.Context, c *client.Client) (client.Results, error) {
+				return c.Results(ctx, args[0])
+			}, printResults)
 		},
 	}
+}
+
+// printResults writes a job's tables (five sample rows each) and output
+// documents as text.
+func printResults(out io.Writer, res client.Results) error {
+	if len(res.Tables) == 0 {
+		fmt.Fprintln(out, "no tables")
+	}
+	for _, t := range res.Tables {
+		rng, _ := t.Metadata["range"].(string)
+		fmt.Fprintf(out, "%s (sheet %s, %s): %d rows\n", t.Title, t.Sheet, or(rng, "no range"), t.RowCount)
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(t.Columns, "\t"))
+		for i, row := range t.SampleRows {
+			if i == 5 {
+				break
+			}
+			cells := make([]string, len(t.Columns))
+			for j, col := range t.Columns {
+				if v, ok := row[col]; ok && v != nil {
+					cells[j] = fmt.Sprint(v)
+				}
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		_ = tw.Flush()
+		fmt.Fprintln(out)
+	}
+	for _, d := range res.OutputDocuments {
+		fmt.Fprintf(out, "output %s %s (%d bytes)\n", d.ID, d.Filename, d.ByteSize)
+	}
+	return nil
 }
 
 func newDownloadCommand(f *clientFlags) *cobra.Command {
@@ -433,27 +418,20 @@ func newConfigsCommand(f *clientFlags) *cobra.Command {
 		Short: "List configuration versions, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			cfgs, err := c.Configurations(cmd.Context(), listType)
-			if err != nil {
-				return failure("configs list", err)
-			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), cfgs)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTYPE\tVERSION\tACTIVE\tTITLE")
-			for _, cfg := range cfgs {
-				active := ""
-				if cfg.IsActive {
-					active = "active"
+			return runClient(cmd, f, "configs list", func(ctx context.Context, c *client.Client) ([]client.Configuration, error) {
+				return c.Configurations(ctx, listType)
+			}, func(out io.Writer, cfgs []client.Configuration) error {
+				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTYPE\tVERSION\tACTIVE\tTITLE")
+				for _, cfg := range cfgs {
+					active := ""
+					if cfg.IsActive {
+						active = "active"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", cfg.ID, cfg.DocumentType, cfg.Version, active, cfg.Title)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", cfg.ID, cfg.DocumentType, cfg.Version, active, cfg.Title)
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&listType, "type", "", "only this document type")
@@ -511,21 +489,35 @@ func newConfigsCommand(f *clientFlags) *cobra.Command {
 		Short: "Make a configuration version its type's active one",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
+			return runClient(cmd, f, "configs activate", func(ctx context.Context, c *client.Client) (client.Configuration, error) {
+				return c.Activate(ctx, args[0])
+			}, func(out io.Writer, cfg client.Configuration) error {
+				_, err := fmt.Fprintf(out, "%s %s v%d active\n", cfg.ID, cfg.DocumentType, cfg.Version)
 				return err
-			}
-			cfg, err := c.Activate(cmd.Context(), args[0])
-			if err != nil {
-				return failure("configs activate", err)
-			}
-			if f.json {
-				return printJSON(cmd.OutOrStdout(), cfg)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s v%d active\n", cfg.ID, cfg.DocumentType, cfg.Version)
-			return nil
+			})
 		},
 	}
 	cmd.AddCommand(list, create, act)
 	return cmd
+}
+
+// runClient connects with the command's flags, makes one call under a
+// context Ctrl-C cancels, and prints its result: as JSON with --json,
+// else through text. what names the call in a failure.
+func runClient[T any](cmd *cobra.Command, f *clientFlags, what string,
+	call func(context.Context, *client.Client) (T, error), text func(io.Writer, T) error) error {
+	c, err := f.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := interruptible(cmd)
+	defer cancel()
+	v, err := call(ctx, c)
+	if err != nil {
+		return failure(what, err)
+	}
+	if f.json {
+		return printJSON(cmd.OutOrStdout(), v)
+	}
+	return text(cmd.OutOrStdout(), v)
 }
