@@ -2,19 +2,15 @@ package fault_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -25,6 +21,7 @@ import (
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 // cuttableProxy forwards TCP connections to a target until it is cut:
@@ -121,36 +118,12 @@ func (g gate) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.E
 
 var _ = Describe("when PostgreSQL goes away in the middle of a job", func() {
 	It("ends the job with its real outcome once the database answers again, written by the same attempt, once", func() {
-		admin := os.Getenv("ADE_TEST_DATABASE_URL")
-		if admin == "" {
-			if os.Getenv("CI") == "true" {
-				Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the outage spec must run in CI")
-			}
-			Skip("ADE_TEST_DATABASE_URL is not set")
-		}
 		ctx := context.Background()
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		schema := "ade_outage_" + hex.EncodeToString(b)
-		conn, err := pgx.Connect(ctx, admin)
-		Expect(err).NotTo(HaveOccurred())
-		_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(conn.Close(ctx)).To(Succeed())
-		DeferCleanup(func() {
-			conn, err := pgx.Connect(context.Background(), admin)
-			Expect(err).NotTo(HaveOccurred())
-			defer conn.Close(context.Background())
-			_, err = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-			Expect(err).NotTo(HaveOccurred())
-		})
-
-		u, err := url.Parse(admin)
+		u, err := url.Parse(pgtest.FreshSchema("outage"))
 		Expect(err).NotTo(HaveOccurred())
 		proxy := newCuttableProxy(u.Host)
 		u.Host = proxy.ln.Addr().String()
 		q := u.Query()
-		q.Set("options", "-csearch_path="+schema)
 		q.Set("connect_timeout", "1")
 		u.RawQuery = q.Encode()
 		db, err := bunstore.Open(ctx, u.String())

@@ -1,26 +1,23 @@
 package multiprocess_test
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/test/pgtest"
 )
 
 // freshSchema creates a schema of its own in the database of
@@ -28,36 +25,13 @@ import (
 // search_path is that schema.
 func freshSchema() string {
 	GinkgoHelper()
-	admin := os.Getenv("ADE_TEST_DATABASE_URL")
-	if admin == "" {
-		if os.Getenv("CI") == "true" {
-			Fail("ADE_TEST_DATABASE_URL is empty but CI=true: the multi-process suite must run on PostgreSQL in CI")
-		}
-		Skip("ADE_TEST_DATABASE_URL is not set: skipping the PostgreSQL deployment")
-	}
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "ade_mp_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, admin)
-	Expect(err).NotTo(HaveOccurred())
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(func() {
-		conn, err := pgx.Connect(context.Background(), admin)
-		Expect(err).NotTo(HaveOccurred())
-		defer conn.Close(context.Background())
-		_, err = conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		Expect(err).NotTo(HaveOccurred())
-	})
-	u, err := url.Parse(admin)
+	u, err := url.Parse(pgtest.FreshSchema("mp"))
 	Expect(err).NotTo(HaveOccurred())
 	q := u.Query()
 	// synchronous_commit=off (a session setting) spares every commit its
 	// flush to disk: what this suite checks is ADE processes dying, not
 	// PostgreSQL; on a shared disk the flushes would make it crawl.
-	q.Set("options", "-csearch_path="+schema+" -csynchronous_commit=off")
+	q.Set("options", q.Get("options")+" -csynchronous_commit=off")
 	// pgx reads %20, not +, as a space (Encode escapes a + itself).
 	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return u.String()
