@@ -2,7 +2,6 @@ package wiring
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -44,14 +43,12 @@ func NewLogger(c Config, w io.Writer) *slog.Logger {
 }
 
 // Storage is the opened database: its repositories, a readiness check,
-// and the backend itself for the queue that shares it (DB for Bun, Memory
-// for the in-memory store; one of them is set).
+// and the backend itself for the queue that shares it and for the pool
+// statistics /metrics exports (DB for Bun, Memory for the in-memory
+// store; one of them is set).
 type Storage struct {
-	Repos ports.Repositories
-	Ping  func(context.Context) error
-	// SQL is the connection pool under the repositories (nil in memory),
-	// whose statistics /metrics exports.
-	SQL    *sql.DB
+	Repos  ports.Repositories
+	Ping   func(context.Context) error
 	DB     *bunstore.DB
 	Memory *memory.Store
 }
@@ -78,7 +75,7 @@ var StorageModule = fx.Module("storage",
 		}
 		lc.Append(fx.StopHook(db.Close))
 		log.Info("database ready", "dialect", db.Dialect())
-		return Storage{Repos: db.Repositories(), Ping: db.Ping, SQL: db.SQL(), DB: db}, nil
+		return Storage{Repos: db.Repositories(), Ping: db.Ping, DB: db}, nil
 	}),
 	fx.Provide(func(s Storage) ports.Repositories { return s.Repos }),
 )
@@ -395,10 +392,10 @@ var HTTPModule = fx.Module("http",
 	fx.Provide(func(s Storage) *prometheus.Registry {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		if s.SQL != nil {
+		if s.DB != nil {
 			// go_sql_* with db_name="ade": the pool's open, in-use and idle
 			// connections and its waits.
-			reg.MustRegister(collectors.NewDBStatsCollector(s.SQL, "ade"))
+			reg.MustRegister(collectors.NewDBStatsCollector(s.DB.SQL(), "ade"))
 		}
 		return reg
 	}),
