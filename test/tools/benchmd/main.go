@@ -7,8 +7,11 @@
 //	go run ./test/tools/benchmd                      # every program, writes BENCHMARKS.md
 //	go run ./test/tools/benchmd -only http-jobs,blob  # some programs, prints the table only
 //
-// A program that fails is listed as failed and makes the run exit 1, after
-// the file is written.
+// A full run also rewrites README.md's performance table: the lines between
+// the markers readmeBegin and readmeEnd are replaced by the same table with
+// the run's date, machine and load, so the README never shows figures from
+// separate runs. A program that fails is listed as failed and makes the run
+// exit 1, after the files are written.
 package main
 
 import (
@@ -83,6 +86,10 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("\nwrote %s\n", *out)
+		if err := updateReadme(filepath.Join(root, "README.md"), m, runs, *out); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("updated README.md's performance table")
 	}
 	if failed {
 		os.Exit(1)
@@ -259,5 +266,48 @@ func render(m machine, runs []program) string {
 			fmt.Fprintf(&b, "Unreadable result line: `%s`\n\n", l)
 		}
 	}
+	return b.String()
+}
+
+// The markers around README.md's generated performance table.
+const (
+	readmeBegin = "<!-- benchmarks:begin (written by make bench; do not edit) -->"
+	readmeEnd   = "<!-- benchmarks:end -->"
+)
+
+// updateReadme replaces the lines between readmeBegin and readmeEnd in the
+// file at path with readmeSection. It refuses, changing nothing, when the
+// markers are missing or out of order.
+func updateReadme(path string, m machine, runs []program, benchFile string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := replaceSection(string(b), readmeSection(m, runs, benchFile))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// replaceSection returns doc with the text between its marker lines
+// replaced by section (the markers stay).
+func replaceSection(doc, section string) (string, error) {
+	i := strings.Index(doc, readmeBegin)
+	j := strings.Index(doc, readmeEnd)
+	if i < 0 || j < 0 || j < i {
+		return "", fmt.Errorf("no %q ... %q section", readmeBegin, readmeEnd)
+	}
+	head := doc[:i+len(readmeBegin)]
+	return head + "\n" + section + doc[j:], nil
+}
+
+// readmeSection is the README's view of a run: where and when it ran, and
+// the results table, pointing to benchFile for each program's output.
+func readmeSection(m machine, runs []program, benchFile string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured by one `make bench` run on %s (commit %s; %s, %d cores, %s; load average %s at the start, %s at the end). Each program's full output is in [%s](%s).\n\n",
+		m.date, m.commit, m.cpu, m.cores, m.memory, m.loadStart, m.loadEnd, benchFile, benchFile)
+	b.WriteString(table(runs))
 	return b.String()
 }
