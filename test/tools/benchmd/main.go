@@ -41,6 +41,20 @@ type program struct {
 	output   string
 	results  []benchkit.Result
 	malforms []string
+	// skipped is why a program that reported nothing skipped its work
+	// (its "SKIPPED" line: no PostgreSQL configured), empty otherwise.
+	skipped string
+}
+
+// skipReason returns the first line of output that says the program
+// skipped its work, or "".
+func skipReason(output string) string {
+	for line := range strings.Lines(output) {
+		if strings.Contains(line, "SKIPPED") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 func main() {
@@ -143,7 +157,10 @@ func run(root, name string) program {
 	}
 	p.output = kept.String()
 	if p.err == nil && len(p.results) == 0 {
-		p.err = fmt.Errorf("it reported no result (no %q line)", strings.TrimSpace(benchkit.ReportPrefix))
+		p.skipped = skipReason(p.output)
+		if p.skipped == "" {
+			p.err = fmt.Errorf("it reported no result (no %q line)", strings.TrimSpace(benchkit.ReportPrefix))
+		}
 	}
 	if p.err != nil {
 		fmt.Printf("== test/bench/%s FAILED: %v\n", name, p.err)
@@ -226,6 +243,9 @@ func table(runs []program) string {
 	for _, p := range runs {
 		if p.err != nil {
 			fmt.Fprintf(&b, "| %s | FAILED: %s | | | | | ✗ |\n", p.name, cell(p.err.Error()))
+		}
+		if p.skipped != "" {
+			fmt.Fprintf(&b, "| %s | %s | | | | | not run |\n", p.name, cell(p.skipped))
 		}
 		for _, r := range p.results {
 			verdict := "meets"

@@ -56,3 +56,16 @@ func TestReadmeSectionNamesTheRunAndEveryResult(t *testing.T) {
 		}
 	}
 }
+
+func TestSkippedProgramIsListedNotFailed(t *testing.T) {
+	if got := skipReason("queue: starting\nqueue: SKIPPED (no -db)\n"); got != "queue: SKIPPED (no -db)" {
+		t.Fatalf("skip reason %q", got)
+	}
+	if got := skipReason("queue: 12 jobs/s\n"); got != "" {
+		t.Fatalf("skip reason %q for a program that ran", got)
+	}
+	s := table([]program{{name: "queue", skipped: "queue: SKIPPED (no -db)"}})
+	if !strings.Contains(s, "| queue | queue: SKIPPED (no -db) | | | | | not run |") || strings.Contains(s, "FAILED") {
+		t.Fatalf("table:\n%s", s)
+	}
+}
