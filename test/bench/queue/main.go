@@ -18,6 +18,7 @@
 //     export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)
 //     go run ./test/bench/queue
 //     go run ./test/bench/queue -jobs 4000 -rounds 5 -window 20s
+//     go run ./test/bench/queue -streams 0    # the throughput figures alone
 package main
 
 import (
