@@ -258,9 +258,9 @@ var _ = Describe("Asynchronous jobs", func() {
 	})
 })
 
-// outageJobs refuses, once armed, every job update that would end a job,
-// as a database that stopped answering would, for 400 ms after the first
-// refusal.
+// outageJobs refuses, once armed, every job write that would end a
+// running job, as a database that stopped answering would, for 400 ms
+// after the first refusal.
 type outageJobs struct {
 	ports.JobRepository
 	failAfterStart atomic.Bool
@@ -268,20 +268,38 @@ type outageJobs struct {
 	refused        atomic.Int64
 }
 
+func (o *outageJobs) down(ctx context.Context, ws, id string) bool {
+	if !o.failAfterStart.Load() {
+		return false
+	}
+	cur, err := o.Get(ctx, ws, id)
+	if err != nil || cur.Status() != domain.JobRunning {
+		return false
+	}
+	since := o.downSince.Load()
+	if since == 0 {
+		o.downSince.Store(time.Now().UnixNano())
+		since = time.Now().UnixNano()
+	}
+	if time.Since(time.Unix(0, since)) < 400*time.Millisecond {
+		o.refused.Add(1)
+		return true
+	}
+	return false
+}
+
+var errOutage = errors.Join(domain.ErrUnavailable, errors.New("connection refused"))
+
 func (o *outageJobs) Update(ctx context.Context, ws, id string, fn func(*domain.Job) error) (*domain.Job, error) {
-	if o.failAfterStart.Load() {
-		cur, err := o.Get(ctx, ws, id)
-		if err == nil && cur.Status() == domain.JobRunning {
-			since := o.downSince.Load()
-			if since == 0 {
-				o.downSince.Store(time.Now().UnixNano())
-				since = time.Now().UnixNano()
-			}
-			if time.Since(time.Unix(0, since)) < 400*time.Millisecond {
-				o.refused.Add(1)
-				return nil, errors.Join(domain.ErrUnavailable, errors.New("connection refused"))
-			}
-		}
+	if o.down(ctx, ws, id) {
+		return nil, errOutage
 	}
 	return o.JobRepository.Update(ctx, ws, id, fn)
+}
+
+func (o *outageJobs) Apply(ctx context.Context, c ports.JobChange) error {
+	if c.Job.Status().IsTerminal() && o.down(ctx, c.Job.WorkspaceID(), c.Job.ID()) {
+		return errOutage
+	}
+	return o.JobRepository.Apply(ctx, c)
 }

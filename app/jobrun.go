@@ -48,10 +48,23 @@ const (
 	terminalRetryMax   = 2 * time.Second
 )
 
-// inputs are a job's resolved document and configuration.
+// inputs are a job's document and configuration, nil when they no
+// longer exist.
 type inputs struct {
 	doc *domain.Document
 	cfg *domain.Configuration
+}
+
+// check fails when the job cannot run on in: its configuration or its
+// input document is gone.
+func (in inputs) check() error {
+	switch {
+	case in.cfg == nil:
+		return fmt.Errorf("configuration: %w", domain.ErrNotFound)
+	case in.doc == nil || in.doc.IsDeleted():
+		return fmt.Errorf("input document: %w", domain.ErrNotFound)
+	}
+	return nil
 }
 
 // runAttempt is one attempt of a TaskRunJob: it starts the job (or
@@ -62,7 +75,7 @@ type inputs struct {
 // it again (the store did not answer, or the worker is stopping).
 func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 	ctx = WithSource(WithRequestID(WithActor(ctx, t.Actor), t.RequestID), "worker")
-	job, from, err := s.beginAttempt(ctx, t.WorkspaceID, t.JobID)
+	job, from, in, err := s.beginAttempt(ctx, t.WorkspaceID, t.JobID)
 	switch {
 	case errors.Is(err, errNothingToRun), errors.Is(err, domain.ErrNotFound):
 		return nil
@@ -78,7 +91,7 @@ func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 			s.c.Logger.WarnContext(ctx, "remove outputs of a lost attempt", "job_id", job.ID(), "error", err)
 		}
 	}
-	if err := s.execute(ctx, job); err != nil {
+	if err := s.execute(ctx, job, in); err != nil {
 		s.c.Logger.WarnContext(ctx, "job attempt handed back to the queue", "job_id", job.ID(), "attempt", job.Attempts(), "error", err)
 		return err
 	}
@@ -87,26 +100,81 @@ func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 
 // beginAttempt moves a pending job to running, restarts a running one
 // whose attempt was lost, or ends it failed when its attempts are
-// exhausted. It returns the job and the status it had.
-func (s *JobService) beginAttempt(ctx context.Context, workspaceID, jobID string) (*domain.Job, domain.JobStatus, error) {
-	var from domain.JobStatus
-	job, err := s.transition(ctx, workspaceID, jobID, func(j *domain.Job) error {
-		from = j.Status()
+// exhausted. It returns the job, the status it had and its inputs.
+//
+// It reads the job and stores the change guarded by what it read (one
+// statement where the store allows, instead of a transaction holding a
+// row lock): when another process changed the job in between (cancelled
+// it, or started another delivery of its task), it reads again.
+func (s *JobService) beginAttempt(ctx context.Context, workspaceID, jobID string) (*domain.Job, domain.JobStatus, inputs, error) {
+	for try := 1; ; try++ {
+		run, err := s.c.Repos.Jobs.GetRun(ctx, workspaceID, jobID)
+		if err != nil {
+			return nil, "", inputs{}, err
+		}
+		job, in := run.Job, inputs{doc: run.Document, cfg: run.Configuration}
+		from, attempts := job.Status(), job.Attempts()
 		now := s.c.Clock.Now()
 		switch {
 		case from == domain.JobPending:
-			return j.Start(now)
+			err = job.Start(now)
 		case from != domain.JobRunning:
-			return errNothingToRun
-		case j.Attempts() >= s.c.Config.JobMaxAttempts:
+			return nil, from, in, errNothingToRun
+		case attempts >= s.c.Config.JobMaxAttempts:
 			cause := domain.JobError{Code: CodeAttemptsExhausted,
 				Message: fmt.Sprintf("every allowed attempt (%d) was interrupted before it finished", s.c.Config.JobMaxAttempts)}
-			return j.Fail(now, cause, domain.Outcome{Logs: []domain.LogEntry{failureLog(now, cause)}})
+			err = job.Fail(now, cause, domain.Outcome{Logs: []domain.LogEntry{failureLog(now, cause)}})
 		default:
-			return j.Restart(now)
+			err = job.Restart(now)
 		}
+		if err != nil {
+			return nil, from, in, err
+		}
+		err = s.advance(ctx, job, from, attempts, nil)
+		if errors.Is(err, domain.ErrConflict) && try < beginTries {
+			continue
+		}
+		return job, from, in, err
+	}
+}
+
+// beginTries bounds how often beginAttempt reads again after losing a
+// race for the job; past it the queue runs the task again later.
+const beginTries = 5
+
+// advance stores job's move from status from (with attempts attempts
+// stored) guarded by both, with its status event and tables, in ctx's
+// transaction if it carries one. A move to a terminal status also
+// enqueues, with it, a delivery to every webhook subscribed to it. When
+// the job moved on meanwhile it stores nothing and fails with
+// domain.ErrConflict.
+func (s *JobService) advance(ctx context.Context, job *domain.Job, from domain.JobStatus, attempts int, tables []*domain.Table) error {
+	e, err := s.statusEvent(ctx, job, from)
+	if err != nil {
+		return err
+	}
+	change := ports.JobChange{Job: job, From: from, Attempts: attempts, Events: []*domain.Event{e}, Tables: tables,
+		NoWebhooks: job.Status().IsTerminal()}
+	// A workspace without webhooks (the common case) needs no read of
+	// them: the change itself is guarded by their absence.
+	err = s.c.Repos.Jobs.Apply(ctx, change)
+	if !errors.Is(err, ports.ErrWebhooksExist) {
+		return err
+	}
+	change.NoWebhooks = false
+	deliveries, err := s.c.deliveries(ctx, e)
+	if err != nil {
+		return err
+	}
+	if len(deliveries) == 0 {
+		return s.c.Repos.Jobs.Apply(ctx, change)
+	}
+	return s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.c.Repos.Jobs.Apply(ctx, change); err != nil {
+			return err
+		}
+		return s.c.Queue.Enqueue(ctx, deliveries...)
 	})
-	return job, from, err
 }
 
 func failureLog(at time.Time, cause domain.JobError) domain.LogEntry {
@@ -115,13 +183,9 @@ func failureLog(at time.Time, cause domain.JobError) domain.LogEntry {
 }
 
 // execute runs a started attempt to its end.
-func (s *JobService) execute(ctx context.Context, job *domain.Job) error {
+func (s *JobService) execute(ctx context.Context, job *domain.Job, in inputs) error {
 	started := s.c.Clock.Now()
-	in, err := s.load(ctx, job)
-	switch {
-	case errors.Is(err, domain.ErrUnavailable):
-		return err // the queue tries again; the next attempt restarts the job
-	case err != nil:
+	if err := in.check(); err != nil {
 		return s.fail(ctx, job, domain.JobError{Code: CodeInputUnavailable, Message: err.Error()}, nil, started)
 	}
 	ex, ok := s.c.Extractors.Get(in.cfg.ExtractorName())
@@ -178,25 +242,8 @@ func (s *JobService) watchCancel(ctx context.Context, job *domain.Job) (context.
 	}
 }
 
-// load reads a job's configuration and input document.
-func (s *JobService) load(ctx context.Context, job *domain.Job) (*inputs, error) {
-	st := job.State()
-	cfg, err := s.c.Repos.Configurations.Get(ctx, st.WorkspaceID, st.ConfigurationID)
-	if err != nil {
-		return nil, fmt.Errorf("configuration: %w", err)
-	}
-	doc, err := s.c.Repos.Documents.Get(ctx, st.WorkspaceID, st.InputDocumentID)
-	if err == nil && doc.IsDeleted() {
-		err = domain.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("input document: %w", err)
-	}
-	return &inputs{doc: doc, cfg: cfg}, nil
-}
-
 // request builds the extractor's request for a job.
-func (s *JobService) request(job *domain.Job, in *inputs, sink ports.OutputSink) ports.ExtractionRequest {
+func (s *JobService) request(job *domain.Job, in inputs, sink ports.OutputSink) ports.ExtractionRequest {
 	st := job.State()
 	doc, cfg := in.doc, in.cfg
 	key := doc.BlobKey()
@@ -324,11 +371,12 @@ func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain
 	}
 	metrics["duration_ms"], metrics["tables_detected"], metrics["rows_extracted"] = s.c.Clock.Now().Sub(started).Milliseconds(), 0, 0
 	err := s.persist(ctx, job, func(ctx context.Context) error {
-		_, err := s.transition(ctx, job.WorkspaceID(), job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
-			now := s.c.Clock.Now()
-			return j.Fail(now, cause, domain.Outcome{Metrics: metrics, Logs: append(s.stampLogs(logs), failureLog(now, cause))})
-		}))
-		return err
+		j := domain.RehydrateJob(job.State())
+		now := s.c.Clock.Now()
+		if err := j.Fail(now, cause, domain.Outcome{Metrics: metrics, Logs: append(s.stampLogs(logs), failureLog(now, cause))}); err != nil {
+			return err
+		}
+		return s.end(ctx, job, j, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("record job failure: %w", err)
@@ -371,20 +419,26 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 	for i, d := range docs {
 		ids[i] = d.ID()
 	}
-	var stored *domain.Job
+	stored := false
 	err = s.persist(ctx, job, func(ctx context.Context) error {
-		var err error
-		stored, err = inTx(ctx, s.c.Repos.Tx, func(ctx context.Context) (*domain.Job, error) {
-			if err := s.storeOutputs(ctx, job.ID(), docs, tables); err != nil {
-				return nil, err
-			}
-			return s.transition(ctx, ws, job.ID(), owned(job.Attempts(), func(j *domain.Job) error {
-				return j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids})
-			}))
-		})
+		j := domain.RehydrateJob(job.State())
+		if err := j.Succeed(s.c.Clock.Now(), domain.Outcome{Metrics: metrics, Logs: s.stampLogs(res.Logs), OutputDocumentIDs: ids}); err != nil {
+			return err
+		}
+		if len(docs) == 0 {
+			err = s.end(ctx, job, j, tables)
+		} else {
+			err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+				if err := s.storeOutputs(ctx, job.ID(), docs); err != nil {
+					return err
+				}
+				return s.end(ctx, job, j, tables)
+			})
+		}
+		stored = err == nil
 		return err
 	})
-	if err == nil && stored != nil {
+	if err == nil && stored {
 		return nil
 	}
 	sink.discard(ctx)
@@ -398,9 +452,21 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 	return s.fail(ctx, job, domain.JobError{Code: CodeInternal, Message: "the job's results could not be stored"}, res.Logs, started)
 }
 
-// storeOutputs records a successful attempt's output documents (each with
-// its document.uploaded event) and tables, in ctx's transaction.
-func (s *JobService) storeOutputs(ctx context.Context, jobID string, docs []*domain.Document, tables []*domain.Table) error {
+// end stores the end of the running attempt job as ended (its terminal
+// state), with tables; when the job moved on without this attempt
+// (cancelled, or handed to a newer attempt) it stores nothing and fails
+// with errSuperseded.
+func (s *JobService) end(ctx context.Context, job, ended *domain.Job, tables []*domain.Table) error {
+	err := s.advance(ctx, ended, domain.JobRunning, job.Attempts(), tables)
+	if errors.Is(err, domain.ErrConflict) {
+		return errSuperseded
+	}
+	return err
+}
+
+// storeOutputs records a successful attempt's output documents, each with
+// its document.uploaded event, in ctx's transaction.
+func (s *JobService) storeOutputs(ctx context.Context, jobID string, docs []*domain.Document) error {
 	for _, d := range docs {
 		if err := s.c.settle(ctx, d.BlobKey()); err != nil {
 			return err
@@ -415,8 +481,5 @@ func (s *JobService) storeOutputs(ctx context.Context, jobID string, docs []*dom
 			return err
 		}
 	}
-	if len(tables) == 0 {
-		return nil
-	}
-	return s.c.Repos.Tables.CreateMany(ctx, tables)
+	return nil
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -154,10 +153,8 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 				return first, errReplay
 			}
 		}
-		if err := s.c.Repos.Jobs.Create(ctx, job); err != nil {
-			return nil, err
-		}
-		if err := s.c.Repos.EventSink.Append(ctx, created); err != nil {
+		// The job and its event in one write, then its task.
+		if err := s.c.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}}); err != nil {
 			return nil, err
 		}
 		return nil, s.c.Queue.Enqueue(ctx, runTask(ctx, job))
@@ -180,25 +177,33 @@ func runTask(ctx context.Context, job *domain.Job) ports.Task {
 		Actor: ActorFrom(ctx), RequestID: RequestIDFrom(ctx)}
 }
 
-// resolve finds the job's document and configuration, or fails with an
-// unprocessable error naming every field that does not resolve.
+// resolve finds the job's document and configuration (in one read), or
+// fails with an unprocessable error naming every field that does not
+// resolve.
 func (s *JobService) resolve(ctx context.Context, req SubmitJobRequest) (*domain.Document, *domain.Configuration, error) {
+	var in ports.JobInputs
+	if req.ConfigurationID != "" || req.DocumentType != "" || req.DocumentID != "" {
+		var err error
+		if in, err = s.c.Repos.Jobs.Inputs(ctx, req.WorkspaceID, req.DocumentID, req.ConfigurationID, req.DocumentType); err != nil {
+			return nil, nil, fmt.Errorf("submit job: %w", err)
+		}
+	}
+	doc, cfg := in.Document, in.Configuration
 	var fields []domain.FieldError
-	doc, err := s.c.Repos.Documents.Get(ctx, req.WorkspaceID, req.DocumentID)
 	switch {
 	case req.DocumentID == "":
 		fields = append(fields, domain.FieldError{Field: "document_id", Message: "is required"})
-	case errors.Is(err, domain.ErrNotFound) || (err == nil && doc.IsDeleted()):
+	case doc == nil || doc.IsDeleted():
 		fields = append(fields, domain.FieldError{Field: "document_id", Message: "does not name a document of this workspace"})
-	case err != nil:
-		return nil, nil, fmt.Errorf("submit job: %w", err)
 	}
-	cfg, cfgField, err := s.resolveConfiguration(ctx, req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("submit job: %w", err)
-	}
-	if cfgField != nil {
-		fields = append(fields, *cfgField)
+	switch {
+	case cfg != nil:
+	case req.ConfigurationID != "":
+		fields = append(fields, domain.FieldError{Field: "configuration_id", Message: "does not name a configuration of this workspace"})
+	case req.DocumentType != "":
+		fields = append(fields, domain.FieldError{Field: "document_type", Message: "has no active configuration"})
+	default:
+		fields = append(fields, domain.FieldError{Field: "configuration_id", Message: "configuration_id or document_type is required"})
 	}
 	if len(fields) > 0 {
 		return nil, nil, domain.NewUnprocessable("job references do not resolve", fields...)
@@ -208,23 +213,4 @@ func (s *JobService) resolve(ctx context.Context, req SubmitJobRequest) (*domain
 			domain.FieldError{Field: "configuration_id", Message: fmt.Sprintf("names extractor %q, which is not available", cfg.ExtractorName())})
 	}
 	return doc, cfg, nil
-}
-
-func (s *JobService) resolveConfiguration(ctx context.Context, req SubmitJobRequest) (*domain.Configuration, *domain.FieldError, error) {
-	switch {
-	case req.ConfigurationID != "":
-		cfg, err := s.c.Repos.Configurations.Get(ctx, req.WorkspaceID, req.ConfigurationID)
-		if errors.Is(err, domain.ErrNotFound) {
-			return nil, &domain.FieldError{Field: "configuration_id", Message: "does not name a configuration of this workspace"}, nil
-		}
-		return cfg, nil, err
-	case req.DocumentType != "":
-		cfg, err := s.c.Repos.Configurations.GetActive(ctx, req.WorkspaceID, req.DocumentType)
-		if errors.Is(err, domain.ErrNotFound) {
-			return nil, &domain.FieldError{Field: "document_type", Message: "has no active configuration"}, nil
-		}
-		return cfg, nil, err
-	default:
-		return nil, &domain.FieldError{Field: "configuration_id", Message: "configuration_id or document_type is required"}, nil
-	}
 }

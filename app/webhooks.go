@@ -116,9 +116,19 @@ func (s *WebhookService) Deliveries(ctx context.Context, workspaceID, id string,
 // enqueueDeliveries enqueues, in ctx's transaction, a delivery of e to
 // every live webhook of its workspace subscribed to its type.
 func (c *core) enqueueDeliveries(ctx context.Context, e *domain.Event) error {
+	tasks, err := c.deliveries(ctx, e)
+	if err != nil || len(tasks) == 0 {
+		return err
+	}
+	return c.Queue.Enqueue(ctx, tasks...)
+}
+
+// deliveries returns the delivery tasks of e: one per live webhook of its
+// workspace subscribed to its type.
+func (c *core) deliveries(ctx context.Context, e *domain.Event) ([]ports.Task, error) {
 	hooks, err := c.Repos.Webhooks.List(ctx, e.State().WorkspaceID, ports.Page{})
 	if err != nil {
-		return fmt.Errorf("list webhooks: %w", err)
+		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
 	var tasks []ports.Task
 	for _, w := range hooks {
@@ -127,10 +137,7 @@ func (c *core) enqueueDeliveries(ctx context.Context, e *domain.Event) error {
 				WebhookID: w.ID(), EventID: e.ID(), Actor: ActorFrom(ctx), RequestID: RequestIDFrom(ctx)})
 		}
 	}
-	if len(tasks) == 0 {
-		return nil
-	}
-	return c.Queue.Enqueue(ctx, tasks...)
+	return tasks, nil
 }
 
 // errDeliveryFailed makes the queue retry a delivery.

@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/ade-go/ade/domain"
@@ -163,7 +164,67 @@ type JobRepository interface {
 	// that finds the stored status changed meanwhile stores nothing and
 	// fails with domain.ErrConflict).
 	Update(ctx context.Context, workspaceID, id string, fn func(*domain.Job) error) (*domain.Job, error)
+	// Apply MUST store c.Job, c.Events and c.Tables all together or none
+	// of them, and only while the stored job still has status c.From and
+	// c.Attempts attempts (the state c.Job was derived from); when it has
+	// not, Apply MUST store nothing and fail with domain.ErrConflict. An
+	// empty c.From creates the job instead, failing with
+	// domain.ErrConflict when its id exists. It MUST take part in the
+	// transaction ctx carries, and announce the events on the feed as
+	// EventSink.Append does. It is a job's submission and each status
+	// change a worker makes: one round trip to the store where the store
+	// allows.
+	Apply(ctx context.Context, c JobChange) error
+	// GetRun MUST return the job as Get does, with its configuration and
+	// input document (deleted or not) when they exist in the workspace,
+	// nil when they do not. It is the worker's read before an attempt:
+	// one round trip to the store where the store allows.
+	GetRun(ctx context.Context, workspaceID, id string) (JobRun, error)
+	// Inputs MUST return the workspace's document documentID (deleted or
+	// not) and its configuration configurationID or, when that is empty,
+	// the active configuration of documentType; either is nil when it
+	// does not exist. It is a submission's read: one round trip to the
+	// store where the store allows.
+	Inputs(ctx context.Context, workspaceID, documentID, configurationID, documentType string) (JobInputs, error)
 }
+
+// JobInputs are the configuration and the input document a job runs on;
+// either is nil when it does not exist.
+type JobInputs struct {
+	Configuration *domain.Configuration
+	Document      *domain.Document
+}
+
+// JobRun is a job with its inputs.
+type JobRun struct {
+	Job *domain.Job
+	JobInputs
+}
+
+// JobChange is a job's move stored in one step with what records it.
+type JobChange struct {
+	// Job is the job as it is to be stored.
+	Job *domain.Job
+	// From and Attempts are the stored status and attempt count Job was
+	// derived from: the change applies only while they still hold. An
+	// empty From makes Job a new job.
+	From     domain.JobStatus
+	Attempts int
+	// Events are recorded with the change (its status event).
+	Events []*domain.Event
+	// Tables are the results stored with a move to succeeded.
+	Tables []*domain.Table
+	// NoWebhooks makes the change apply only while the job's workspace
+	// has no live webhook: otherwise Apply stores nothing and fails with
+	// ErrWebhooksExist (the caller then enqueues the deliveries with the
+	// change). A terminal change of a workspace without webhooks so
+	// needs no read of them first.
+	NoWebhooks bool
+}
+
+// ErrWebhooksExist is Apply's answer to a JobChange with NoWebhooks set
+// whose workspace has a live webhook.
+var ErrWebhooksExist = errors.New("the workspace has webhooks")
 
 // TableRepository stores the tables jobs found.
 type TableRepository interface {

@@ -29,8 +29,9 @@ const notifyChannel = "ade_events"
 //   - PostgreSQL: once an event's transaction commits, the process signals
 //     its own subscribers and sends a notification; every process LISTENs
 //     on one connection and fans out in process. Idle subscribers cost the
-//     database nothing. Notifications go out after the commit, batched, in
-//     a statement of their own, not inside the event's transaction:
+//     database nothing. Notifications go out after the commit, batched (what
+//     commits within notifyLinger goes in one statement), in a statement
+//     of their own, not inside the event's transaction:
 //     PostgreSQL serialises the commits of every transaction that
 //     notifies, and with each job's start and end notifying, that halved
 //     the job throughput. The price: a process that dies between a commit
@@ -79,6 +80,12 @@ const (
 	outboxSize = 8192
 	// notifyBatch is the most keys one notifying statement sends.
 	notifyBatch = 500
+	// notifyLinger is how long the notifier gathers keys after the first
+	// before it sends them: under load it sends at most one statement
+	// per linger (each an implicit transaction, which PostgreSQL commits
+	// one notifier at a time) instead of one per event or two; other
+	// processes hear of an event that much later.
+	notifyLinger = 25 * time.Millisecond
 )
 
 // Feed timings.
@@ -200,6 +207,10 @@ func (f *Feed) notifier() {
 		select {
 		case p := <-f.outbox:
 			batch = append(batch, p)
+			select {
+			case <-time.After(notifyLinger):
+			case <-f.stopNotify:
+			}
 		case <-f.stopNotify:
 			// Send what is left, once.
 			for len(f.outbox) > 0 && len(batch) < notifyBatch {

@@ -3,6 +3,8 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -251,4 +253,168 @@ func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn f
 		return errorf("update job", err)
 	})
 	return out, err
+}
+
+// Apply stores a job's change with its events and tables, guarded by the
+// status and attempt count it was made from (or creates the job).
+//
+// On PostgreSQL it is one statement: the guarded UPDATE in a WITH clause,
+// and each insert selecting from it, so the rows go in only when the
+// UPDATE matched; a change made outside a transaction is then atomic
+// without BEGIN and COMMIT. That takes the worker's start of a job, and
+// its end, from five round trips (BEGIN, SELECT ... FOR UPDATE, UPDATE,
+// INSERT, COMMIT) to one. On SQLite the same statements run one by one in
+// a transaction.
+func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
+	row, err := newJobRow(c.Job)
+	if err != nil {
+		return errorf("apply job change", err)
+	}
+	if !domain.JobStatus(row.Status).Valid() {
+		return fmt.Errorf("apply job change: %w: unknown status %q", domain.ErrInvalidInput, row.Status)
+	}
+	events := make([]*eventRow, len(c.Events))
+	for i, e := range c.Events {
+		if events[i], err = newEventRow(e); err != nil {
+			return errorf("apply job change", err)
+		}
+	}
+	tables := make([]*tableRow, len(c.Tables))
+	for i, t := range c.Tables {
+		if tables[i], err = newTableRow(t); err != nil {
+			return errorf("apply job change", err)
+		}
+	}
+	update := func(db bun.IDB) *bun.UpdateQuery {
+		q := db.NewUpdate().Model(row).ExcludeColumn("id", "workspace_id", "created_at").
+			Where("workspace_id = ? AND id = ? AND status = ? AND attempts = ?", row.WorkspaceID, row.ID, string(c.From), c.Attempts)
+		if c.NoWebhooks {
+			q = q.Where("NOT EXISTS ("+liveWebhooksSQL+")", row.WorkspaceID)
+		}
+		return q
+	}
+	switch {
+	case r.db.isPostgres() && c.From == "":
+		err = r.applyOne(ctx, r.db.bun.NewInsert().Model(row).Returning("1"), "", events, tables)
+	case r.db.isPostgres():
+		hooks := ""
+		if c.NoWebhooks {
+			hooks = row.WorkspaceID
+		}
+		err = r.applyOne(ctx, update(r.db.bun).Returning("1"), hooks, events, tables)
+	default:
+		err = r.db.withinTx(ctx, func(ctx context.Context) error {
+			conn := r.db.conn(ctx)
+			if c.NoWebhooks {
+				var exist bool
+				if err := conn.NewRaw("SELECT EXISTS ("+liveWebhooksSQL+")", row.WorkspaceID).Scan(ctx, &exist); err != nil {
+					return translate("apply job change", err)
+				}
+				if exist {
+					return ports.ErrWebhooksExist
+				}
+			}
+			if c.From == "" {
+				if _, err := conn.NewInsert().Model(row).Exec(ctx); err != nil {
+					return translate("apply job change", err)
+				}
+			} else {
+				res, err := update(conn).Exec(ctx)
+				if err := checkUpdated("apply job change", res, err); err != nil {
+					return err
+				}
+			}
+			for _, e := range events {
+				if _, err := conn.NewInsert().Model(e).Exec(ctx); err != nil {
+					return translate("apply job change", err)
+				}
+			}
+			if len(tables) > 0 {
+				if _, err := conn.NewInsert().Model(&tables).Exec(ctx); err != nil {
+					return translate("apply job change", err)
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return err
+	}
+	var keys [][2]string
+	for _, e := range events {
+		if k := [2]string{e.WorkspaceID, e.EntityID}; !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	r.db.feed.published(ctx, keys)
+	return nil
+}
+
+// liveWebhooksSQL selects the live webhooks of the workspace ? (for
+// JobChange.NoWebhooks).
+const liveWebhooksSQL = "SELECT 1 FROM webhooks WHERE workspace_id = ? AND deleted_at IS NULL"
+
+// applyOne runs Apply's one PostgreSQL statement: WITH u AS (the guarded
+// UPDATE, or the INSERT, of the job ... RETURNING 1), a data-modifying
+// WITH entry per inserted row (INSERT ... SELECT its values FROM u), and a
+// final SELECT that counts u, so that no match reads as a conflict, and,
+// when hooksOf names a workspace, says whether it has live webhooks (the
+// UPDATE's guard then also required none).
+func (r *JobRepository) applyOne(ctx context.Context, write bun.Query, hooksOf string, events []*eventRow, tables []*tableRow) error {
+	b, err := write.AppendQuery(r.db.bun.QueryGen(), []byte("WITH u AS ("))
+	if err != nil {
+		return errorf("apply job change", err)
+	}
+	b = append(b, ')')
+	for i, e := range events {
+		if b, err = r.insertFromU(b, fmt.Sprintf("e%d", i), r.db.bun.NewInsert().Model(e)); err != nil {
+			return err
+		}
+	}
+	for i, t := range tables {
+		if b, err = r.insertFromU(b, fmt.Sprintf("t%d", i), r.db.bun.NewInsert().Model(t)); err != nil {
+			return err
+		}
+	}
+	b = append(b, " SELECT count(*), "...)
+	if hooksOf == "" {
+		b = append(b, "false"...)
+	} else {
+		b = r.db.bun.QueryGen().AppendQuery(append(b, "EXISTS ("...), liveWebhooksSQL, hooksOf)
+		b = append(b, ')')
+	}
+	b = append(b, " FROM u"...)
+	var n int
+	var hooks bool
+	if err := r.db.conn(ctx).QueryRowContext(ctx, string(b)).Scan(&n, &hooks); err != nil {
+		return translate("apply job change", err)
+	}
+	switch {
+	case n == 0 && hooks:
+		return ports.ErrWebhooksExist
+	case n == 0:
+		return fmt.Errorf("apply job change: %w: the job moved on", domain.ErrConflict)
+	}
+	return nil
+}
+
+// insertFromU appends ", name AS (INSERT INTO t (cols) SELECT values FROM
+// u)" made from a one-row INSERT ... VALUES (values): its values are
+// literals (Bun writes arguments into the text), which PostgreSQL types by
+// their target columns as it does in VALUES.
+func (r *JobRepository) insertFromU(b []byte, name string, q *bun.InsertQuery) ([]byte, error) {
+	ins, err := q.AppendQuery(r.db.bun.QueryGen(), nil)
+	if err != nil {
+		return nil, errorf("apply job change", err)
+	}
+	s := string(ins)
+	i := strings.Index(s, ") VALUES (")
+	if i < 0 || !strings.HasSuffix(s, ")") {
+		return nil, fmt.Errorf("apply job change: unexpected insert statement shape")
+	}
+	b = append(b, ", "+name+" AS ("...)
+	b = append(b, s[:i+1]...)
+	b = append(b, " SELECT "...)
+	b = append(b, s[i+len(") VALUES ("):len(s)-1]...)
+	return append(b, " FROM u)"...), nil
 }

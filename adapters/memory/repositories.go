@@ -323,6 +323,75 @@ func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn f
 	return domain.RehydrateJob(j.State()), nil
 }
 
+// Apply stores a job's change with its events and tables, while the
+// stored job still has the status and attempts the change was made from.
+func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
+	return r.s.WithinTx(ctx, func(ctx context.Context) error {
+		t, end := r.s.begin(ctx)
+		defer end()
+		st := c.Job.State()
+		cur, ok := r.s.jobs[st.ID]
+		switch {
+		case c.From == "" && ok:
+			return conflict("job %q exists", st.ID)
+		case c.From == "":
+		case !ok || cur.WorkspaceID != st.WorkspaceID:
+			return notFound("job", st.ID)
+		case cur.Status != c.From || cur.Attempts != c.Attempts:
+			return conflict("job %q moved on", st.ID)
+		}
+		if c.NoWebhooks {
+			for _, w := range r.s.webhooks {
+				if w.WorkspaceID == st.WorkspaceID && w.DeletedAt == nil {
+					return ports.ErrWebhooksExist
+				}
+			}
+		}
+		r.s.jobs.put(t, st.ID, st)
+		if err := (&EventRepository{r.s}).Append(ctx, c.Events...); err != nil {
+			return err
+		}
+		if len(c.Tables) == 0 {
+			return nil
+		}
+		return (&TableRepository{r.s}).CreateMany(ctx, c.Tables)
+	})
+}
+
+// GetRun returns a job with its configuration and input document.
+func (r *JobRepository) GetRun(ctx context.Context, workspaceID, id string) (ports.JobRun, error) {
+	_, end := r.s.begin(ctx)
+	defer end()
+	st, ok := r.s.jobs[id]
+	if !ok || st.WorkspaceID != workspaceID {
+		return ports.JobRun{}, notFound("job", id)
+	}
+	return ports.JobRun{Job: domain.RehydrateJob(st), JobInputs: r.inputs(workspaceID, st.InputDocumentID, st.ConfigurationID, "")}, nil
+}
+
+// Inputs returns a document and a configuration (by id, or the active
+// one of a document type).
+func (r *JobRepository) Inputs(ctx context.Context, workspaceID, documentID, configurationID, documentType string) (ports.JobInputs, error) {
+	_, end := r.s.begin(ctx)
+	defer end()
+	return r.inputs(workspaceID, documentID, configurationID, documentType), nil
+}
+
+func (r *JobRepository) inputs(workspaceID, documentID, configurationID, documentType string) ports.JobInputs {
+	var in ports.JobInputs
+	if d, ok := r.s.documents[documentID]; ok && d.WorkspaceID == workspaceID {
+		in.Document = domain.RehydrateDocument(d)
+	}
+	for _, c := range r.s.configurations {
+		if c.WorkspaceID == workspaceID && ((configurationID != "" && c.ID == configurationID) ||
+			(configurationID == "" && documentType != "" && c.DocumentType == documentType && c.IsActive)) {
+			in.Configuration = domain.RehydrateConfiguration(c)
+			break
+		}
+	}
+	return in
+}
+
 // TableRepository stores extracted tables in a Store.
 type TableRepository struct{ s *Store }
 

@@ -104,6 +104,20 @@ func (f *flakySink) Append(ctx context.Context, events ...*domain.Event) error {
 	return f.EventSink.Append(ctx, events...)
 }
 
+// flakyJobs fails Apply, which writes a job's change with its events,
+// as flakySink fails Append.
+type flakyJobs struct {
+	ports.JobRepository
+	fail func(events []*domain.Event) error
+}
+
+func (f *flakyJobs) Apply(ctx context.Context, c ports.JobChange) error {
+	if err := f.fail(c.Events); err != nil {
+		return err
+	}
+	return f.JobRepository.Apply(ctx, c)
+}
+
 // trackedBlobs remembers every key written, and can break Puts.
 type trackedBlobs struct {
 	ports.BlobStore
@@ -208,10 +222,11 @@ func newWorld(b storetest.Backend) *world {
 	w.blobs = &trackedBlobs{BlobStore: bs}
 	store := b.Open()
 	repos := store.Repos
-	sink := &flakySink{EventSink: repos.EventSink, fail: func(e []*domain.Event) error {
+	fail := func(e []*domain.Event) error {
 		return w.failOnFn.Load().(func([]*domain.Event) error)(e)
-	}}
-	repos.EventSink = sink
+	}
+	repos.EventSink = &flakySink{EventSink: repos.EventSink, fail: fail}
+	repos.Jobs = &flakyJobs{JobRepository: repos.Jobs, fail: fail}
 	w.repos = repos
 	exs, err := app.NewExtractors(stub.Extractor{}, writer{})
 	Expect(err).NotTo(HaveOccurred())

@@ -1,6 +1,7 @@
 package repocontract
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -225,6 +226,191 @@ func describeJobs(get func() *world) {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got.Status()).To(Equal(domain.JobRunning))
 			Expect(got.Attempts()).To(Equal(1))
+		})
+
+		Describe("Apply", func() {
+			// started returns j started (a copy) and its status event.
+			started := func(j *domain.Job) (*domain.Job, *domain.Event) {
+				GinkgoHelper()
+				next := domain.RehydrateJob(j.State())
+				Expect(next.Start(w.clock.Next())).To(Succeed())
+				return next, w.newEvent(w.ws.ID(), domain.EventJobRunning, domain.EntityJob, j.ID())
+			}
+			eventsOf := func(j *domain.Job) []*domain.Event {
+				GinkgoHelper()
+				got, err := w.repos.Events.List(w.ctx, w.ws.ID(), ports.EventFilter{EntityType: domain.EntityJob, EntityID: j.ID()}, ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				return got
+			}
+
+			It("creates a new job with its event, and refuses a taken id", func() {
+				j := w.newJob()
+				e := w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, j.ID())
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: j, Events: []*domain.Event{e}})).To(Succeed())
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.State()).To(Equal(j.State()))
+				Expect(ids(eventsOf(j))).To(Equal([]string{e.ID()}))
+				again := w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, j.ID())
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: j, Events: []*domain.Event{again}})).To(MatchError(domain.ErrConflict))
+				Expect(eventsOf(j)).To(HaveLen(1), "nothing of a refused change is stored")
+			})
+
+			It("stores the job, its events and tables together while the stored status and attempts still hold", func() {
+				j := w.createJob()
+				run, e := started(j)
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Attempts: 0, Events: []*domain.Event{e}})).To(Succeed())
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.State()).To(Equal(run.State()))
+
+				done := domain.RehydrateJob(run.State())
+				Expect(done.Succeed(w.clock.Next(), domain.Outcome{Metrics: map[string]any{"rows_extracted": 4.0}})).To(Succeed())
+				end := w.newEvent(w.ws.ID(), domain.EventJobSucceeded, domain.EntityJob, j.ID())
+				tables := []*domain.Table{w.newTable(j, 0), w.newTable(j, 1)}
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: done, From: domain.JobRunning, Attempts: 1,
+					Events: []*domain.Event{end}, Tables: tables, NoWebhooks: true})).To(Succeed())
+				got, err = w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.State()).To(Equal(done.State()))
+				Expect(ids(eventsOf(j))).To(ConsistOf(e.ID(), end.ID()))
+				stored, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids(stored)).To(Equal(ids(tables)))
+				Expect(stored[1].State()).To(Equal(tables[1].State()))
+			})
+
+			It("stores nothing and fails with a conflict when the job moved on", func() {
+				j := w.createJob()
+				run, e := started(j)
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})).To(Succeed())
+				// Another delivery of the task saw the job pending too.
+				late, e2 := started(j)
+				err := w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: late, From: domain.JobPending, Events: []*domain.Event{e2}})
+				Expect(err).To(MatchError(domain.ErrConflict))
+				// An attempt that was replaced by a newer one.
+				done := domain.RehydrateJob(run.State())
+				Expect(done.Succeed(w.clock.Next(), domain.Outcome{})).To(Succeed())
+				err = w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: done, From: domain.JobRunning, Attempts: 2,
+					Events: []*domain.Event{w.newEvent(w.ws.ID(), domain.EventJobSucceeded, domain.EntityJob, j.ID())},
+					Tables: []*domain.Table{w.newTable(j, 0)}})
+				Expect(err).To(MatchError(domain.ErrConflict))
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.State()).To(Equal(run.State()))
+				Expect(ids(eventsOf(j))).To(Equal([]string{e.ID()}))
+				tables, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(tables).To(BeEmpty())
+			})
+
+			It("with NoWebhooks, stores nothing while the workspace has a live webhook", func() {
+				j := w.createJob()
+				run, e := started(j)
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})).To(Succeed())
+				h, err := domain.NewWebhook(domain.NewWebhookParams{ID: newID(), WorkspaceID: w.ws.ID(), URL: "https://hooks.example.com/ade",
+					Events: []string{domain.EventJobSucceeded}, Secret: "whsec_" + newID(), CreatedBy: "key-1", Now: w.clock.Next()})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(w.repos.Webhooks.Create(w.ctx, h)).To(Succeed())
+				done := domain.RehydrateJob(run.State())
+				Expect(done.Succeed(w.clock.Next(), domain.Outcome{})).To(Succeed())
+				change := ports.JobChange{Job: done, From: domain.JobRunning, Attempts: 1, NoWebhooks: true,
+					Events: []*domain.Event{w.newEvent(w.ws.ID(), domain.EventJobSucceeded, domain.EntityJob, j.ID())}}
+				Expect(w.repos.Jobs.Apply(w.ctx, change)).To(MatchError(ports.ErrWebhooksExist))
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Status()).To(Equal(domain.JobRunning))
+				Expect(eventsOf(j)).To(HaveLen(1))
+
+				_, err = w.repos.Webhooks.Update(w.ctx, w.ws.ID(), h.ID(), func(x *domain.Webhook) error { return x.Delete(w.clock.Next()) })
+				Expect(err).NotTo(HaveOccurred())
+				Expect(w.repos.Jobs.Apply(w.ctx, change)).To(Succeed(), "a deleted webhook is no webhook")
+			})
+
+			It("takes part in the caller's transaction", func() {
+				j := w.createJob()
+				run, e := started(j)
+				boom := errors.New("boom")
+				err := w.repos.Tx.WithinTx(w.ctx, func(ctx context.Context) error {
+					Expect(w.repos.Jobs.Apply(ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})).To(Succeed())
+					return boom
+				})
+				Expect(err).To(MatchError(boom))
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.Status()).To(Equal(domain.JobPending))
+				Expect(eventsOf(j)).To(BeEmpty())
+			})
+
+			It("lets exactly one of many concurrent starts of a pending job win", func() {
+				j := w.createJob()
+				const n = 16
+				var wg sync.WaitGroup
+				errs := make(chan error, n)
+				for range n {
+					run, e := started(j)
+					wg.Go(func() {
+						errs <- w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})
+					})
+				}
+				wg.Wait()
+				close(errs)
+				wins := 0
+				for err := range errs {
+					if err == nil {
+						wins++
+						continue
+					}
+					Expect(err).To(MatchError(domain.ErrConflict))
+				}
+				Expect(wins).To(Equal(1))
+				Expect(eventsOf(j)).To(HaveLen(1))
+			})
+		})
+
+		It("reads a job with its configuration and input document, deleted or not", func() {
+			j := w.createJob()
+			run, err := w.repos.Jobs.GetRun(w.ctx, w.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(run.Job.State()).To(Equal(j.State()))
+			Expect(run.Configuration.State()).To(Equal(w.config.State()))
+			Expect(run.Document.State()).To(Equal(w.doc.State()))
+			_, err = w.repos.Jobs.GetRun(w.ctx, w.other.ID(), j.ID())
+			Expect(err).To(MatchError(domain.ErrNotFound))
+
+			deleted, err := w.repos.Documents.Update(w.ctx, w.ws.ID(), w.doc.ID(), func(d *domain.Document) error {
+				return d.Delete("key-1", "gone", w.clock.Next())
+			})
+			Expect(err).NotTo(HaveOccurred())
+			run, err = w.repos.Jobs.GetRun(w.ctx, w.ws.ID(), j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(run.Document.State()).To(Equal(deleted.State()), "a deleted document is returned, marked deleted")
+		})
+
+		It("reads a submission's document and configuration, by id or as the active one of a type", func() {
+			in, err := w.repos.Jobs.Inputs(w.ctx, w.ws.ID(), w.doc.ID(), w.config.ID(), "")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Document.State()).To(Equal(w.doc.State()))
+			Expect(in.Configuration.State()).To(Equal(w.config.State()))
+
+			active := w.newConfiguration(w.ws.ID(), "receipt", 1)
+			active.Activate(w.clock.Next())
+			Expect(w.repos.Configurations.Create(w.ctx, active)).To(Succeed())
+			in, err = w.repos.Jobs.Inputs(w.ctx, w.ws.ID(), w.doc.ID(), "", "receipt")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Configuration.ID()).To(Equal(active.ID()))
+			in, err = w.repos.Jobs.Inputs(w.ctx, w.ws.ID(), w.doc.ID(), "", "invoice")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Configuration).To(BeNil(), "no active configuration of the type")
+
+			in, err = w.repos.Jobs.Inputs(w.ctx, w.ws.ID(), w.otherDoc.ID(), w.otherConf.ID(), "")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Document).To(BeNil(), "never another workspace's")
+			Expect(in.Configuration).To(BeNil(), "never another workspace's")
+			in, err = w.repos.Jobs.Inputs(w.ctx, w.ws.ID(), "", "", "")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(in.Document).To(BeNil())
+			Expect(in.Configuration).To(BeNil())
 		})
 	})
 }
