@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
@@ -439,15 +440,9 @@ func (t *Table) emit(row *pendingRow) error {
 		p.start, p.issue, p.hasVal = -1, "", false
 		v := row.vals[p.col]
 		if p.field != nil {
-			ok := true
-			for _, step := range p.steps {
-				var good bool
-				v, good = step(v)
-				ok = ok && good
-			}
+			v = t.transform(p, v)
 			switch {
-			case !ok:
-				p.issue = "unparsable " + TransformDate
+			case p.issue != "":
 			case p.parser != nil && !t.typed(p, row, v):
 				p.issue = "unparsable " + string(p.field.Type)
 			}
@@ -512,6 +507,42 @@ func (t *Table) emit(row *pendingRow) error {
 		return t.writer.Write(t.outBuf)
 	}
 	return nil
+}
+
+// transform runs a column's transforms on v. A value they change is
+// written into the row's arena (p.start and p.end say where), with no
+// allocation of its own; an unparsable value sets p.issue.
+func (t *Table) transform(p *outPlan, v string) string {
+	ok, fresh, at := true, false, 0 // fresh: v lies in the arena from at
+	for _, step := range p.steps {
+		n := len(t.arena)
+		out, arena, good := step(t.arena, v)
+		switch {
+		case len(arena) > n:
+			fresh, at = true, n
+		case fresh && len(out) > 0:
+			at += partOffset(v, out)
+		}
+		t.arena, v, ok = arena, out, ok && good
+	}
+	if !ok {
+		p.issue = "unparsable " + TransformDate
+	}
+	if !fresh {
+		return v
+	}
+	if p.parser != nil {
+		// A parser may keep parts of the text in its value: give it a
+		// string of its own, not the arena's bytes.
+		return strings.Clone(v)
+	}
+	p.start, p.end = at, at+len(v)
+	return v
+}
+
+// partOffset is where part, a substring of s, starts in s.
+func partOffset(s, part string) int {
+	return int(uintptr(unsafe.Pointer(unsafe.StringData(part))) - uintptr(unsafe.Pointer(unsafe.StringData(s))))
 }
 
 // Finish decides the mapping if the table was too short to fill the
