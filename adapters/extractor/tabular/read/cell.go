@@ -115,24 +115,47 @@ func (r *Row) Blank() bool {
 	return true
 }
 
-// CellBits is !IsBlank(s) and HasLetters(s) in one pass.
+// CellBits is !IsBlank(s) and HasLetters(s) in one pass: the classes of
+// an ASCII cell's bytes are or-ed together, without a branch per byte.
 func CellBits(s string) (nonBlank, letters bool) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	var acc uint8
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		acc |= byteClass[s[i]] | byteClass[s[i+1]] | byteClass[s[i+2]] | byteClass[s[i+3]]
+	}
+	for ; i < len(s); i++ {
+		acc |= byteClass[s[i]]
+	}
+	if acc&classNonASCII != 0 {
+		return !IsBlank(s), HasLetters(s)
+	}
+	return acc&classSolid != 0, acc&(classLetter|classAt) == classLetter
+}
+
+// Byte classes of CellBits: anything but ASCII white space is solid.
+const (
+	classSolid    = 1
+	classLetter   = 2
+	classAt       = 4
+	classNonASCII = 8
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
 		switch {
 		case c >= utf8.RuneSelf:
-			return !IsBlank(s), HasLetters(s)
-		case isASCIILetter(c):
-			return true, strings.IndexByte(s[i+1:], '@') < 0
+			t[c] = classSolid | classNonASCII
+		case isASCIILetter(byte(c)):
+			t[c] = classSolid | classLetter
 		case c == '@':
-			return true, false
+			t[c] = classSolid | classAt
 		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
 		default:
-			nonBlank = true
+			t[c] = classSolid
 		}
 	}
-	return nonBlank, false
-}
+	return t
+}()
 
 // HasLetters reports whether s has an ASCII letter or a non-ASCII
 // character, and no '@': a cheap over-approximation of "could be a label".

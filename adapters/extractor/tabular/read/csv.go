@@ -291,7 +291,7 @@ func (c *csvParser) next(r *Row) error {
 		err = c.split(string(body))
 	default:
 		var done bool
-		if done, err = c.quotedLine(string(body)); err == nil && !done {
+		if done, err = c.quotedLine(body); err == nil && !done {
 			// A quoted field goes on past the line.
 			c.slab, c.fields, c.bytes = c.slab[:c.rowFirst], 0, 0
 			err = c.quoted(line)
@@ -360,61 +360,72 @@ func (c *csvParser) split(s string) error {
 }
 
 // quotedLine reads a line with quotes whose quoted fields all end on it,
-// as quoted would, cutting the fields out of one string (a quoted field
-// is copied only when it holds a doubled or stray quote). It reports
-// false, having kept nothing for sure, when a quoted field goes on past
-// the line.
-func (c *csvParser) quotedLine(s string) (bool, error) {
+// as quoted would: the fields, unquoted, go into rec and become one
+// string, cut at their ends. It reports false, having kept nothing, when a
+// quoted field goes on past the line.
+func (c *csvParser) quotedLine(line []byte) (bool, error) {
+	c.rec, c.ends = c.rec[:0], c.ends[:0]
+fields:
 	for {
-		if s == "" || s[0] != '"' {
-			i := strings.IndexByte(s, c.delim)
+		if len(line) == 0 || line[0] != '"' {
+			i := bytes.IndexByte(line, c.delim)
 			if i < 0 {
-				return true, c.keep(s)
+				c.rec = append(c.rec, line...)
+				if err := c.endField(""); err != nil {
+					return true, err
+				}
+				break
 			}
-			if err := c.keep(s[:i]); err != nil {
+			c.rec = append(c.rec, line[:i]...)
+			if err := c.endField(""); err != nil {
 				return true, err
 			}
-			s = s[i+1:]
+			line = line[i+1:]
 			continue
 		}
-		s = s[1:]
-		var b []byte // the field, once it differs from a substring of s
-		start := 0
+		line = line[1:]
 		for {
-			i := strings.IndexByte(s[start:], '"')
+			i := bytes.IndexByte(line, '"')
 			if i < 0 {
 				return false, nil
 			}
-			i += start
-			next := byte(0)
-			if i+1 < len(s) {
-				next = s[i+1]
+			c.rec = append(c.rec, line[:i]...)
+			line = line[i+1:]
+			switch {
+			case len(line) == 0:
+				if err := c.endField(""); err != nil {
+					return true, err
+				}
+				break fields
+			case line[0] == c.delim:
+				line = line[1:]
+				if err := c.endField(""); err != nil {
+					return true, err
+				}
+				continue fields
+			case line[0] == '"':
+				c.rec = append(c.rec, '"') // "" is a quote
+				line = line[1:]
+			default:
+				c.rec = append(c.rec, '"') // a stray quote, kept: the field goes on
 			}
-			if i+1 < len(s) && next != c.delim && next != '"' {
-				// A stray quote, kept: the field goes on.
-				b = append(append(b, s[start:i]...), '"')
-				start = i + 1
-				continue
-			}
-			if next == '"' {
-				b = append(append(b, s[start:i]...), '"') // "" is a quote
-				start = i + 2
-				continue
-			}
-			field := s[:i]
-			if b != nil {
-				field = string(append(b, s[start:i]...))
-			}
-			if err := c.keep(field); err != nil {
-				return true, err
-			}
-			if i+1 >= len(s) {
-				return true, nil
-			}
-			s = s[i+2:]
-			break
 		}
 	}
+	return true, c.keepRec()
+}
+
+// keepRec keeps the fields of rec, cut at ends, as one string.
+func (c *csvParser) keepRec() error {
+	s := string(c.rec)
+	prev := 0
+	c.fields = 0
+	for _, e := range c.ends {
+		if err := c.keep(s[prev:e]); err != nil {
+			return err
+		}
+		prev = e
+	}
+	return nil
 }
 
 // endField ends a field of a quoted record at the end of rec.
@@ -507,14 +518,5 @@ parseField:
 			}
 		}
 	}
-	s := string(c.rec)
-	prev := 0
-	c.fields = 0
-	for _, e := range c.ends {
-		if err := c.keep(s[prev:e]); err != nil {
-			return err
-		}
-		prev = e
-	}
-	return nil
+	return c.keepRec()
 }
