@@ -116,6 +116,13 @@ type Writer interface {
 	Close() error
 }
 
+// PlainWriter is a Writer told which values of a row are plain: bit j of
+// plain says that vals[j] is a source cell whose read.Row.Plain bit is
+// set, which a CSV writer may copy without looking at it.
+type PlainWriter interface {
+	WritePlain(vals []string, plain uint64) error
+}
+
 // Opener opens a table's output once its output columns are known: their
 // names, and the parser of each typed column (nil for text), which a
 // writer that stores typed cells (XLSX) needs. It returns the writer (nil
@@ -176,6 +183,7 @@ type pendingRow struct {
 	kinds []read.Kind
 	raw   []string
 	total bool
+	plain uint64 // read.Row.Plain of the band, from its first column
 }
 
 // Table maps one detected table's rows.
@@ -209,6 +217,7 @@ type Table struct {
 	outBuf  []string
 	plan    []outPlan
 	writer  Writer
+	plainW  PlainWriter // writer, when it is one
 	arena   []byte
 	infer   inference
 	sums    totals
@@ -257,7 +266,7 @@ func (t *Table) Add(r *read.Row) error {
 		}
 		t.held += n
 		t.schema.held += n
-		t.buffer = append(t.buffer, pendingRow{r.Num, vals, kinds, raw, total})
+		t.buffer = append(t.buffer, pendingRow{r.Num, vals, kinds, raw, total, bandPlain(r, t.band)})
 		if len(t.buffer) >= SampleRows || t.schema.held > HeldBytes {
 			return t.decide()
 		}
@@ -267,7 +276,15 @@ func (t *Table) Add(r *read.Row) error {
 			vals[c-t.band.First] = r.Cells[c]
 		}
 	}
-	return t.emit(&pendingRow{r.Num, vals, kinds, raw, total})
+	return t.emit(&pendingRow{r.Num, vals, kinds, raw, total, bandPlain(r, t.band)})
+}
+
+// bandPlain is the row's Plain bits of the band's columns, from its first.
+func bandPlain(r *read.Row, b detect.Band) uint64 {
+	if !r.Masked || b.First >= 64 {
+		return 0
+	}
+	return r.Plain >> b.First
 }
 
 // isTotalRow reports whether row num is one of the layout's total rows
@@ -391,6 +408,7 @@ func (t *Table) decide() error {
 		return err
 	}
 	t.writer, t.Output = w, name
+	t.plainW, _ = w.(PlainWriter)
 	if t.writer != nil {
 		if err := t.writer.Write(t.OutputNames); err != nil {
 			return err
@@ -503,10 +521,33 @@ func (t *Table) emit(row *pendingRow) error {
 			t.Samples = append(t.Samples, m)
 		}
 	}
+	if t.plainW != nil {
+		return t.plainW.WritePlain(t.outBuf, t.plainOut(row))
+	}
 	if t.writer != nil {
 		return t.writer.Write(t.outBuf)
 	}
 	return nil
+}
+
+// plainOut is the plain bits of the row being written (see PlainWriter):
+// a value is plain when it is its source cell, unchanged, and that cell is.
+func (t *Table) plainOut(row *pendingRow) uint64 {
+	if row.plain == 0 {
+		return 0
+	}
+	var out uint64
+	for j := range t.plan[:min(len(t.plan), 64)] {
+		p := &t.plan[j]
+		if p.col >= 64 || row.plain>>p.col&1 == 0 {
+			continue
+		}
+		v, src := t.outBuf[j], row.vals[p.col]
+		if len(v) == len(src) && (v == "" || unsafe.StringData(v) == unsafe.StringData(src)) {
+			out |= 1 << j
+		}
+	}
+	return out
 }
 
 // transform runs a column's transforms on v. A value they change is

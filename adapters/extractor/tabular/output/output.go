@@ -208,13 +208,22 @@ type csvOut struct {
 	bw     *bufio.Writer
 }
 
-func (c *csvOut) Write(vals []string) error {
+func (c *csvOut) Write(vals []string) error { return c.WritePlain(vals, 0) }
+
+// WritePlain writes a row whose values with their bit set in plain (the
+// first 64) are known to need neither quotes nor a formula escape
+// (read.Row.Plain): they are copied without a look.
+func (c *csvOut) WritePlain(vals []string, plain uint64) error {
 	// The row is built in the writer's free space: no copy unless it does
 	// not fit.
 	b := c.bw.AvailableBuffer()
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		if plain>>i&1 != 0 && i < 64 {
+			b = append(b, v...)
+			continue
 		}
 		if c.escape && NeedsEscape(v) {
 			v = "'" + v

@@ -60,8 +60,11 @@ type Row struct {
 	// When Masked (rows of at most 64 cells), bit c of NonBlank says that
 	// cell c is not blank, and bit c of Letters that it has a letter (or a
 	// non-ASCII character) and no '@': per-row checks become bit counts.
-	Masked            bool
-	NonBlank, Letters uint64
+	// Bit c of Plain says that cell c is ASCII text a CSV output writes as
+	// it is: nothing encoding/csv would quote in a comma-separated file,
+	// and no first character a spreadsheet could read as a formula.
+	Masked                   bool
+	NonBlank, Letters, Plain uint64
 }
 
 // Cell returns cell c (0-based) of the row; past the last cell it is Empty.
@@ -89,17 +92,43 @@ func (r *Row) Mask() {
 	if len(r.Cells) > 64 {
 		return
 	}
-	var nb, lb uint64
+	var nb, lb, pb uint64
 	for c, v := range r.Cells {
-		nonBlank, letters := CellBits(v)
-		if nonBlank {
-			nb |= 1 << c
+		acc := cellClass(v)
+		if acc&classNonASCII != 0 {
+			nonBlank, letters := !IsBlank(v), HasLetters(v)
+			if nonBlank {
+				nb |= 1 << c
+			}
+			if letters {
+				lb |= 1 << c
+			}
+			continue // never plain
 		}
-		if letters {
-			lb |= 1 << c
+		// Or-ed without branches: the bits of the classes, shifted.
+		nb |= uint64(acc&classSolid) << c
+		lb |= uint64(acc>>1&^(acc>>2)&1) << c // a letter, no '@'
+		if plainCell(v, acc) {
+			pb |= 1 << c
 		}
 	}
-	r.Masked, r.NonBlank, r.Letters = true, nb, lb
+	r.Masked, r.NonBlank, r.Letters, r.Plain = true, nb, lb, pb
+}
+
+// plainCell reports whether a cell whose byte classes are acc is written
+// to CSV as it is (see Row.Plain). Anything it is unsure of is not plain.
+func plainCell(s string, acc uint8) bool {
+	switch {
+	case s == "":
+		return true
+	case acc&(classNonASCII|classQuote) != 0, s == `\.`:
+		return false
+	}
+	switch s[0] {
+	case ' ', '\t', '\v', '\f', '\r', '=', '+', '-', '@':
+		return false
+	}
+	return true
 }
 
 // Blank reports whether the row has no non-blank cell.
@@ -117,27 +146,38 @@ func (r *Row) Blank() bool {
 
 // CellBits is !IsBlank(s) and HasLetters(s) in one pass: the classes of
 // an ASCII cell's bytes are or-ed together, without a branch per byte.
-func CellBits(s string) (nonBlank, letters bool) {
-	var acc uint8
-	i := 0
-	for ; i+4 <= len(s); i += 4 {
-		acc |= byteClass[s[i]] | byteClass[s[i+1]] | byteClass[s[i+2]] | byteClass[s[i+3]]
-	}
-	for ; i < len(s); i++ {
-		acc |= byteClass[s[i]]
-	}
+func CellBits(s string) (nonBlank, letters bool) { return classBits(s, cellClass(s)) }
+
+// classBits is CellBits of a cell whose byte classes are acc.
+func classBits(s string, acc uint8) (nonBlank, letters bool) {
 	if acc&classNonASCII != 0 {
 		return !IsBlank(s), HasLetters(s)
 	}
 	return acc&classSolid != 0, acc&(classLetter|classAt) == classLetter
 }
 
-// Byte classes of CellBits: anything but ASCII white space is solid.
+// cellClass ors the classes of a cell's bytes.
+func cellClass(s string) uint8 {
+	var acc uint8
+	for len(s) >= 8 {
+		acc |= byteClass[s[0]] | byteClass[s[1]] | byteClass[s[2]] | byteClass[s[3]] |
+			byteClass[s[4]] | byteClass[s[5]] | byteClass[s[6]] | byteClass[s[7]]
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		acc |= byteClass[s[i]]
+	}
+	return acc
+}
+
+// Byte classes of cellClass: anything but ASCII white space is solid;
+// classQuote marks what makes a CSV field quoted.
 const (
 	classSolid    = 1
 	classLetter   = 2
 	classAt       = 4
 	classNonASCII = 8
+	classQuote    = 16
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -149,7 +189,11 @@ var byteClass = func() (t [256]uint8) {
 			t[c] = classSolid | classLetter
 		case c == '@':
 			t[c] = classSolid | classAt
-		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+		case c == '\n', c == '\r':
+			t[c] = classQuote
+		case c == ' ', c == '\t', c == '\v', c == '\f':
+		case c == ',', c == '"':
+			t[c] = classSolid | classQuote
 		default:
 			t[c] = classSolid
 		}
