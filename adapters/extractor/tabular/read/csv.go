@@ -417,6 +417,21 @@ fields:
 // keepRec keeps the fields of rec, cut at ends, as one string.
 func (c *csvParser) keepRec() error {
 	s := string(c.rec)
+	if n := len(c.ends); n <= c.lim.CellsPerRow && len(s) <= c.lim.CellBytes {
+		// Every field is within the limits: no check field by field.
+		if len(c.slab)+n > cap(c.slab) {
+			row := c.slab[c.rowFirst:]
+			c.slab = append(make([]string, 0, max(2*cap(c.slab), 1024, 2*(len(row)+n))), row...)
+			c.rowFirst = 0
+		}
+		prev := 0
+		for _, e := range c.ends {
+			c.slab = append(c.slab, s[prev:e])
+			prev = e
+		}
+		c.fields, c.bytes = n, c.bytes+len(s)
+		return nil
+	}
 	prev := 0
 	c.fields = 0
 	for _, e := range c.ends {
