@@ -254,7 +254,7 @@ func (t *Table) Add(r *read.Row) error {
 	switch {
 	case !t.mapped:
 		// Held rows are copies: they must not keep the whole source row
-		// (a CSV record is one string) alive.
+		// (a CSV record shares its memory with its neighbours) alive.
 		n := 0
 		for c := t.band.First; c <= t.band.Last && c < len(r.Cells); c++ {
 			vals[c-t.band.First] = strings.Clone(r.Cells[c])
