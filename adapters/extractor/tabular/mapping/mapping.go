@@ -219,6 +219,7 @@ type Table struct {
 	writer  Writer
 	plainW  PlainWriter // writer, when it is one
 	arena   []byte
+	text    read.Chunks // where the arenas' strings are kept
 	infer   inference
 	sums    totals
 }
@@ -450,8 +451,9 @@ func (t *Table) FieldMapped(fi int) bool {
 // emit normalizes one data row and writes it out.
 func (t *Table) emit(row *pendingRow) error {
 	t.infer.add(row)
-	// Typed values are written into one arena per row, turned into one
-	// string: one allocation per row, not one per value.
+	// Typed and transformed values are written into one arena per row,
+	// turned into one string carved from shared chunks: no allocation per
+	// value, nor one per row.
 	t.arena = t.arena[:0]
 	for j := range t.plan {
 		p := &t.plan[j]
@@ -470,7 +472,7 @@ func (t *Table) emit(row *pendingRow) error {
 	if len(t.plan) > 0 {
 		text := ""
 		if len(t.arena) > 0 {
-			text = string(t.arena)
+			text = t.text.String(t.arena)
 		}
 		for j := range t.plan {
 			if p := &t.plan[j]; p.start >= 0 {

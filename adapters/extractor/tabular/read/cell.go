@@ -92,27 +92,39 @@ func (r *Row) Mask() {
 	if len(r.Cells) > 64 {
 		return
 	}
-	var nb, lb, pb uint64
+	var m masks
 	for c, v := range r.Cells {
-		acc := cellClass(v)
-		if acc&classNonASCII != 0 {
-			nonBlank, letters := !IsBlank(v), HasLetters(v)
-			if nonBlank {
-				nb |= 1 << c
-			}
-			if letters {
-				lb |= 1 << c
-			}
-			continue // never plain
-		}
-		// Or-ed without branches: the bits of the classes, shifted.
-		nb |= uint64(acc&classSolid) << c
-		lb |= uint64(acc>>1&^(acc>>2)&1) << c // a letter, no '@'
-		if plainCell(v, acc) {
-			pb |= 1 << c
-		}
+		m.add(c, v)
 	}
-	r.Masked, r.NonBlank, r.Letters, r.Plain = true, nb, lb, pb
+	m.set(r)
+}
+
+// masks are a row's cell masks being built, cell by cell.
+type masks struct{ nonBlank, letters, plain uint64 }
+
+// add sets the bits of cell c (below 64).
+func (m *masks) add(c int, v string) {
+	acc := cellClass(v)
+	if acc&classNonASCII != 0 {
+		if !IsBlank(v) {
+			m.nonBlank |= 1 << c
+		}
+		if HasLetters(v) {
+			m.letters |= 1 << c
+		}
+		return // never plain
+	}
+	// Or-ed without branches: the bits of the classes, shifted.
+	m.nonBlank |= uint64(acc&classSolid) << c
+	m.letters |= uint64(acc>>1&^(acc>>2)&1) << c // a letter, no '@'
+	if plainCell(v, acc) {
+		m.plain |= 1 << c
+	}
+}
+
+// set gives the row its masks.
+func (m *masks) set(r *Row) {
+	r.Masked, r.NonBlank, r.Letters, r.Plain = true, m.nonBlank, m.letters, m.plain
 }
 
 // plainCell reports whether a cell whose byte classes are acc is written

@@ -190,40 +190,14 @@ type csvParser struct {
 	fields   int   // fields of the current record, kept or not
 	rowFirst int   // where the current row's cells start in slab
 	slab     []string
-	long     []byte           // a line longer than the reader's buffer
-	rec      []byte           // a quoted record's text, unquoted
-	ends     []int            // where each field of rec ends
-	chunk    *strings.Builder // where records' text is kept (see text)
-}
-
-// csvTextChunk is the size of the chunks the records' text is kept in,
-// and csvOwnText the length from which a record gets a string of its own.
-const (
-	csvTextChunk = 64 << 10
-	csvOwnText   = 4 << 10
-)
-
-// text returns b as a string carved from the current chunk: one
-// allocation for hundreds of records, not one each. A chunk is a
-// strings.Builder (its memory is not cleared first, as a []byte's would
-// be): its bytes are never written again once a string holds them (it
-// only grows into its spare capacity, and a full chunk is left to the
-// collector with the last string that holds it). A cell kept past its row (the detector's headers, the mapping's
-// held rows and samples) is cloned, as it was when a record was one
-// string: it does not keep a chunk alive.
-func (c *csvParser) text(b []byte) string {
-	switch {
-	case len(b) == 0:
-		return ""
-	case len(b) >= csvOwnText:
-		return string(b)
-	case c.chunk == nil || len(b) > c.chunk.Cap()-c.chunk.Len():
-		c.chunk = new(strings.Builder)
-		c.chunk.Grow(csvTextChunk)
-	}
-	n := c.chunk.Len()
-	c.chunk.Write(b)
-	return c.chunk.String()[n:]
+	long     []byte // a line longer than the reader's buffer
+	rec      []byte // a quoted record's text, unquoted
+	ends     []int  // where each field of rec ends
+	text     Chunks // where records' text is kept
+	// masked says that keepRec made the current row's masks while its
+	// text was at hand.
+	masked bool
+	masks  masks
 }
 
 // csvReadBuffer is the reader's buffer: lines up to this long are parsed
@@ -315,11 +289,11 @@ func (c *csvParser) next(r *Row) error {
 		}
 		// a blank line: counted, not a record
 	}
-	c.fields, c.bytes, c.rowFirst = 0, 0, len(c.slab)
+	c.fields, c.bytes, c.rowFirst, c.masked = 0, 0, len(c.slab), false
 	body := line[:len(line)-lengthNL(line)]
 	switch {
 	case bytes.IndexByte(body, '"') < 0:
-		err = c.split(c.text(body))
+		err = c.split(c.text.String(body))
 	default:
 		var done bool
 		if done, err = c.quotedLine(body); err == nil && !done {
@@ -339,7 +313,11 @@ func (c *csvParser) next(r *Row) error {
 	c.num = c.rowNum()
 	c.lastEnd = c.line
 	*r = Row{Num: c.num, Cells: cells}
-	r.Mask()
+	if c.masked {
+		c.masks.set(r)
+	} else {
+		r.Mask()
+	}
 	return nil
 }
 
@@ -447,7 +425,7 @@ fields:
 
 // keepRec keeps the fields of rec, cut at ends, as one string.
 func (c *csvParser) keepRec() error {
-	s := c.text(c.rec)
+	s := c.text.String(c.rec)
 	if n := len(c.ends); n <= c.lim.CellsPerRow && len(s) <= c.lim.CellBytes {
 		// Every field is within the limits: no check field by field.
 		if len(c.slab)+n > cap(c.slab) {
@@ -456,9 +434,20 @@ func (c *csvParser) keepRec() error {
 			c.rowFirst = 0
 		}
 		prev := 0
-		for _, e := range c.ends {
-			c.slab = append(c.slab, s[prev:e])
-			prev = e
+		if c.masked = n <= 64; c.masked {
+			// The row's masks too, while its text is in the cache.
+			c.masks = masks{}
+			for i, e := range c.ends {
+				v := s[prev:e]
+				c.slab = append(c.slab, v)
+				c.masks.add(i, v)
+				prev = e
+			}
+		} else {
+			for _, e := range c.ends {
+				c.slab = append(c.slab, s[prev:e])
+				prev = e
+			}
 		}
 		c.fields, c.bytes = n, c.bytes+len(s)
 		return nil
