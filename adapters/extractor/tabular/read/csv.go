@@ -194,10 +194,9 @@ type csvParser struct {
 	rec      []byte // a quoted record's text, unquoted
 	ends     []int  // where each field of rec ends
 	text     Chunks // where records' text is kept
-	// masked says that keepRec made the current row's masks while its
-	// text was at hand.
-	masked bool
-	masks  masks
+	// masks are the current row's masks, made cell by cell as its cells
+	// are kept, while their text is in the cache.
+	masks masks
 }
 
 // csvReadBuffer is the reader's buffer: lines up to this long are parsed
@@ -289,7 +288,7 @@ func (c *csvParser) next(r *Row) error {
 		}
 		// a blank line: counted, not a record
 	}
-	c.fields, c.bytes, c.rowFirst, c.masked = 0, 0, len(c.slab), false
+	c.fields, c.bytes, c.rowFirst, c.masks = 0, 0, len(c.slab), masks{}
 	body := line[:len(line)-lengthNL(line)]
 	switch {
 	case bytes.IndexByte(body, '"') < 0:
@@ -298,7 +297,7 @@ func (c *csvParser) next(r *Row) error {
 		var done bool
 		if done, err = c.quotedLine(body); err == nil && !done {
 			// A quoted field goes on past the line.
-			c.slab, c.fields, c.bytes = c.slab[:c.rowFirst], 0, 0
+			c.slab, c.fields, c.bytes, c.masks = c.slab[:c.rowFirst], 0, 0, masks{}
 			err = c.quoted(line)
 		}
 	}
@@ -313,10 +312,8 @@ func (c *csvParser) next(r *Row) error {
 	c.num = c.rowNum()
 	c.lastEnd = c.line
 	*r = Row{Num: c.num, Cells: cells}
-	if c.masked {
+	if len(cells) <= 64 {
 		c.masks.set(r)
-	} else {
-		r.Mask()
 	}
 	return nil
 }
@@ -349,6 +346,9 @@ func (c *csvParser) keep(f string) error {
 		c.slab = append(make([]string, 0, max(2*cap(c.slab), 1024, 2*len(row))), row...)
 		c.rowFirst = 0
 	}
+	if k := len(c.slab) - c.rowFirst; k < 64 {
+		c.masks.add(k, f)
+	}
 	c.slab = append(c.slab, f)
 	c.bytes += len(f)
 	return nil
@@ -369,58 +369,58 @@ func (c *csvParser) split(s string) error {
 }
 
 // quotedLine reads a line with quotes whose quoted fields all end on it,
-// as quoted would: the fields, unquoted, go into rec and become one
-// string, cut at their ends. It reports false, having kept nothing, when a
-// quoted field goes on past the line.
+// as quoted would: the line is copied once, and its fields are cut from
+// that string (a quoted field is copied again only when it holds a
+// doubled or stray quote). It reports false, having kept nothing for
+// sure, when a quoted field goes on past the line.
 func (c *csvParser) quotedLine(line []byte) (bool, error) {
-	c.rec, c.ends = c.rec[:0], c.ends[:0]
-fields:
+	s := c.text.String(line)
 	for {
-		if len(line) == 0 || line[0] != '"' {
-			i := bytes.IndexByte(line, c.delim)
+		if s == "" || s[0] != '"' {
+			i := strings.IndexByte(s, c.delim)
 			if i < 0 {
-				c.rec = append(c.rec, line...)
-				if err := c.endField(""); err != nil {
-					return true, err
-				}
-				break
+				return true, c.keep(s)
 			}
-			c.rec = append(c.rec, line[:i]...)
-			if err := c.endField(""); err != nil {
+			if err := c.keep(s[:i]); err != nil {
 				return true, err
 			}
-			line = line[i+1:]
+			s = s[i+1:]
 			continue
 		}
-		line = line[1:]
+		s = s[1:]
+		c.rec = c.rec[:0]
+		copied := false // the field differs from a part of s: it is in rec
+		start := 0
 		for {
-			i := bytes.IndexByte(line, '"')
+			i := strings.IndexByte(s[start:], '"')
 			if i < 0 {
 				return false, nil
 			}
-			c.rec = append(c.rec, line[:i]...)
-			line = line[i+1:]
-			switch {
-			case len(line) == 0:
-				if err := c.endField(""); err != nil {
-					return true, err
+			i += start
+			if i+1 < len(s) && s[i+1] != c.delim {
+				// "" is a quote; any other quote is a stray one, kept.
+				c.rec = append(append(c.rec, s[start:i]...), '"')
+				copied, start = true, i+1
+				if s[i+1] == '"' {
+					start++
 				}
-				break fields
-			case line[0] == c.delim:
-				line = line[1:]
-				if err := c.endField(""); err != nil {
-					return true, err
-				}
-				continue fields
-			case line[0] == '"':
-				c.rec = append(c.rec, '"') // "" is a quote
-				line = line[1:]
-			default:
-				c.rec = append(c.rec, '"') // a stray quote, kept: the field goes on
+				continue
 			}
+			field := s[:i]
+			if copied {
+				c.rec = append(c.rec, s[start:i]...)
+				field = c.text.String(c.rec)
+			}
+			if err := c.keep(field); err != nil {
+				return true, err
+			}
+			if i+1 >= len(s) {
+				return true, nil
+			}
+			s = s[i+2:]
+			break
 		}
 	}
-	return true, c.keepRec()
 }
 
 // keepRec keeps the fields of rec, cut at ends, as one string.
@@ -434,20 +434,13 @@ func (c *csvParser) keepRec() error {
 			c.rowFirst = 0
 		}
 		prev := 0
-		if c.masked = n <= 64; c.masked {
-			// The row's masks too, while its text is in the cache.
-			c.masks = masks{}
-			for i, e := range c.ends {
-				v := s[prev:e]
-				c.slab = append(c.slab, v)
+		for i, e := range c.ends {
+			v := s[prev:e]
+			c.slab = append(c.slab, v)
+			if i < 64 {
 				c.masks.add(i, v)
-				prev = e
 			}
-		} else {
-			for _, e := range c.ends {
-				c.slab = append(c.slab, s[prev:e])
-				prev = e
-			}
+			prev = e
 		}
 		c.fields, c.bytes = n, c.bytes+len(s)
 		return nil
