@@ -54,7 +54,7 @@ type batchMem struct {
 // csvBatchCells cells or csvBatchBytes bytes of text (wide or long rows);
 // csvBatchesAhead parsed batches may wait for the caller.
 const (
-	csvBatchRows    = 128
+	csvBatchRows    = 512
 	csvBatchCells   = 32 << 10
 	csvBatchBytes   = 1 << 20
 	csvBatchesAhead = 4
