@@ -62,6 +62,10 @@ type Schema struct {
 	// held and samples are the bytes the tables hold back and keep as
 	// samples, against HeldBytes and SampleBytes.
 	held, samples int
+	// text keeps the strings of the rows the tables write (see
+	// Table.emit): one chunk at a time for all the tables, however many
+	// are open side by side or kept until the extraction ends.
+	text read.Chunks
 }
 
 // NewSchema prepares fields (in priority order) for mapping.
@@ -219,7 +223,6 @@ type Table struct {
 	writer  Writer
 	plainW  PlainWriter // writer, when it is one
 	arena   []byte
-	text    read.Chunks // where the arenas' strings are kept
 	infer   inference
 	sums    totals
 }
@@ -472,7 +475,7 @@ func (t *Table) emit(row *pendingRow) error {
 	if len(t.plan) > 0 {
 		text := ""
 		if len(t.arena) > 0 {
-			text = t.text.String(t.arena)
+			text = t.schema.text.String(t.arena)
 		}
 		for j := range t.plan {
 			if p := &t.plan[j]; p.start >= 0 {
