@@ -110,43 +110,25 @@ func appendDate(dst []byte, v string) (string, []byte, bool) {
 
 // appendLower is strings.ToLower: ASCII text is lowered byte by byte.
 func appendLower(dst []byte, v string) (string, []byte, bool) {
-	i := 0
-	for ; i < len(v); i++ {
-		c := v[i]
-		if c >= utf8.RuneSelf {
-			return appendChanged(dst, v, strings.ToLower(v))
-		}
-		if 'A' <= c && c <= 'Z' {
-			break
-		}
-	}
-	if i == len(v) {
-		return v, dst, true
-	}
-	for j := i; j < len(v); j++ {
-		if v[j] >= utf8.RuneSelf {
-			return appendChanged(dst, v, strings.ToLower(v))
-		}
-	}
-	n := len(dst)
-	dst = append(dst, v...)
-	for b := dst[n+i:]; len(b) > 0; b = b[1:] {
-		if c := b[0]; 'A' <= c && c <= 'Z' {
-			b[0] = c + 'a' - 'A'
-		}
-	}
-	return appended(dst, n)
+	return appendASCIICase(dst, v, 'A', 'Z', strings.ToLower)
 }
 
 // appendUpper is strings.ToUpper: ASCII text is raised byte by byte.
 func appendUpper(dst []byte, v string) (string, []byte, bool) {
+	return appendASCIICase(dst, v, 'a', 'z', strings.ToUpper)
+}
+
+// appendASCIICase turns the letters from lo to hi of ASCII text into the
+// other case, as general (strings.ToLower or strings.ToUpper) would;
+// other text goes to general.
+func appendASCIICase(dst []byte, v string, lo, hi byte, general func(string) string) (string, []byte, bool) {
 	i := 0
 	for ; i < len(v); i++ {
 		c := v[i]
 		if c >= utf8.RuneSelf {
-			return appendChanged(dst, v, strings.ToUpper(v))
+			return appendChanged(dst, v, general(v))
 		}
-		if 'a' <= c && c <= 'z' {
+		if lo <= c && c <= hi {
 			break
 		}
 	}
@@ -155,14 +137,14 @@ func appendUpper(dst []byte, v string) (string, []byte, bool) {
 	}
 	for j := i; j < len(v); j++ {
 		if v[j] >= utf8.RuneSelf {
-			return appendChanged(dst, v, strings.ToUpper(v))
+			return appendChanged(dst, v, general(v))
 		}
 	}
 	n := len(dst)
 	dst = append(dst, v...)
 	for b := dst[n+i:]; len(b) > 0; b = b[1:] {
-		if c := b[0]; 'a' <= c && c <= 'z' {
-			b[0] = c - ('a' - 'A')
+		if c := b[0]; lo <= c && c <= hi {
+			b[0] = c ^ 0x20 // the other case
 		}
 	}
 	return appended(dst, n)
