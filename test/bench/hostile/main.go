@@ -85,6 +85,20 @@ func main() {
 	fmt.Printf("  unexpected outcomes or files left behind: %d\n", misses)
 	fmt.Printf("  worst CPU time ratio over input ratio: %.2f (linear: about 1; quadratic: about 4) %s\n", worstRatio,
 		benchkit.Verdict(worstRatio < 2))
+	benchkit.Report(benchkit.Result{
+		Benchmark: "`ade extract` on the hostile documents within the upload cap (zip bombs, 16,384-column rows, 16 MiB cells, huge shared strings, thousands of tables)",
+		ADE:       fmt.Sprintf("worst peak RSS %.1f MiB; %d unexpected outcomes or files left behind", float64(worst)/1024, misses),
+		Target:    fmt.Sprintf("< %d MiB, every one its expected outcome", hostile.PeakBound>>20),
+		Met:       worst < hostile.PeakBound>>10 && misses == 0,
+	})
+	benchkit.Report(benchkit.Result{
+		Benchmark: "hostile shapes at two sizes: CPU time ratio over input ratio, the worst shape",
+		ADE:       fmt.Sprintf("%.2f", worstRatio),
+		Baseline:  "linear: about 1; quadratic: about 4",
+		Ratio:     fmt.Sprintf("%.2f", worstRatio),
+		Target:    "< 2",
+		Met:       worstRatio < 2,
+	})
 }
 
 func size(n int64) string {

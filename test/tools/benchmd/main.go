@@ -7,8 +7,11 @@
 //	go run ./test/tools/benchmd                      # every program, writes BENCHMARKS.md
 //	go run ./test/tools/benchmd -only http-jobs,blob  # some programs, prints the table only
 //
-// A program that fails is listed as failed and makes the run exit 1, after
-// the file is written.
+// A full run also rewrites README.md's performance table: the lines between
+// the markers readmeBegin and readmeEnd are replaced by the same table with
+// the run's date, machine and load, so the README never shows figures from
+// separate runs. A program that fails is listed as failed and makes the run
+// exit 1, after the files are written.
 package main
 
 import (
@@ -38,6 +41,20 @@ type program struct {
 	output   string
 	results  []benchkit.Result
 	malforms []string
+	// skipped is why a program that reported nothing skipped its work
+	// (its "SKIPPED" line: no PostgreSQL configured), empty otherwise.
+	skipped string
+}
+
+// skipReason returns the first line of output that says the program
+// skipped its work, or "".
+func skipReason(output string) string {
+	for line := range strings.Lines(output) {
+		if strings.Contains(line, "SKIPPED") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 func main() {
@@ -83,6 +100,10 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Printf("\nwrote %s\n", *out)
+		if err := updateReadme(filepath.Join(root, "README.md"), m, runs, *out); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("updated README.md's performance table")
 	}
 	if failed {
 		os.Exit(1)
@@ -136,7 +157,10 @@ func run(root, name string) program {
 	}
 	p.output = kept.String()
 	if p.err == nil && len(p.results) == 0 {
-		p.err = fmt.Errorf("it reported no result (no %q line)", strings.TrimSpace(benchkit.ReportPrefix))
+		p.skipped = skipReason(p.output)
+		if p.skipped == "" {
+			p.err = fmt.Errorf("it reported no result (no %q line)", strings.TrimSpace(benchkit.ReportPrefix))
+		}
 	}
 	if p.err != nil {
 		fmt.Printf("== test/bench/%s FAILED: %v\n", name, p.err)
@@ -220,6 +244,9 @@ func table(runs []program) string {
 		if p.err != nil {
 			fmt.Fprintf(&b, "| %s | FAILED: %s | | | | | ✗ |\n", p.name, cell(p.err.Error()))
 		}
+		if p.skipped != "" {
+			fmt.Fprintf(&b, "| %s | %s | | | | | not run |\n", p.name, cell(p.skipped))
+		}
 		for _, r := range p.results {
 			verdict := "meets"
 			if !r.Met {
@@ -259,5 +286,48 @@ func render(m machine, runs []program) string {
 			fmt.Fprintf(&b, "Unreadable result line: `%s`\n\n", l)
 		}
 	}
+	return b.String()
+}
+
+// The markers around README.md's generated performance table.
+const (
+	readmeBegin = "<!-- benchmarks:begin (written by make bench; do not edit) -->"
+	readmeEnd   = "<!-- benchmarks:end -->"
+)
+
+// updateReadme replaces the lines between readmeBegin and readmeEnd in the
+// file at path with readmeSection. It refuses, changing nothing, when the
+// markers are missing or out of order.
+func updateReadme(path string, m machine, runs []program, benchFile string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := replaceSection(string(b), readmeSection(m, runs, benchFile))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// replaceSection returns doc with the text between its marker lines
+// replaced by section (the markers stay).
+func replaceSection(doc, section string) (string, error) {
+	i := strings.Index(doc, readmeBegin)
+	j := strings.Index(doc, readmeEnd)
+	if i < 0 || j < 0 || j < i {
+		return "", fmt.Errorf("no %q ... %q section", readmeBegin, readmeEnd)
+	}
+	head := doc[:i+len(readmeBegin)]
+	return head + "\n" + section + doc[j:], nil
+}
+
+// readmeSection is the README's view of a run: where and when it ran, and
+// the results table, pointing to benchFile for each program's output.
+func readmeSection(m machine, runs []program, benchFile string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured by one `make bench` run on %s (commit %s; %s, %d cores, %s; load average %s at the start, %s at the end). Each program's full output is in [%s](%s).\n\n",
+		m.date, m.commit, m.cpu, m.cores, m.memory, m.loadStart, m.loadEnd, benchFile, benchFile)
+	b.WriteString(table(runs))
 	return b.String()
 }
