@@ -108,7 +108,10 @@ func (e *Extractor) Extract(ctx context.Context, req ports.ExtractionRequest) (r
 
 	hasher := newAsyncHash()
 	defer hasher.stop()
-	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), 256<<10)
+	// The buffer holds what Open looks at, no more: the CSV parser's own
+	// buffer is larger, so its reads bypass this one instead of copying
+	// every byte through it.
+	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx: ctx, r: rc}, hasher), read.HeadSize)
 	base := baseName(req.Document.Filename)
 	doc, err := read.Open(ctx, br, read.Options{Filename: req.Document.Filename, TempDir: e.TempDir, CSVSheet: base, Limits: lim.read()})
 	if err != nil {

@@ -6,6 +6,8 @@ import "regexp"
 var (
 	TitleCase      = titleCase
 	TitleCaseRunes = titleCaseRunes
+	CollapseSpaces = collapseSpaces
+	FullName       = fullName
 )
 
 // NewMatcher returns the matcher of re as a function.

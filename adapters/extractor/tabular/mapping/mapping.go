@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/ade-go/ade/adapters/extractor/tabular/detect"
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
@@ -61,6 +62,10 @@ type Schema struct {
 	// held and samples are the bytes the tables hold back and keep as
 	// samples, against HeldBytes and SampleBytes.
 	held, samples int
+	// text keeps the strings of the rows the tables write (see
+	// Table.emit): one chunk at a time for all the tables, however many
+	// are open side by side or kept until the extraction ends.
+	text read.Chunks
 }
 
 // NewSchema prepares fields (in priority order) for mapping.
@@ -113,6 +118,13 @@ func (s *Schema) Field(name string) Field {
 type Writer interface {
 	Write(vals []string) error
 	Close() error
+}
+
+// PlainWriter is a Writer told which values of a row are plain: bit j of
+// plain says that vals[j] is a source cell whose read.Row.Plain bit is
+// set, which a CSV writer may copy without looking at it.
+type PlainWriter interface {
+	WritePlain(vals []string, plain uint64) error
 }
 
 // Opener opens a table's output once its output columns are known: their
@@ -175,6 +187,7 @@ type pendingRow struct {
 	kinds []read.Kind
 	raw   []string
 	total bool
+	plain uint64 // read.Row.Plain of the band, from its first column
 }
 
 // Table maps one detected table's rows.
@@ -208,6 +221,7 @@ type Table struct {
 	outBuf  []string
 	plan    []outPlan
 	writer  Writer
+	plainW  PlainWriter // writer, when it is one
 	arena   []byte
 	infer   inference
 	sums    totals
@@ -244,7 +258,7 @@ func (t *Table) Add(r *read.Row) error {
 	switch {
 	case !t.mapped:
 		// Held rows are copies: they must not keep the whole source row
-		// (a CSV record is one string) alive.
+		// (a CSV record shares its memory with its neighbours) alive.
 		n := 0
 		for c := t.band.First; c <= t.band.Last && c < len(r.Cells); c++ {
 			vals[c-t.band.First] = strings.Clone(r.Cells[c])
@@ -256,7 +270,7 @@ func (t *Table) Add(r *read.Row) error {
 		}
 		t.held += n
 		t.schema.held += n
-		t.buffer = append(t.buffer, pendingRow{r.Num, vals, kinds, raw, total})
+		t.buffer = append(t.buffer, pendingRow{r.Num, vals, kinds, raw, total, bandPlain(r, t.band)})
 		if len(t.buffer) >= SampleRows || t.schema.held > HeldBytes {
 			return t.decide()
 		}
@@ -266,7 +280,15 @@ func (t *Table) Add(r *read.Row) error {
 			vals[c-t.band.First] = r.Cells[c]
 		}
 	}
-	return t.emit(&pendingRow{r.Num, vals, kinds, raw, total})
+	return t.emit(&pendingRow{r.Num, vals, kinds, raw, total, bandPlain(r, t.band)})
+}
+
+// bandPlain is the row's Plain bits of the band's columns, from its first.
+func bandPlain(r *read.Row, b detect.Band) uint64 {
+	if !r.Masked || b.First >= 64 {
+		return 0
+	}
+	return r.Plain >> b.First
 }
 
 // isTotalRow reports whether row num is one of the layout's total rows
@@ -390,6 +412,7 @@ func (t *Table) decide() error {
 		return err
 	}
 	t.writer, t.Output = w, name
+	t.plainW, _ = w.(PlainWriter)
 	if t.writer != nil {
 		if err := t.writer.Write(t.OutputNames); err != nil {
 			return err
@@ -431,23 +454,18 @@ func (t *Table) FieldMapped(fi int) bool {
 // emit normalizes one data row and writes it out.
 func (t *Table) emit(row *pendingRow) error {
 	t.infer.add(row)
-	// Typed values are written into one arena per row, turned into one
-	// string: one allocation per row, not one per value.
+	// Typed and transformed values are written into one arena per row,
+	// turned into one string carved from shared chunks: no allocation per
+	// value, nor one per row.
 	t.arena = t.arena[:0]
 	for j := range t.plan {
 		p := &t.plan[j]
 		p.start, p.issue, p.hasVal = -1, "", false
 		v := row.vals[p.col]
 		if p.field != nil {
-			ok := true
-			for _, step := range p.steps {
-				var good bool
-				v, good = step(v)
-				ok = ok && good
-			}
+			v = t.transform(p, v)
 			switch {
-			case !ok:
-				p.issue = "unparsable " + TransformDate
+			case p.issue != "":
 			case p.parser != nil && !t.typed(p, row, v):
 				p.issue = "unparsable " + string(p.field.Type)
 			}
@@ -457,7 +475,7 @@ func (t *Table) emit(row *pendingRow) error {
 	if len(t.plan) > 0 {
 		text := ""
 		if len(t.arena) > 0 {
-			text = string(t.arena)
+			text = t.schema.text.String(t.arena)
 		}
 		for j := range t.plan {
 			if p := &t.plan[j]; p.start >= 0 {
@@ -508,10 +526,69 @@ func (t *Table) emit(row *pendingRow) error {
 			t.Samples = append(t.Samples, m)
 		}
 	}
+	if t.plainW != nil {
+		return t.plainW.WritePlain(t.outBuf, t.plainOut(row))
+	}
 	if t.writer != nil {
 		return t.writer.Write(t.outBuf)
 	}
 	return nil
+}
+
+// plainOut is the plain bits of the row being written (see PlainWriter):
+// a value is plain when it is its source cell, unchanged, and that cell is.
+func (t *Table) plainOut(row *pendingRow) uint64 {
+	if row.plain == 0 {
+		return 0
+	}
+	var out uint64
+	for j := range t.plan[:min(len(t.plan), 64)] {
+		p := &t.plan[j]
+		if p.col >= 64 || row.plain>>p.col&1 == 0 {
+			continue
+		}
+		v, src := t.outBuf[j], row.vals[p.col]
+		if len(v) == len(src) && (v == "" || unsafe.StringData(v) == unsafe.StringData(src)) {
+			out |= 1 << j
+		}
+	}
+	return out
+}
+
+// transform runs a column's transforms on v. A value they change is
+// written into the row's arena (p.start and p.end say where), with no
+// allocation of its own; an unparsable value sets p.issue.
+func (t *Table) transform(p *outPlan, v string) string {
+	ok, fresh, at := true, false, 0 // fresh: v lies in the arena from at
+	for _, step := range p.steps {
+		n := len(t.arena)
+		out, arena, good := step(t.arena, v)
+		switch {
+		case len(arena) > n:
+			fresh, at = true, n
+		case fresh && len(out) > 0:
+			at += partOffset(v, out)
+		}
+		t.arena, v, ok = arena, out, ok && good
+	}
+	if !ok {
+		p.issue = "unparsable " + TransformDate
+	}
+	if !fresh {
+		return v
+	}
+	if p.parser != nil {
+		// A parser may keep parts of the text in its value: give it a
+		// string of its own, not the arena's bytes.
+		return strings.Clone(v)
+	}
+	p.start, p.end = at, at+len(v)
+	return v
+}
+
+// partOffset is where part, a substring of s, starts in s.
+func partOffset(s, part string) int {
+	return int(uintptr(unsafe.Pointer(unsafe.StringData(part))) - uintptr(unsafe.Pointer(unsafe.StringData(s))))
 }
 
 // Finish decides the mapping if the table was too short to fill the

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"strings"
+
 	"github.com/ade-go/ade/adapters/extractor/tabular/read"
 	"github.com/ade-go/ade/adapters/extractor/values"
 )
@@ -172,6 +174,7 @@ func (s *totals) add(plan []outPlan, out []string, row *pendingRow) {
 
 // check compares one stated total with the sums above it.
 func (s *totals) check(num int, p *outPlan, c *colSum, stated string) {
+	stated = strings.Clone(stated) // kept in the check: not the chunk it lies in
 	tc := TotalCheck{Row: num, Col: c.col, Field: p.field.Name}
 	var section, all values.Check
 	var err error

@@ -148,7 +148,7 @@ func (o *Set) Open(sheet string, index int, title string, types []*values.Parser
 			return nil, "", fmt.Errorf("spool output %s: %w", name, err)
 		}
 		o.spools[f] = struct{}{}
-		out.spool, out.bw = f, bufio.NewWriterSize(f, spoolBuffer)
+		out.spool, out.dst, out.buf = f, f, make([]byte, 0, spoolBuffer)
 		return out, name, nil
 	}
 	w, err := o.sink.Create(o.ctx, name, ContentTypeCSV)
@@ -156,7 +156,7 @@ func (o *Set) Open(sheet string, index int, title string, types []*values.Parser
 		return nil, "", fmt.Errorf("create output %s: %w", name, err)
 	}
 	o.direct++
-	out.w, out.bw = w, bufio.NewWriterSize(w, directBuffer)
+	out.w, out.dst, out.buf = w, w, make([]byte, 0, directBuffer)
 	return out, name, nil
 }
 
@@ -205,16 +205,31 @@ type csvOut struct {
 	escape bool
 	w      io.WriteCloser // the sink's writer, nil while spooled
 	spool  *os.File
-	bw     *bufio.Writer
+	dst    io.Writer // w, or spool
+	buf    []byte    // rows not written to dst yet
 }
 
-func (c *csvOut) Write(vals []string) error {
-	// The row is built in the writer's free space: no copy unless it does
-	// not fit.
-	b := c.bw.AvailableBuffer()
+// rowRoom is the room a csvOut's buffer keeps for the next row: with less
+// left it is written out, so that a row is built in place, not in a
+// buffer of its own.
+const rowRoom = 4 << 10
+
+func (c *csvOut) Write(vals []string) error { return c.WritePlain(vals, 0) }
+
+// WritePlain writes a row whose values with their bit set in plain (the
+// first 64) are known to need neither quotes nor a formula escape
+// (read.Row.Plain): they are copied without a look.
+func (c *csvOut) WritePlain(vals []string, plain uint64) error {
+	// The row is built in the buffer's free end, where it stays: no copy
+	// unless it does not fit.
+	b := c.buf[len(c.buf):]
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, ',')
+		}
+		if plain>>i&1 != 0 && i < 64 {
+			b = append(b, v...)
+			continue
 		}
 		if c.escape && NeedsEscape(v) {
 			v = "'" + v
@@ -240,7 +255,31 @@ func (c *csvOut) Write(vals []string) error {
 	if err := c.set.count(len(b)); err != nil {
 		return err
 	}
-	_, err := c.bw.Write(b)
+	if len(b) <= cap(c.buf)-len(c.buf) {
+		c.buf = c.buf[:len(c.buf)+len(b)] // built in place
+		if cap(c.buf)-len(c.buf) >= rowRoom {
+			return nil
+		}
+		return c.flush()
+	}
+	if err := c.flush(); err != nil {
+		return err
+	}
+	if len(b) >= cap(c.buf) {
+		_, err := c.dst.Write(b)
+		return err
+	}
+	c.buf = append(c.buf, b...)
+	return nil
+}
+
+// flush writes the buffered rows.
+func (c *csvOut) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.dst.Write(c.buf)
+	c.buf = c.buf[:0]
 	return err
 }
 
@@ -283,7 +322,7 @@ func CSVNeedsQuotes(v string) bool {
 }
 
 func (c *csvOut) Close() error {
-	if err := c.bw.Flush(); err != nil {
+	if err := c.flush(); err != nil {
 		return err
 	}
 	if c.spool == nil {

@@ -60,8 +60,11 @@ type Row struct {
 	// When Masked (rows of at most 64 cells), bit c of NonBlank says that
 	// cell c is not blank, and bit c of Letters that it has a letter (or a
 	// non-ASCII character) and no '@': per-row checks become bit counts.
-	Masked            bool
-	NonBlank, Letters uint64
+	// Bit c of Plain says that cell c is ASCII text a CSV output writes as
+	// it is: nothing encoding/csv would quote in a comma-separated file,
+	// and no first character a spreadsheet could read as a formula.
+	Masked                   bool
+	NonBlank, Letters, Plain uint64
 }
 
 // Cell returns cell c (0-based) of the row; past the last cell it is Empty.
@@ -89,17 +92,55 @@ func (r *Row) Mask() {
 	if len(r.Cells) > 64 {
 		return
 	}
-	var nb, lb uint64
+	var m masks
 	for c, v := range r.Cells {
-		nonBlank, letters := CellBits(v)
-		if nonBlank {
-			nb |= 1 << c
-		}
-		if letters {
-			lb |= 1 << c
-		}
+		m.add(c, v)
 	}
-	r.Masked, r.NonBlank, r.Letters = true, nb, lb
+	m.set(r)
+}
+
+// masks are a row's cell masks being built, cell by cell.
+type masks struct{ nonBlank, letters, plain uint64 }
+
+// add sets the bits of cell c (below 64).
+func (m *masks) add(c int, v string) {
+	acc := cellClass(v)
+	if acc&classNonASCII != 0 {
+		if !IsBlank(v) {
+			m.nonBlank |= 1 << c
+		}
+		if HasLetters(v) {
+			m.letters |= 1 << c
+		}
+		return // never plain
+	}
+	// Or-ed without branches: the bits of the classes, shifted.
+	m.nonBlank |= uint64(acc&classSolid) << c
+	m.letters |= uint64(acc>>1&^(acc>>2)&1) << c // a letter, no '@'
+	if plainCell(v, acc) {
+		m.plain |= 1 << c
+	}
+}
+
+// set gives the row its masks.
+func (m *masks) set(r *Row) {
+	r.Masked, r.NonBlank, r.Letters, r.Plain = true, m.nonBlank, m.letters, m.plain
+}
+
+// plainCell reports whether a cell whose byte classes are acc is written
+// to CSV as it is (see Row.Plain). Anything it is unsure of is not plain.
+func plainCell(s string, acc uint8) bool {
+	switch {
+	case s == "":
+		return true
+	case acc&(classNonASCII|classQuote) != 0, s == `\.`:
+		return false
+	}
+	switch s[0] {
+	case ' ', '\t', '\v', '\f', '\r', '=', '+', '-', '@':
+		return false
+	}
+	return true
 }
 
 // Blank reports whether the row has no non-blank cell.
@@ -115,24 +156,62 @@ func (r *Row) Blank() bool {
 	return true
 }
 
-// CellBits is !IsBlank(s) and HasLetters(s) in one pass.
-func CellBits(s string) (nonBlank, letters bool) {
+// CellBits is !IsBlank(s) and HasLetters(s) in one pass: the classes of
+// an ASCII cell's bytes are or-ed together, without a branch per byte.
+func CellBits(s string) (nonBlank, letters bool) { return classBits(s, cellClass(s)) }
+
+// classBits is CellBits of a cell whose byte classes are acc.
+func classBits(s string, acc uint8) (nonBlank, letters bool) {
+	if acc&classNonASCII != 0 {
+		return !IsBlank(s), HasLetters(s)
+	}
+	return acc&classSolid != 0, acc&(classLetter|classAt) == classLetter
+}
+
+// cellClass ors the classes of a cell's bytes.
+func cellClass(s string) uint8 {
+	var acc uint8
+	for len(s) >= 8 {
+		acc |= byteClass[s[0]] | byteClass[s[1]] | byteClass[s[2]] | byteClass[s[3]] |
+			byteClass[s[4]] | byteClass[s[5]] | byteClass[s[6]] | byteClass[s[7]]
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
+		acc |= byteClass[s[i]]
+	}
+	return acc
+}
+
+// Byte classes of cellClass: anything but ASCII white space is solid;
+// classQuote marks what makes a CSV field quoted.
+const (
+	classSolid    = 1
+	classLetter   = 2
+	classAt       = 4
+	classNonASCII = 8
+	classQuote    = 16
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
 		switch {
 		case c >= utf8.RuneSelf:
-			return !IsBlank(s), HasLetters(s)
-		case isASCIILetter(c):
-			return true, strings.IndexByte(s[i+1:], '@') < 0
+			t[c] = classSolid | classNonASCII
+		case isASCIILetter(byte(c)):
+			t[c] = classSolid | classLetter
 		case c == '@':
-			return true, false
-		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			t[c] = classSolid | classAt
+		case c == '\n', c == '\r':
+			t[c] = classQuote
+		case c == ' ', c == '\t', c == '\v', c == '\f':
+		case c == ',', c == '"':
+			t[c] = classSolid | classQuote
 		default:
-			nonBlank = true
+			t[c] = classSolid
 		}
 	}
-	return nonBlank, false
-}
+	return t
+}()
 
 // HasLetters reports whether s has an ASCII letter or a non-ASCII
 // character, and no '@': a cheap over-approximation of "could be a label".

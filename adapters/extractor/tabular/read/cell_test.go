@@ -39,4 +39,25 @@ var _ = Describe("Cell masks", func() {
 			}
 		})
 	})
+
+	It("give each cell of a row what IsBlank and HasLetters say", func() {
+		rapid.Check(GinkgoT(), func(t *rapid.T) {
+			cells := rapid.SliceOfN(rapid.OneOf(
+				rapid.StringOf(rapid.SampledFrom([]rune(" \t\n\r\v\fa@Z1.,-\u00a0\u2003é"))),
+				rapid.Custom(func(t *rapid.T) string { return string(rapid.SliceOfN(rapid.Byte(), 0, 20).Draw(t, "bytes")) }),
+			), 0, 64).Draw(t, "cells")
+			r := &read.Row{Cells: cells}
+			r.Mask()
+			Expect(r.Masked).To(BeTrue())
+			for c, s := range cells {
+				got := [2]bool{r.NonBlank>>c&1 == 1, r.Letters>>c&1 == 1}
+				if want := [2]bool{!read.IsBlank(s), read.HasLetters(s)}; got != want {
+					t.Fatalf("cell %d %q: %v, want %v", c, s, got, want)
+				}
+			}
+			if n := len(cells); n < 64 && (r.NonBlank|r.Letters|r.Plain)>>n != 0 {
+				t.Fatalf("bits past the row's %d cells", n)
+			}
+		})
+	})
 })

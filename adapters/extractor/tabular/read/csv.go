@@ -54,7 +54,7 @@ type batchMem struct {
 // csvBatchCells cells or csvBatchBytes bytes of text (wide or long rows);
 // csvBatchesAhead parsed batches may wait for the caller.
 const (
-	csvBatchRows    = 128
+	csvBatchRows    = 512
 	csvBatchCells   = 32 << 10
 	csvBatchBytes   = 1 << 20
 	csvBatchesAhead = 4
@@ -193,6 +193,10 @@ type csvParser struct {
 	long     []byte // a line longer than the reader's buffer
 	rec      []byte // a quoted record's text, unquoted
 	ends     []int  // where each field of rec ends
+	text     Chunks // where records' text is kept
+	// masks are the current row's masks, made cell by cell as its cells
+	// are kept, while their text is in the cache.
+	masks masks
 }
 
 // csvReadBuffer is the reader's buffer: lines up to this long are parsed
@@ -284,16 +288,16 @@ func (c *csvParser) next(r *Row) error {
 		}
 		// a blank line: counted, not a record
 	}
-	c.fields, c.bytes, c.rowFirst = 0, 0, len(c.slab)
+	c.fields, c.bytes, c.rowFirst, c.masks = 0, 0, len(c.slab), masks{}
 	body := line[:len(line)-lengthNL(line)]
 	switch {
 	case bytes.IndexByte(body, '"') < 0:
-		err = c.split(string(body))
+		err = c.split(c.text.String(body))
 	default:
 		var done bool
-		if done, err = c.quotedLine(string(body)); err == nil && !done {
+		if done, err = c.quotedLine(body); err == nil && !done {
 			// A quoted field goes on past the line.
-			c.slab, c.fields, c.bytes = c.slab[:c.rowFirst], 0, 0
+			c.slab, c.fields, c.bytes, c.masks = c.slab[:c.rowFirst], 0, 0, masks{}
 			err = c.quoted(line)
 		}
 	}
@@ -308,7 +312,9 @@ func (c *csvParser) next(r *Row) error {
 	c.num = c.rowNum()
 	c.lastEnd = c.line
 	*r = Row{Num: c.num, Cells: cells}
-	r.Mask()
+	if len(cells) <= 64 {
+		c.masks.set(r)
+	}
 	return nil
 }
 
@@ -340,6 +346,9 @@ func (c *csvParser) keep(f string) error {
 		c.slab = append(make([]string, 0, max(2*cap(c.slab), 1024, 2*len(row))), row...)
 		c.rowFirst = 0
 	}
+	if k := len(c.slab) - c.rowFirst; k < 64 {
+		c.masks.add(k, f)
+	}
 	c.slab = append(c.slab, f)
 	c.bytes += len(f)
 	return nil
@@ -360,11 +369,12 @@ func (c *csvParser) split(s string) error {
 }
 
 // quotedLine reads a line with quotes whose quoted fields all end on it,
-// as quoted would, cutting the fields out of one string (a quoted field
-// is copied only when it holds a doubled or stray quote). It reports
-// false, having kept nothing for sure, when a quoted field goes on past
-// the line.
-func (c *csvParser) quotedLine(s string) (bool, error) {
+// as quoted would: the line is copied once, and its fields are cut from
+// that string (a quoted field is copied again only when it holds a
+// doubled or stray quote). It reports false, having kept nothing for
+// sure, when a quoted field goes on past the line.
+func (c *csvParser) quotedLine(line []byte) (bool, error) {
+	s := c.text.String(line)
 	for {
 		if s == "" || s[0] != '"' {
 			i := strings.IndexByte(s, c.delim)
@@ -378,7 +388,8 @@ func (c *csvParser) quotedLine(s string) (bool, error) {
 			continue
 		}
 		s = s[1:]
-		var b []byte // the field, once it differs from a substring of s
+		c.rec = c.rec[:0]
+		copied := false // the field differs from a part of s: it is in rec
 		start := 0
 		for {
 			i := strings.IndexByte(s[start:], '"')
@@ -386,24 +397,19 @@ func (c *csvParser) quotedLine(s string) (bool, error) {
 				return false, nil
 			}
 			i += start
-			next := byte(0)
-			if i+1 < len(s) {
-				next = s[i+1]
-			}
-			if i+1 < len(s) && next != c.delim && next != '"' {
-				// A stray quote, kept: the field goes on.
-				b = append(append(b, s[start:i]...), '"')
-				start = i + 1
-				continue
-			}
-			if next == '"' {
-				b = append(append(b, s[start:i]...), '"') // "" is a quote
-				start = i + 2
+			if i+1 < len(s) && s[i+1] != c.delim {
+				// "" is a quote; any other quote is a stray one, kept.
+				c.rec = append(append(c.rec, s[start:i]...), '"')
+				copied, start = true, i+1
+				if s[i+1] == '"' {
+					start++
+				}
 				continue
 			}
 			field := s[:i]
-			if b != nil {
-				field = string(append(b, s[start:i]...))
+			if copied {
+				c.rec = append(c.rec, s[start:i]...)
+				field = c.text.String(c.rec)
 			}
 			if err := c.keep(field); err != nil {
 				return true, err
@@ -415,6 +421,39 @@ func (c *csvParser) quotedLine(s string) (bool, error) {
 			break
 		}
 	}
+}
+
+// keepRec keeps the fields of rec, cut at ends, as one string.
+func (c *csvParser) keepRec() error {
+	s := c.text.String(c.rec)
+	if n := len(c.ends); n <= c.lim.CellsPerRow && len(s) <= c.lim.CellBytes {
+		// Every field is within the limits: no check field by field.
+		if len(c.slab)+n > cap(c.slab) {
+			row := c.slab[c.rowFirst:]
+			c.slab = append(make([]string, 0, max(2*cap(c.slab), 1024, 2*(len(row)+n))), row...)
+			c.rowFirst = 0
+		}
+		prev := 0
+		for i, e := range c.ends {
+			v := s[prev:e]
+			c.slab = append(c.slab, v)
+			if i < 64 {
+				c.masks.add(i, v)
+			}
+			prev = e
+		}
+		c.fields, c.bytes = n, c.bytes+len(s)
+		return nil
+	}
+	prev := 0
+	c.fields = 0
+	for _, e := range c.ends {
+		if err := c.keep(s[prev:e]); err != nil {
+			return err
+		}
+		prev = e
+	}
+	return nil
 }
 
 // endField ends a field of a quoted record at the end of rec.
@@ -507,14 +546,5 @@ parseField:
 			}
 		}
 	}
-	s := string(c.rec)
-	prev := 0
-	c.fields = 0
-	for _, e := range c.ends {
-		if err := c.keep(s[prev:e]); err != nil {
-			return err
-		}
-		prev = e
-	}
-	return nil
+	return c.keepRec()
 }

@@ -80,6 +80,13 @@ var _ = Describe("CSV parsing", func() {
 				if got[i].Num != w.num || strings.Join(got[i].Cells, "\x00") != strings.Join(w.fields, "\x00") || len(got[i].Cells) != len(w.fields) {
 					t.Fatalf("%q row %d: %d %q, want %d %q", s, i, got[i].Num, got[i].Cells, w.num, w.fields)
 				}
+				// The masks the parser makes as it goes are those of the cells.
+				fresh := read.Row{Cells: got[i].Cells}
+				fresh.Mask()
+				if m := got[i]; m.Masked != fresh.Masked || m.NonBlank != fresh.NonBlank || m.Letters != fresh.Letters || m.Plain != fresh.Plain {
+					t.Fatalf("%q row %d: masks %v %b %b %b, want %v %b %b %b", s, i, m.Masked, m.NonBlank, m.Letters, m.Plain,
+						fresh.Masked, fresh.NonBlank, fresh.Letters, fresh.Plain)
+				}
 			}
 		})
 	})

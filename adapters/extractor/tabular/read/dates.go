@@ -25,6 +25,17 @@ var namedLayouts = []string{
 // optional time suffix, compact yyyymmdd and Excel serial numbers (1900
 // date system).
 func ParseDate(v string) (string, bool) {
+	var buf [10]byte
+	d, ok := AppendDate(buf[:0], v)
+	if !ok {
+		return "", false
+	}
+	return string(d), true
+}
+
+// AppendDate is ParseDate appending the date to dst (dst as it was when v
+// is not a date).
+func AppendDate(dst []byte, v string) ([]byte, bool) {
 	s := strings.TrimSpace(v)
 	if strings.IndexByte(s, ':') >= 0 {
 		if m := timeSuffix.FindStringSubmatch(s); m != nil {
@@ -32,36 +43,36 @@ func ParseDate(v string) (string, bool) {
 		}
 	}
 	if s == "" {
-		return "", false
+		return dst, false
 	}
 	if AllDigits(s) && len(s) == 8 {
 		if t, err := time.Parse("20060102", s); err == nil && t.Year() >= 1 {
-			return t.Format(time.DateOnly), true
+			return t.AppendFormat(dst, time.DateOnly), true
 		}
 	}
 	if isSerial(s) {
 		f, err := strconv.ParseFloat(s, 64)
 		if err == nil && f >= 1 && f < 2958466 {
-			return SerialDate(f).Format(time.DateOnly), true
+			return SerialDate(f).AppendFormat(dst, time.DateOnly), true
 		}
-		return "", false
+		return dst, false
 	}
 	if a, sep, b, c, ok := SplitNumericDate(s); ok {
-		return numericDateValue(a, sep, b, c)
+		return appendNumericDate(dst, a, sep, b, c)
 	}
 	if !HasMonthName(s) {
-		return "", false
+		return dst, false
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	for _, layout := range namedLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			if t.Year() < 1 { // year 0 is no day, as ValidDate says
-				return "", false
+				return dst, false
 			}
-			return t.Format(time.DateOnly), true
+			return t.AppendFormat(dst, time.DateOnly), true
 		}
 	}
-	return "", false
+	return dst, false
 }
 
 // SerialDate is the time of an Excel serial number (1900 date system).
@@ -109,8 +120,11 @@ func isSerial(s string) bool {
 // SplitNumericDate splits "a<sep>b<sep>c" (digits, one separator among
 // - / .) into its parts.
 func SplitNumericDate(s string) (string, byte, string, string, bool) {
-	i := strings.IndexAny(s, "-/.")
-	if i <= 0 {
+	i := 0 // strings.IndexAny(s, "-/."), without building its set each time
+	for i < len(s) && s[i] != '-' && s[i] != '/' && s[i] != '.' {
+		i++
+	}
+	if i == 0 || i == len(s) {
 		return "", 0, "", "", false
 	}
 	sep := s[i]
@@ -135,14 +149,14 @@ func atoiDigits(s string) int {
 	return n
 }
 
-func numericDateValue(first string, sep byte, second, third string) (string, bool) {
+func appendNumericDate(dst []byte, first string, sep byte, second, third string) ([]byte, bool) {
 	a, b, c := atoiDigits(first), atoiDigits(second), atoiDigits(third)
 	var y, mo, d int
 	switch {
 	case len(first) == 4:
 		y, mo, d = a, b, c
 	case len(first) > 2 || (len(third) != 4 && len(third) != 2):
-		return "", false
+		return dst, false
 	case sep == '.', a > 12:
 		d, mo, y = a, b, c
 	default:
@@ -155,7 +169,7 @@ func numericDateValue(first string, sep byte, second, third string) (string, boo
 			y += 1900
 		}
 	}
-	return ValidDate(y, mo, d)
+	return appendValidDate(dst, y, mo, d)
 }
 
 var monthPrefixes = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
@@ -179,14 +193,22 @@ func HasMonthName(s string) bool {
 // ValidDate returns y-m-d as ISO 8601 when it is a day of the proleptic
 // Gregorian calendar (as package time counts).
 func ValidDate(y, m, d int) (string, bool) {
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+	var buf [10]byte
+	b, ok := appendValidDate(buf[:0], y, m, d)
+	if !ok {
 		return "", false
 	}
-	b := [10]byte{
-		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10),
+	return string(b), true
+}
+
+// appendValidDate is ValidDate appending to dst.
+func appendValidDate(dst []byte, y, m, d int) ([]byte, bool) {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return dst, false
 	}
-	return string(b[:]), true
+	return append(dst,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10)), true
 }
 
 // daysIn is the number of days of month m (1-12) of year y.

@@ -101,9 +101,9 @@ type Options struct {
 	Limits Limits
 }
 
-// headSize is how much of a document is looked at to decide its format,
+// HeadSize is how much of a document Open looks at to decide its format,
 // encoding and delimiter.
-const headSize = 64 << 10
+const HeadSize = 64 << 10
 
 var (
 	zipMagic = []byte("PK\x03\x04")
@@ -117,7 +117,7 @@ var (
 // returns an *ports.ExtractionError for empty input, for formats it cannot
 // read and for a workbook past a limit.
 func Open(ctx context.Context, br *bufio.Reader, opts Options) (*Document, error) {
-	head, err := br.Peek(headSize)
+	head, err := br.Peek(HeadSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func Open(ctx context.Context, br *bufio.Reader, opts Options) (*Document, error
 		return nil, Fail(CodeUnsupportedFormat, "the document is neither CSV text nor a workbook", nil)
 	}
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(opts.Filename, "\\", "/")))
-	delim := detectDelimiter(text, len(head) == headSize, ext == ".tsv" || ext == ".tab")
+	delim := detectDelimiter(text, len(head) == HeadSize, ext == ".tsv" || ext == ".tab")
 	r, fb := decoder(br, enc)
 	doc := &Document{Format: FormatCSV, Encoding: enc, Delimiter: delim, fallback: fb}
 	name := opts.CSVSheet
