@@ -322,26 +322,11 @@ func bandKinds(r *read.Row, b detect.Band, hold bool) ([]read.Kind, []string) {
 	return kinds, raw
 }
 
-// decide maps fields to columns from the headers and the buffered sample,
-// opens the table's output and writes the buffered rows.
-func (t *Table) decide() error {
-	t.mapped = true
+// mapByPattern maps each field with a pattern that no header matched to
+// the untaken column whose buffered non-empty values match it most often
+// (more than half of them), marking the column taken.
+func (t *Table) mapByPattern(taken []bool) {
 	s := t.schema
-	taken := make([]bool, len(t.Columns))
-	// The columns' header keys, once: fields times columns comparisons
-	// stay cheap on a wide table.
-	keys := make([][2]string, len(t.Columns))
-	for ci, c := range t.Columns {
-		keys[ci] = headerKeys(c.Column)
-	}
-	for fi, f := range s.Fields {
-		for ci := range t.Columns {
-			if !taken[ci] && f.matchesHeader(keys[ci]) {
-				t.Columns[ci].Field, t.Columns[ci].By, taken[ci] = fi, "synonym", true
-				break
-			}
-		}
-	}
 	for fi, f := range s.Fields {
 		if f.Pattern == nil || t.FieldMapped(fi) {
 			continue
@@ -372,6 +357,29 @@ func (t *Table) decide() error {
 			t.Columns[best].Field, t.Columns[best].By, taken[best] = fi, "pattern", true
 		}
 	}
+}
+
+// decide maps fields to columns from the headers and the buffered sample,
+// opens the table's output and writes the buffered rows.
+func (t *Table) decide() error {
+	t.mapped = true
+	s := t.schema
+	taken := make([]bool, len(t.Columns))
+	// The columns' header keys, once: fields times columns comparisons
+	// stay cheap on a wide table.
+	keys := make([][2]string, len(t.Columns))
+	for ci, c := range t.Columns {
+		keys[ci] = headerKeys(c.Column)
+	}
+	for fi, f := range s.Fields {
+		for ci := range t.Columns {
+			if !taken[ci] && f.matchesHeader(keys[ci]) {
+				t.Columns[ci].Field, t.Columns[ci].By, taken[ci] = fi, "synonym", true
+				break
+			}
+		}
+	}
+	t.mapByPattern(taken)
 	seen := map[string]int{}
 	for _, f := range s.Fields {
 		seen[strings.ToLower(f.Name)] = 1
