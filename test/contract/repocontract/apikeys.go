@@ -3,7 +3,6 @@ package repocontract
 import (
 	"context"
 	"crypto/rand"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -116,26 +115,14 @@ func describeAPIKeys(get func() *world) {
 
 		It("lets exactly one of many concurrent revocations win", func() {
 			k := w.createAPIKey(w.ws.ID(), domain.RoleEditor)
-			const n = 20
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for range n {
-				wg.Go(func() {
+			revokes := make([]func() error, 20)
+			for i := range revokes {
+				revokes[i] = func() error {
 					_, err := w.repos.APIKeys.Update(w.ctx, k.ID(), func(k *domain.APIKey) error { return k.Revoke(time.Now()) })
-					errs <- err
-				})
-			}
-			wg.Wait()
-			close(errs)
-			won := 0
-			for err := range errs {
-				if err == nil {
-					won++
-					continue
+					return err
 				}
-				Expect(err).To(MatchError(domain.ErrConflict))
 			}
-			Expect(won).To(Equal(1))
+			expectOneWinner(revokes)
 		})
 
 		It("moves last_used_at forward only, ignoring unknown ids and leaving the rest as it was", func() {

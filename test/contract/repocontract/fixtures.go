@@ -167,3 +167,24 @@ func (w *world) sameIDs(workspaceID string, f ports.DocumentFilter, p ports.Page
 	Expect(err).NotTo(HaveOccurred())
 	Expect(got).To(Equal(ids(listed)), "ListIDs lists what List lists, in its order")
 }
+
+// expectOneWinner runs attempts concurrently and expects exactly one to
+// succeed and every other to fail with domain.ErrConflict.
+func expectOneWinner(attempts []func() error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(attempts))
+	for _, attempt := range attempts {
+		wg.Go(func() { errs <- attempt() })
+	}
+	wg.Wait()
+	close(errs)
+	wins := 0
+	for err := range errs {
+		if err == nil {
+			wins++
+			continue
+		}
+		Expect(err).To(MatchError(domain.ErrConflict))
+	}
+	Expect(wins).To(Equal(1))
+}

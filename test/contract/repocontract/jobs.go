@@ -197,31 +197,16 @@ func describeJobs(get func() *world) {
 
 		It("lets exactly one of many concurrent Starts of a pending job win", func() {
 			j := w.createJob()
-			const n = 16
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for range n {
-				wg.Add(1)
-				go func() {
-					defer GinkgoRecover()
-					defer wg.Done()
+			starts := make([]func() error, 16)
+			for i := range starts {
+				starts[i] = func() error {
 					_, err := w.repos.Jobs.Update(w.ctx, w.ws.ID(), j.ID(), func(j *domain.Job) error {
 						return j.Start(w.clock.Next())
 					})
-					errs <- err
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			wins := 0
-			for err := range errs {
-				if err == nil {
-					wins++
-					continue
+					return err
 				}
-				Expect(err).To(MatchError(domain.ErrConflict))
 			}
-			Expect(wins).To(Equal(1))
+			expectOneWinner(starts)
 			got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
 			Expect(err).NotTo(HaveOccurred())
 			Expect(got.Status()).To(Equal(domain.JobRunning))
@@ -344,26 +329,14 @@ func describeJobs(get func() *world) {
 
 			It("lets exactly one of many concurrent starts of a pending job win", func() {
 				j := w.createJob()
-				const n = 16
-				var wg sync.WaitGroup
-				errs := make(chan error, n)
-				for range n {
+				starts := make([]func() error, 16)
+				for i := range starts {
 					run, e := started(j)
-					wg.Go(func() {
-						errs <- w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})
-					})
-				}
-				wg.Wait()
-				close(errs)
-				wins := 0
-				for err := range errs {
-					if err == nil {
-						wins++
-						continue
+					starts[i] = func() error {
+						return w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})
 					}
-					Expect(err).To(MatchError(domain.ErrConflict))
 				}
-				Expect(wins).To(Equal(1))
+				expectOneWinner(starts)
 				Expect(eventsOf(j)).To(HaveLen(1))
 			})
 		})
