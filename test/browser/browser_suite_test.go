@@ -13,8 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/test/benchkit"
+	"github.com/ade-go/ade/test/testkit"
 )
 
 func TestBrowser(t *testing.T) {
@@ -40,7 +39,7 @@ var (
 	// server is the running `ade serve`.
 	server *exec.Cmd
 	// serverLog collects its output.
-	serverLog = &lockedBuffer{}
+	serverLog = &testkit.SyncBuffer{Limit: 4 << 20}
 	// browserCtx is the browser (one Chromium for the suite); each spec
 	// opens tabs from it.
 	browserCtx context.Context
@@ -143,27 +142,6 @@ var _ = ReportAfterEach(func(r SpecReport) {
 		GinkgoWriter.Printf("--- server log (tail) ---\n%s\n", tail(serverLog.String(), 8000))
 	}
 })
-
-// lockedBuffer is a strings.Builder safe for the server's two pipes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 4<<20 {
-		return len(p), nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func tail(s string, n int) string {
 	if len(s) <= n {

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/ade-go/ade/test/pgtest"
+	"github.com/ade-go/ade/test/testkit"
 )
 
 // Time limits of the server's life cycle.
@@ -34,30 +33,11 @@ const (
 	stopTimeout  = 20 * time.Second
 )
 
-// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec.Cmd and
-// the reading spec.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // adeProcess is a running (or exited) `ade serve`.
 type adeProcess struct {
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
-	stdout  *syncBuffer
+	stderr  *testkit.SyncBuffer
+	stdout  *testkit.SyncBuffer
 	done    chan struct{}
 	waitErr error
 }
@@ -122,7 +102,7 @@ func runAdeCommand(env map[string]string, args ...string) *adeProcess {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	p := &adeProcess{cmd: cmd, stderr: &syncBuffer{}, stdout: &syncBuffer{}, done: make(chan struct{})}
+	p := &adeProcess{cmd: cmd, stderr: &testkit.SyncBuffer{}, stdout: &testkit.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr, cmd.Stdout = p.stderr, p.stdout
 	Expect(cmd.Start()).To(Succeed())
 	go func() {

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/ade-go/ade/adapters/httpapi"
 	"github.com/ade-go/ade/cmd/ade/wiring"
+	"github.com/ade-go/ade/test/testkit"
 )
 
 func memoryConfig() wiring.Config {
@@ -122,28 +122,10 @@ var _ = Describe("the server graph", func() {
 	})
 })
 
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 var _ = Describe("the bootstrap admin key", func() {
 	// start runs the graph on a SQLite file in dir and returns the app,
 	// its server, and what it printed on the console and in the log.
-	start := func(dir string, extra map[string]string) (*httpapi.Server, *lockedBuffer, *lockedBuffer) {
+	start := func(dir string, extra map[string]string) (*httpapi.Server, *testkit.SyncBuffer, *testkit.SyncBuffer) {
 		GinkgoHelper()
 		vars := map[string]string{"ADE_HTTP_ADDR": "127.0.0.1:0", "ADE_DATA_DIR": dir, "ADE_BLOB_URL": "mem://"}
 		for k, v := range extra {
@@ -151,7 +133,7 @@ var _ = Describe("the bootstrap admin key", func() {
 		}
 		c, err := wiring.ConfigFromEnv(env(vars))
 		Expect(err).NotTo(HaveOccurred())
-		console, logs := &lockedBuffer{}, &lockedBuffer{}
+		console, logs := &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 		var srv *httpapi.Server
 		app := fx.New(wiring.Server(c, console, logs), fx.Populate(&srv))
 		Expect(app.Start(context.Background())).To(Succeed())
