@@ -130,6 +130,20 @@ func throughput(pgURL string, jobs, clients, workers, rounds int) error {
 	return nil
 }
 
+// timeRound submits jobs jobs from clients goroutines and waits until
+// done counts them all worked; it returns the jobs per second from the
+// first submission to the last job's end.
+func timeRound(jobs, clients int, done *atomic.Int64, submit func() error) (float64, error) {
+	start := time.Now()
+	if err := submitAll(jobs, clients, submit); err != nil {
+		return 0, err
+	}
+	if err := waitCount(done, int64(jobs)); err != nil {
+		return 0, err
+	}
+	return float64(jobs) / time.Since(start).Seconds(), nil
+}
+
 // submitAll runs submit jobs times from clients goroutines.
 func submitAll(jobs, clients int, submit func() error) error {
 	var next atomic.Int64
@@ -236,8 +250,7 @@ func baselineRound(pgURL string, jobs, clients, workers int) (float64, error) {
 		}
 		defer func() { _ = client.Stop(context.Background()) }()
 		var n atomic.Int64
-		start := time.Now()
-		err = submitAll(jobs, clients, func() error {
+		rate, err = timeRound(jobs, clients, done, func() error {
 			tx, err := db.SQL().BeginTx(ctx, nil)
 			if err != nil {
 				return err
@@ -248,14 +261,7 @@ func baselineRound(pgURL string, jobs, clients, workers int) (float64, error) {
 			}
 			return tx.Commit()
 		})
-		if err != nil {
-			return err
-		}
-		if err := waitCount(done, int64(jobs)); err != nil {
-			return err
-		}
-		rate = float64(jobs) / time.Since(start).Seconds()
-		return nil
+		return err
 	})
 	return rate, err
 }
@@ -326,19 +332,11 @@ func adeRound(pgURL string, jobs, clients, workers int) (float64, error) {
 		if err != nil {
 			return err
 		}
-		start := time.Now()
-		err = submitAll(jobs, clients, func() error {
+		rate, err = timeRound(jobs, clients, done, func() error {
 			_, err := a.Jobs.Enqueue(ctx, app.SubmitJobRequest{WorkspaceID: ws.ID(), DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 			return err
 		})
-		if err != nil {
-			return err
-		}
-		if err := waitCount(done, int64(jobs)); err != nil {
-			return err
-		}
-		rate = float64(jobs) / time.Since(start).Seconds()
-		return nil
+		return err
 	})
 	return rate, err
 }
