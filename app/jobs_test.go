@@ -330,14 +330,16 @@ var _ = Describe("Jobs", func() {
 			defer GinkgoRecover()
 			ran <- submit(cfg)
 		}()
-		var running []*domain.Job
-		Eventually(func() []*domain.Job {
-			p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
-			Expect(err).NotTo(HaveOccurred())
-			running = p.Items
-			return running
-		}).Should(HaveLen(1))
-		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, running[0].ID())
+		// Cancel once the extraction holds at the gate with its output
+		// written: a job listed running may not have reached its
+		// extractor yet, and a cancel then ends it before the gate.
+		var id string
+		Eventually(probeGated).WithTimeout(30 * time.Second).Should(Receive(&id))
+		p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Items).To(HaveLen(1))
+		Expect(p.Items[0].ID()).To(Equal(id))
+		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, id)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Status()).To(Equal(domain.JobCancelled))
 		probeGate <- struct{}{}

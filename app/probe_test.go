@@ -11,8 +11,11 @@ import (
 )
 
 // probeGate holds a probe in mode "gated" after it wrote an output, until
-// a spec sends on it.
-var probeGate = make(chan struct{})
+// a spec sends on it; probeGated reports the job id once it is held.
+var (
+	probeGate  = make(chan struct{})
+	probeGated = make(chan string, 16)
+)
 
 // probeWaiting and probeStopped report the "wait" mode's progress: the
 // job id when it starts waiting, and again when its context ends.
@@ -88,6 +91,7 @@ func (probe) Extract(ctx context.Context, req ports.ExtractionRequest) (ports.Ex
 		if err := writeOutput("gated.csv"); err != nil {
 			return res, err
 		}
+		probeGated <- req.JobID
 		<-probeGate
 	case "unclosed":
 		w, err := req.Outputs.Create(ctx, "never-closed.csv", "text/csv")
