@@ -21,12 +21,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -226,25 +228,41 @@ func (a *api) waitReady() {
 	}, 60*time.Second, 50*time.Millisecond).Should(Equal(200))
 }
 
-// do sends a request with the admin key and decodes a JSON answer.
-func (a *api) do(method, path string, body io.Reader, headers map[string]string) (int, map[string]any, http.Header) {
+// busyRetries bounds how often a request answered 503 is sent again.
+const busyRetries = 8
+
+// do sends a request with the admin key and decodes a JSON answer. A 503
+// (a database busy beyond its timeout: SQLite's one writer under a
+// thousand submissions on a loaded machine) is what API.md tells clients
+// to retry after Retry-After, so do retries it as a careful client would,
+// after checking the header is there; the flows' submissions carry an
+// Idempotency-Key, so a retry can never make a second job.
+func (a *api) do(method, path string, body []byte, headers map[string]string) (int, map[string]any, http.Header) {
 	GinkgoHelper()
-	req, err := http.NewRequest(method, a.base+path, body)
-	Expect(err).NotTo(HaveOccurred())
-	req.Header.Set("Authorization", "Bearer "+adminKey)
-	for k, v := range headers {
-		req.Header.Set(k, v)
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequest(method, a.base+path, bytes.NewReader(body))
+		Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Authorization", "Bearer "+adminKey)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := a.http.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		Expect(err).NotTo(HaveOccurred())
+		var m map[string]any
+		if len(b) > 0 {
+			Expect(json.Unmarshal(b, &m)).To(Succeed(), "%s %s: %s", method, path, b)
+		}
+		if res.StatusCode != http.StatusServiceUnavailable || attempt == busyRetries {
+			return res.StatusCode, m, res.Header
+		}
+		wait, err := strconv.Atoi(res.Header.Get("Retry-After"))
+		Expect(err).NotTo(HaveOccurred(), "a 503 says when to retry: %s %s: %s", method, path, b)
+		GinkgoWriter.Printf("%s %s: 503 %v; retrying after %d s\n", method, path, m["detail"], wait)
+		time.Sleep(time.Duration(min(wait, 10)) * time.Second)
 	}
-	res, err := a.http.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	Expect(err).NotTo(HaveOccurred())
-	var m map[string]any
-	if len(b) > 0 {
-		Expect(json.Unmarshal(b, &m)).To(Succeed(), "%s %s: %s", method, path, b)
-	}
-	return res.StatusCode, m, res.Header
 }
 
 func (a *api) postJSON(path string, v any, headers map[string]string) (int, map[string]any) {
@@ -255,7 +273,7 @@ func (a *api) postJSON(path string, v any, headers map[string]string) (int, map[
 	for k, val := range headers {
 		h[k] = val
 	}
-	status, m, _ := a.do(http.MethodPost, path, bytes.NewReader(b), h)
+	status, m, _ := a.do(http.MethodPost, path, b, h)
 	return status, m
 }
 
@@ -278,7 +296,7 @@ func (a *api) upload(filename string, data []byte, fields map[string]string) str
 	_, err = fw.Write(data)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(w.Close()).To(Succeed())
-	status, m, _ := a.do(http.MethodPost, a.ws+"/documents", &buf, map[string]string{"Content-Type": w.FormDataContentType()})
+	status, m, _ := a.do(http.MethodPost, a.ws+"/documents", buf.Bytes(), map[string]string{"Content-Type": w.FormDataContentType()})
 	Expect(status).To(Equal(201), "%v", m)
 	return m["document_id"].(string)
 }
@@ -295,7 +313,7 @@ func (a *api) configure(docType string, payload map[string]any) string {
 func (a *api) submitAsync(docID, cfgID string) string {
 	GinkgoHelper()
 	status, m := a.postJSON(a.ws+"/jobs", map[string]any{"document_id": docID, "configuration_id": cfgID},
-		map[string]string{"Prefer": "respond-async"})
+		map[string]string{"Prefer": "respond-async", "Idempotency-Key": ulid.Make().String()})
 	Expect(status).To(Equal(202), "%v", m)
 	Expect(m["status"]).To(Equal("pending"))
 	return m["job_id"].(string)
