@@ -150,6 +150,10 @@ func (c *csvRows) recycle() {
 		if m.last >= oldest {
 			break
 		}
+		// The batch's stale strings would keep their text alive, and the
+		// collector would follow every one of them while the batch waits.
+		clear(m.slab[:cap(m.slab)])
+		clear(m.headers)
 		select {
 		case c.free <- m:
 		default:
