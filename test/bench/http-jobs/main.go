@@ -10,13 +10,17 @@
 //
 // The reads are measured in rounds over the jobs ade's submissions left
 // (so both servers read the same rows), with both servers up and taking
-// turns, in alternating order, and the ratio is the median of the rounds'
-// ratios: on a machine busy with other work, one phase after the other
+// turns, in alternating order, and the figure is the round with the median
+// ratio: on a machine busy with other work, one phase after the other
 // swings by tens of percent with whatever else runs at the time. Before
 // the rounds, the program checks that both servers answer those jobs with
 // the same bytes, so the GET baseline is the least work that gives ade's
 // body, not a lighter one. Every submission is synchronous and has
 // finished before the reads start: no job is still queued or running.
+// Each server's submissions run with that server alone; ade is started
+// again on the same database for the rounds. Idle, ade serve still polls
+// the queue and renews its worker lease (about 1% of a core on
+// PostgreSQL, 3% on SQLite), also while the baseline takes its turn.
 //
 //	export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)
 //	go run ./test/bench/http-jobs                    # 32 clients, 10 s per phase, 3 GET rounds
@@ -101,18 +105,9 @@ type getRound struct {
 
 func (r getRound) ratio() float64 { return r.ade.PerSec / r.base.PerSec }
 
-// getRatio is the median of the rounds' ratios; ade and baseline are the
-// rounds' median throughputs.
-func (f backendFigures) getRatio() (ratio, ade, base float64) {
-	var rs, as, bs []float64
-	for _, r := range f.rounds {
-		rs, as, bs = append(rs, r.ratio()), append(as, r.ade.PerSec), append(bs, r.base.PerSec)
-	}
-	return benchkit.Median(rs), benchkit.Median(as), benchkit.Median(bs)
-}
-
-// medianRound is the round whose ratio is the median (the lower middle
-// one for an even count), for its latencies.
+// medianRound is the round whose ratio is the median (the lower of the
+// two middle ones for an even count): its ratio is the GET figure, its
+// throughputs and latencies are reported with it.
 func (f backendFigures) medianRound() getRound {
 	rounds := slices.Clone(f.rounds)
 	slices.SortFunc(rounds, func(a, b getRound) int { return cmp.Compare(a.ratio(), b.ratio()) })
@@ -153,7 +148,7 @@ func run(o benchkit.LoadOptions, rounds int, pgURL string, withSQLite bool, pare
 		o.Clients, o.Duration, o.Warmup, rounds)
 	for _, f := range figures {
 		sr := f.adeSubmit.PerSec / f.baseSubmit.PerSec
-		gr, _, _ := f.getRatio()
+		gr := f.medianRound().ratio()
 		fmt.Printf("  %s\n", f.name)
 		fmt.Printf("    POST /jobs      ade      %s\n", f.adeSubmit)
 		fmt.Printf("    POST /jobs      baseline %s\n", f.baseSubmit)
@@ -162,7 +157,7 @@ func run(o benchkit.LoadOptions, rounds int, pgURL string, withSQLite bool, pare
 			fmt.Printf("    GET /jobs/{id}  round %d  ade      %s\n", i+1, r.ade)
 			fmt.Printf("    GET /jobs/{id}  round %d  baseline %s  ratio %.2f\n", i+1, r.base, r.ratio())
 		}
-		fmt.Printf("    ratio %.2f, the median of %d rounds (target >= %.1f) %s\n", gr, len(f.rounds), targetGetRatio, benchkit.Verdict(gr >= targetGetRatio))
+		fmt.Printf("    ratio %.2f, the median round's (target >= %.1f) %s\n", gr, targetGetRatio, benchkit.Verdict(gr >= targetGetRatio))
 	}
 	fmt.Println("  baseline: Fiber handlers on database/sql doing the least work that leaves what ade leaves. POST writes the job")
 	fmt.Println("  (already succeeded, its type and version read from the configuration), the stub's table and the three events")
@@ -171,11 +166,11 @@ func run(o benchkit.LoadOptions, rounds int, pgURL string, withSQLite bool, pare
 	fmt.Println("  ade also authenticates the key, resolves the workspace, document and configuration, runs the extractor on its")
 	fmt.Println("  goroutine and commits twice (the job running with its first two events, then its end with the table and event).")
 	fmt.Println("  Both servers run side by side during the GET rounds and take turns, in alternating order, so that a machine")
-	fmt.Println("  busy with other work weighs on both alike; the ratio is the median of the rounds' ratios.")
+	fmt.Println("  busy with other work weighs on both alike; the figure is the round with the median ratio.")
 	for _, f := range figures {
 		sr := f.adeSubmit.PerSec / f.baseSubmit.PerSec
-		gr, ga, gb := f.getRatio()
 		mr := f.medianRound()
+		gr := mr.ratio()
 		benchkit.Report(benchkit.Result{
 			Benchmark: fmt.Sprintf("POST /jobs (stub, synchronous), %d clients, %s", o.Clients, f.name),
 			ADE:       fmt.Sprintf("%.0f jobs/s, p99 %s", f.adeSubmit.PerSec, f.adeSubmit.P99.Round(100*time.Microsecond)),
@@ -183,9 +178,9 @@ func run(o benchkit.LoadOptions, rounds int, pgURL string, withSQLite bool, pare
 			Ratio:     benchkit.Ratio(sr), Target: fmt.Sprintf(">= %.1f", targetSubmitRatio), Met: sr >= targetSubmitRatio,
 		})
 		benchkit.Report(benchkit.Result{
-			Benchmark: fmt.Sprintf("GET /jobs/{id}, %d clients, %s, median of %d alternating rounds", o.Clients, f.name, len(f.rounds)),
-			ADE:       fmt.Sprintf("%.0f requests/s, p99 %s", ga, mr.ade.P99.Round(100*time.Microsecond)),
-			Baseline:  fmt.Sprintf("Fiber handler, one primary-key select, the same body: %.0f requests/s", gb),
+			Benchmark: fmt.Sprintf("GET /jobs/{id}, %d clients, %s, the median of %d alternating rounds", o.Clients, f.name, len(f.rounds)),
+			ADE:       fmt.Sprintf("%.0f requests/s, p99 %s", mr.ade.PerSec, mr.ade.P99.Round(100*time.Microsecond)),
+			Baseline:  fmt.Sprintf("Fiber handler, one primary-key select, the same body: %.0f requests/s", mr.base.PerSec),
 			Ratio:     benchkit.Ratio(gr), Target: fmt.Sprintf(">= %.1f", targetGetRatio), Met: gr >= targetGetRatio,
 		})
 	}
