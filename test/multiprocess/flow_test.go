@@ -221,6 +221,18 @@ func runningSlow(d *deployment) []string {
 	return ids
 }
 
+// stillRunning returns those of ids whose job is running.
+func stillRunning(d *deployment, ids []string) []string {
+	GinkgoHelper()
+	var out []string
+	for _, id := range ids {
+		if d.count("SELECT count(*) FROM jobs WHERE status = 'running' AND id = "+d.ph(1), id) == 1 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // runFlow is the whole flow: submit, kill a worker while it runs a slow
 // job, restart it, wait for every job to end, check the invariants.
 func runFlow(d *deployment, fx fixtures, hooks *hookReceiver, liveHook, deadHook string) {
@@ -233,8 +245,22 @@ func runFlow(d *deployment, fx fixtures, hooks *hookReceiver, liveHook, deadHook
 		killed      time.Time
 	)
 	Eventually(func() []string {
-		if running := runningSlow(d); len(running) > 0 {
-			killed, interrupted = d.killWorker(running)
+		running := runningSlow(d)
+		if len(running) == 0 {
+			return nil
+		}
+		at, candidates := d.killWorker(running)
+		if len(candidates) == 0 {
+			return nil
+		}
+		// A job listed running a moment before the kill may have ended in
+		// between: the interrupted jobs are those still running now that
+		// their process is gone (nothing else can start them before their
+		// lease expires).
+		killed, interrupted = at, stillRunning(d, candidates)
+		if len(interrupted) == 0 {
+			GinkgoWriter.Printf("the killed process's slow jobs %v had ended before the kill: restarting it and trying again\n", candidates)
+			d.restart()
 		}
 		return interrupted
 	}, 60*time.Second, 20*time.Millisecond).ShouldNot(BeEmpty(), "a worker was killed while running a slow job")
