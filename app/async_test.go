@@ -63,7 +63,9 @@ var _ = Describe("Asynchronous jobs", func() {
 		Expect(j.Attempts()).To(BeZero())
 		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated}))
 		Expect(e.queue.Pending()).To(Equal([]ports.Task{{Kind: ports.TaskRunJob, WorkspaceID: e.ws, JobID: j.ID(),
-			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}))
+			Job: &domain.NewJobParams{ID: j.ID(), WorkspaceID: e.ws, DocumentType: cfg.DocumentType(), ConfigurationID: cfg.ID(),
+				ConfigurationVersion: cfg.Version(), InputDocumentID: doc.ID(), CreatedBy: "key-7", Now: j.State().CreatedAt},
+			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}), "the task carries what the job was created from")
 
 		Expect(e.runPending()).To(Equal(1))
 		done := getJob(e, j.ID())
@@ -76,6 +78,36 @@ var _ = Describe("Asynchronous jobs", func() {
 			Expect(ev.State().RequestID).To(Equal("req-async"))
 		}
 		Expect(evs[1].State().Source).To(Equal("worker"))
+	})
+
+	It("runs a job from a task that carries no submission (one enqueued before tasks carried it), reading the job first", func() {
+		e := newIdleEnv(app.Config{})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		task := e.queue.Take()[0]
+		task.Job = nil
+		Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 1, Max: 5})).To(Succeed())
+		done := getJob(e, j.ID())
+		Expect(done.Status()).To(Equal(domain.JobSucceeded))
+		Expect(done.Attempts()).To(Equal(1))
+		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}))
+	})
+
+	It("runs nothing for a task whose job was cancelled while it waited, though the task carries its submission", func() {
+		e := newIdleEnv(app.Config{})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		Expect(err).NotTo(HaveOccurred())
+		task := e.queue.Take()[0]
+		Expect(task.Job).NotTo(BeNil())
+		_, err = e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 1, Max: 5})).To(Succeed())
+		got := getJob(e, j.ID())
+		Expect(got.Status()).To(Equal(domain.JobCancelled))
+		Expect(got.Attempts()).To(BeZero())
+		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobCancelled}))
 	})
 
 	It("creates nothing, task included, when the references do not resolve", func() {

@@ -75,7 +75,7 @@ func (in inputs) check() error {
 // it again (the store did not answer, or the worker is stopping).
 func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 	ctx = WithSource(WithRequestID(WithActor(ctx, t.Actor), t.RequestID), "worker")
-	job, from, in, err := s.beginAttempt(ctx, t.WorkspaceID, t.JobID)
+	job, from, in, err := s.beginAttempt(ctx, t)
 	switch {
 	case errors.Is(err, errNothingToRun), errors.Is(err, domain.ErrNotFound):
 		return nil
@@ -102,11 +102,17 @@ func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 // whose attempt was lost, or ends it failed when its attempts are
 // exhausted. It returns the job, the status it had and its inputs.
 //
-// It reads the job and stores the change guarded by what it read (one
-// statement where the store allows, instead of a transaction holding a
-// row lock): when another process changed the job in between (cancelled
-// it, or started another delivery of its task), it reads again.
-func (s *JobService) beginAttempt(ctx context.Context, workspaceID, jobID string) (*domain.Job, domain.JobStatus, inputs, error) {
+// A job still pending is started from what its task carries, with no read
+// first (startSubmitted). Otherwise it reads the job and stores the change
+// guarded by what it read (one statement where the store allows, instead
+// of a transaction holding a row lock): when another process changed the
+// job in between (cancelled it, or started another delivery of its task),
+// it reads again.
+func (s *JobService) beginAttempt(ctx context.Context, t ports.Task) (*domain.Job, domain.JobStatus, inputs, error) {
+	if job, in, ok, err := s.startSubmitted(ctx, t); ok || err != nil {
+		return job, domain.JobPending, in, err
+	}
+	workspaceID, jobID := t.WorkspaceID, t.JobID
 	for try := 1; ; try++ {
 		run, err := s.c.Repos.Jobs.GetRun(ctx, workspaceID, jobID)
 		if err != nil {
@@ -138,6 +144,36 @@ func (s *JobService) beginAttempt(ctx context.Context, workspaceID, jobID string
 	}
 }
 
+// startSubmitted starts the job t runs as it was submitted (t.Job): a
+// pending job changes only by leaving pending, so the job t.Job rebuilds
+// is the stored one for as long as it is pending, which the write
+// requires. The start and the read of the job's inputs are then one round
+// trip, where a read before the start would be another. ok is false, with
+// nothing stored, when the task carries no submission or the job is no
+// longer pending (cancelled, or started by an earlier delivery of its
+// task): beginAttempt then reads it.
+func (s *JobService) startSubmitted(ctx context.Context, t ports.Task) (*domain.Job, inputs, bool, error) {
+	if t.Job == nil || t.Job.ID != t.JobID || t.Job.WorkspaceID != t.WorkspaceID {
+		return nil, inputs{}, false, nil
+	}
+	job, err := domain.NewJob(*t.Job)
+	if err != nil {
+		return nil, inputs{}, false, nil
+	}
+	if err := job.Start(s.c.Clock.Now()); err != nil {
+		return nil, inputs{}, false, err
+	}
+	var in ports.JobInputs
+	err = s.advanceWith(ctx, job, domain.JobPending, 0, nil, &in)
+	switch {
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+		return nil, inputs{}, false, nil
+	case err != nil:
+		return nil, inputs{}, false, err
+	}
+	return job, inputs{doc: in.Document, cfg: in.Configuration}, true, nil
+}
+
 // beginTries bounds how often beginAttempt reads again after losing a
 // race for the job; past it the queue runs the task again later.
 const beginTries = 5
@@ -149,12 +185,18 @@ const beginTries = 5
 // the job moved on meanwhile it stores nothing and fails with
 // domain.ErrConflict.
 func (s *JobService) advance(ctx context.Context, job *domain.Job, from domain.JobStatus, attempts int, tables []*domain.Table) error {
+	return s.advanceWith(ctx, job, from, attempts, tables, nil)
+}
+
+// advanceWith is advance that also reads the job's inputs into in (when
+// set) with the change.
+func (s *JobService) advanceWith(ctx context.Context, job *domain.Job, from domain.JobStatus, attempts int, tables []*domain.Table, in *ports.JobInputs) error {
 	e, err := s.statusEvent(ctx, job, from)
 	if err != nil {
 		return err
 	}
 	change := ports.JobChange{Job: job, From: from, Attempts: attempts, Events: []*domain.Event{e}, Tables: tables,
-		NoWebhooks: job.Status().IsTerminal()}
+		NoWebhooks: job.Status().IsTerminal(), Inputs: in}
 	// A workspace without webhooks (the common case) needs no read of
 	// them: the change itself is guarded by their absence.
 	err = s.c.Repos.Jobs.Apply(ctx, change)

@@ -126,11 +126,12 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	if err != nil {
 		return nil, false, err
 	}
-	job, err = domain.NewJob(domain.NewJobParams{
+	params := domain.NewJobParams{
 		ID: id, WorkspaceID: req.WorkspaceID, DocumentType: cfg.DocumentType(),
 		ConfigurationID: cfg.ID(), ConfigurationVersion: cfg.Version(), InputDocumentID: doc.ID(),
 		CreatedBy: ActorFrom(ctx).ID, Now: s.c.Clock.Now(),
-	})
+	}
+	job, err = domain.NewJob(params)
 	if err != nil {
 		return nil, false, err
 	}
@@ -157,7 +158,7 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 		if err := s.c.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}}); err != nil {
 			return nil, err
 		}
-		return nil, s.c.Queue.Enqueue(ctx, runTask(ctx, job))
+		return nil, s.c.Queue.Enqueue(ctx, runTask(ctx, params))
 	})
 	switch {
 	case first != nil:
@@ -170,10 +171,11 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	return job, false, nil
 }
 
-// runTask is the queue task that runs job, carrying the submitter's actor
-// and request id onto the events the worker records.
-func runTask(ctx context.Context, job *domain.Job) ports.Task {
-	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: job.WorkspaceID(), JobID: job.ID(),
+// runTask is the queue task that runs the job created from p, carrying
+// p (so that a worker starts the job without reading it first) and the
+// submitter's actor and request id onto the events the worker records.
+func runTask(ctx context.Context, p domain.NewJobParams) ports.Task {
+	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: p.WorkspaceID, JobID: p.ID, Job: &p,
 		Actor: ActorFrom(ctx), RequestID: RequestIDFrom(ctx)}
 }
 

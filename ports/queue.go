@@ -28,6 +28,12 @@ type Task struct {
 	WorkspaceID string
 	// JobID is the job to run (TaskRunJob).
 	JobID string
+	// Job, on a TaskRunJob, is what the job was created from (domain.NewJob
+	// rebuilds it as it was submitted): a pending job changes only by
+	// leaving pending, so a worker can start it from these, guarded by its
+	// stored status, without reading it first. Nil on tasks enqueued
+	// without it; queues MUST hand it back intact.
+	Job *domain.NewJobParams
 	// WebhookID and EventID name a delivery (TaskDeliverWebhook).
 	WebhookID string
 	EventID   string

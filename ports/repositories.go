@@ -173,7 +173,8 @@ type JobRepository interface {
 	// transaction ctx carries, and announce the events on the feed as
 	// EventSink.Append does. It is a job's submission and each status
 	// change a worker makes: one round trip to the store where the store
-	// allows.
+	// allows, also when c.Inputs asks for the job's inputs (which Apply
+	// MUST then fill only when it stored the change).
 	Apply(ctx context.Context, c JobChange) error
 	// GetRun MUST return the job as Get does, with its configuration and
 	// input document (deleted or not) when they exist in the workspace,
@@ -214,6 +215,10 @@ type JobChange struct {
 	Events []*domain.Event
 	// Tables are the results stored with a move to succeeded.
 	Tables []*domain.Table
+	// Inputs, when set, receives the job's configuration and input
+	// document as Inputs reads them, once the change is stored: a worker
+	// starting a job gets what it runs on with the start itself.
+	Inputs *JobInputs
 	// NoWebhooks makes the change apply only while the job's workspace
 	// has no live webhook: otherwise Apply stores nothing and fails with
 	// ErrWebhooksExist (the caller then enqueues the deliveries with the

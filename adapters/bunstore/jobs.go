@@ -295,13 +295,13 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 	}
 	switch {
 	case r.db.isPostgres() && c.From == "":
-		err = r.applyOne(ctx, r.db.bun.NewInsert().Model(row).Returning("1"), "", events, tables)
+		err = r.applyOne(ctx, r.db.bun.NewInsert().Model(row).Returning("1"), applyReads{}, events, tables)
 	case r.db.isPostgres():
-		hooks := ""
+		reads := applyReads{inputs: c.Inputs, row: row}
 		if c.NoWebhooks {
-			hooks = row.WorkspaceID
+			reads.hooksOf = row.WorkspaceID
 		}
-		err = r.applyOne(ctx, update(r.db.bun).Returning("1"), hooks, events, tables)
+		err = r.applyOne(ctx, update(r.db.bun).Returning("1"), reads, events, tables)
 	default:
 		err = r.db.withinTx(ctx, func(ctx context.Context) error {
 			conn := r.db.conn(ctx)
@@ -334,6 +334,13 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 					return translate("apply job change", err)
 				}
 			}
+			if c.Inputs != nil {
+				in, err := r.Inputs(ctx, row.WorkspaceID, row.InputDocumentID, row.ConfigurationID, "")
+				if err != nil {
+					return err
+				}
+				*c.Inputs = in
+			}
 			return nil
 		})
 	}
@@ -350,17 +357,36 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 	return nil
 }
 
+// applyInputsSQL reads a job's document (workspace ?, id ?) and
+// configuration (workspace ?, id ?) after Apply's counts, as inputsByIDSQL
+// does.
+const applyInputsSQL = " FROM (SELECT 1) AS one " +
+	"LEFT JOIN documents AS d ON d.workspace_id = ? AND d.id = ? " +
+	"LEFT JOIN configurations AS c ON c.workspace_id = ? AND c.id = ?"
+
 // liveWebhooksSQL selects the live webhooks of the workspace ? (for
 // JobChange.NoWebhooks).
 const liveWebhooksSQL = "SELECT 1 FROM webhooks WHERE workspace_id = ? AND deleted_at IS NULL"
+
+// applyReads are what Apply's PostgreSQL statement reads besides its
+// count: whether the workspace hooksOf (when set) has live webhooks, and,
+// when inputs is set, the configuration and input document of the job
+// row.
+type applyReads struct {
+	hooksOf string
+	inputs  *ports.JobInputs
+	row     *jobRow
+}
 
 // applyOne runs Apply's one PostgreSQL statement: WITH u AS (the guarded
 // UPDATE, or the INSERT, of the job ... RETURNING 1), a data-modifying
 // WITH entry per inserted row (INSERT ... SELECT its values FROM u), and a
 // final SELECT that counts u, so that no match reads as a conflict, and,
-// when hooksOf names a workspace, says whether it has live webhooks (the
-// UPDATE's guard then also required none).
-func (r *JobRepository) applyOne(ctx context.Context, write bun.Query, hooksOf string, events []*eventRow, tables []*tableRow) error {
+// when reads.hooksOf names a workspace, says whether it has live webhooks
+// (the UPDATE's guard then also required none); with reads.inputs, the
+// same SELECT reads the job's configuration and input document (a
+// worker's start then needs no read of its own).
+func (r *JobRepository) applyOne(ctx context.Context, write bun.Query, reads applyReads, events []*eventRow, tables []*tableRow) error {
 	b, err := write.AppendQuery(r.db.bun.QueryGen(), []byte("WITH u AS ("))
 	if err != nil {
 		return errorf("apply job change", err)
@@ -376,18 +402,31 @@ func (r *JobRepository) applyOne(ctx context.Context, write bun.Query, hooksOf s
 			return err
 		}
 	}
-	b = append(b, " SELECT count(*), "...)
-	if hooksOf == "" {
+	b = append(b, " SELECT (SELECT count(*) FROM u), "...)
+	if reads.hooksOf == "" {
 		b = append(b, "false"...)
 	} else {
-		b = r.db.bun.QueryGen().AppendQuery(append(b, "EXISTS ("...), liveWebhooksSQL, hooksOf)
+		b = r.db.bun.QueryGen().AppendQuery(append(b, "EXISTS ("...), liveWebhooksSQL, reads.hooksOf)
 		b = append(b, ')')
 	}
-	b = append(b, " FROM u"...)
-	var n int
-	var hooks bool
-	if err := r.db.conn(ctx).QueryRowContext(ctx, string(b)).Scan(&n, &hooks); err != nil {
+	var in inputScan
+	dest := []any{new(int), new(bool)}
+	if reads.inputs != nil {
+		ws := reads.row.WorkspaceID
+		b = r.db.bun.QueryGen().AppendQuery(b, ", "+inputColumns+applyInputsSQL,
+			ws, reads.row.InputDocumentID, ws, reads.row.ConfigurationID)
+		dest = append(dest, in.dest()...)
+	}
+	if err := r.db.conn(ctx).QueryRowContext(ctx, string(b)).Scan(dest...); err != nil {
 		return translate("apply job change", err)
+	}
+	n, hooks := *dest[0].(*int), *dest[1].(*bool)
+	if n > 0 && reads.inputs != nil {
+		found, err := in.inputs(reads.row.WorkspaceID)
+		if err != nil {
+			return errorf("apply job change", err)
+		}
+		*reads.inputs = found
 	}
 	switch {
 	case n == 0 && hooks:

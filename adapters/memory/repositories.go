@@ -351,10 +351,15 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 		if err := (&EventRepository{r.s}).Append(ctx, c.Events...); err != nil {
 			return err
 		}
-		if len(c.Tables) == 0 {
-			return nil
+		if len(c.Tables) > 0 {
+			if err := (&TableRepository{r.s}).CreateMany(ctx, c.Tables); err != nil {
+				return err
+			}
 		}
-		return (&TableRepository{r.s}).CreateMany(ctx, c.Tables)
+		if c.Inputs != nil {
+			*c.Inputs = r.inputs(st.WorkspaceID, st.InputDocumentID, st.ConfigurationID, "")
+		}
+		return nil
 	})
 }
 

@@ -37,12 +37,44 @@ type runJobArgs struct {
 	JobID       string    `json:"job_id"`
 	Actor       actorArgs `json:"actor"`
 	RequestID   string    `json:"request_id,omitempty"`
+	// Job is what the job was created from (absent in tasks enqueued
+	// before it was carried).
+	Job *jobArgs `json:"job,omitempty"`
+}
+
+// jobArgs carries a task's domain.NewJobParams.
+type jobArgs struct {
+	DocumentType         string    `json:"document_type"`
+	ConfigurationID      string    `json:"configuration_id"`
+	ConfigurationVersion int       `json:"configuration_version"`
+	InputDocumentID      string    `json:"input_document_id"`
+	CreatedBy            string    `json:"created_by,omitempty"`
+	CreatedAt            time.Time `json:"created_at"`
+}
+
+func newJobArgs(t ports.Task) *jobArgs {
+	if t.Job == nil {
+		return nil
+	}
+	p := t.Job
+	return &jobArgs{DocumentType: p.DocumentType, ConfigurationID: p.ConfigurationID, ConfigurationVersion: p.ConfigurationVersion,
+		InputDocumentID: p.InputDocumentID, CreatedBy: p.CreatedBy, CreatedAt: p.Now}
+}
+
+func (a runJobArgs) job() *domain.NewJobParams {
+	if a.Job == nil {
+		return nil
+	}
+	j := a.Job
+	return &domain.NewJobParams{ID: a.JobID, WorkspaceID: a.WorkspaceID, DocumentType: j.DocumentType,
+		ConfigurationID: j.ConfigurationID, ConfigurationVersion: j.ConfigurationVersion, InputDocumentID: j.InputDocumentID,
+		CreatedBy: j.CreatedBy, Now: j.CreatedAt}
 }
 
 func (runJobArgs) Kind() string                 { return KindRunJob }
 func (runJobArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueJobs} }
 func (a runJobArgs) task() ports.Task {
-	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: a.WorkspaceID, JobID: a.JobID,
+	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: a.WorkspaceID, JobID: a.JobID, Job: a.job(),
 		Actor: domain.Actor(a.Actor), RequestID: a.RequestID}
 }
 
@@ -76,7 +108,7 @@ func argsOf(t ports.Task) (taskArgs, error) {
 	actor := actorArgs(t.Actor)
 	switch t.Kind {
 	case ports.TaskRunJob:
-		return runJobArgs{WorkspaceID: t.WorkspaceID, JobID: t.JobID, Actor: actor, RequestID: t.RequestID}, nil
+		return runJobArgs{WorkspaceID: t.WorkspaceID, JobID: t.JobID, Job: newJobArgs(t), Actor: actor, RequestID: t.RequestID}, nil
 	case ports.TaskDeliverWebhook:
 		return deliverArgs{WorkspaceID: t.WorkspaceID, WebhookID: t.WebhookID, EventID: t.EventID, Actor: actor, RequestID: t.RequestID}, nil
 	case ports.TaskMaintenance:

@@ -103,6 +103,9 @@ func DescribeQueue(name string, factory func() Harness) bool {
 
 		runTask := func(id string) ports.Task {
 			return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: "ws-" + id, JobID: id,
+				Job: &domain.NewJobParams{ID: id, WorkspaceID: "ws-" + id, DocumentType: "remittance", ConfigurationID: "cfg-" + id,
+					ConfigurationVersion: 3, InputDocumentID: "doc-" + id, CreatedBy: "key-1",
+					Now: time.Date(2026, 5, 4, 3, 2, 1, 123456789, time.UTC)},
 				Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-1", Label: "ci key"}, RequestID: "req-" + id}
 		}
 		// enqueueIn enqueues tasks in a transaction that also writes a row

@@ -265,6 +265,25 @@ func describeJobs(get func() *world) {
 				Expect(stored[1].State()).To(Equal(tables[1].State()))
 			})
 
+			It("with Inputs, reads the job's configuration and input document with the change, and nothing when it stores nothing", func() {
+				j := w.createJob()
+				run, e := started(j)
+				var in ports.JobInputs
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}, Inputs: &in})).To(Succeed())
+				Expect(in.Configuration.State()).To(Equal(w.config.State()))
+				Expect(in.Document.State()).To(Equal(w.doc.State()))
+				got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).NotTo(HaveOccurred())
+				Expect(got.State()).To(Equal(run.State()))
+
+				again, e2 := started(j)
+				var none ports.JobInputs
+				err = w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: again, From: domain.JobPending, Events: []*domain.Event{e2}, Inputs: &none})
+				Expect(err).To(MatchError(domain.ErrConflict))
+				Expect(none).To(Equal(ports.JobInputs{}), "a refused change reads nothing")
+				Expect(eventsOf(j)).To(HaveLen(1))
+			})
+
 			It("stores nothing and fails with a conflict when the job moved on", func() {
 				j := w.createJob()
 				run, e := started(j)
