@@ -57,6 +57,24 @@ var _ = Describe("SQLiteDSN", func() {
 	It("keeps query parameters of the URL", func() {
 		Expect(bunstore.SQLiteDSN("sqlite:x.db?cache=shared")).To(HaveSuffix("&cache=shared"))
 	})
+
+	It("lets a pragma on the URL replace the default for it, and keeps the others", func() {
+		dsn := bunstore.SQLiteDSN("sqlite:x.db?_pragma=busy_timeout(2000)")
+		Expect(strings.Count(dsn, "busy_timeout(")).To(Equal(1))
+		Expect(dsn).To(HaveSuffix("&_pragma=busy_timeout(2000)"))
+		Expect(dsn).To(ContainSubstring("journal_mode(WAL)"))
+		Expect(dsn).To(ContainSubstring("foreign_keys(1)"))
+		Expect(dsn).To(ContainSubstring("_txlock=immediate"))
+	})
+
+	It("applies a busy timeout set on the URL", func() {
+		db, err := bunstore.Open(ctx, "sqlite:"+filepath.Join(GinkgoT().TempDir(), "b.db")+"?_pragma=busy_timeout(2000)")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(db.Close)
+		var ms int
+		Expect(db.SQL().QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&ms)).To(Succeed())
+		Expect(ms).To(Equal(2000))
+	})
 })
 
 var _ = Describe("Open", func() {

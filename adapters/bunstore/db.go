@@ -98,7 +98,9 @@ func openPostgresSQL(databaseURL string) (*sql.DB, error) {
 }
 
 // SQLiteDSN turns sqlite:PATH, file:PATH or a plain path into the driver
-// DSN with ADE's pragmas. Query parameters already on the URL are kept.
+// DSN with ADE's pragmas. Query parameters already on the URL are kept,
+// and a pragma the URL sets (`_pragma=busy_timeout(2000)`) replaces ADE's
+// default for it: the driver applies only the first of two.
 func SQLiteDSN(databaseURL string) string {
 	path := databaseURL
 	switch {
@@ -113,7 +115,15 @@ func SQLiteDSN(databaseURL string) string {
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
 	}
-	dsn := "file:" + path + "?" + sqlitePragmas
+	var defaults []string
+	for _, p := range strings.Split(sqlitePragmas, "&") {
+		name, _, _ := strings.Cut(p, "(")
+		if strings.HasPrefix(p, "_pragma=") && strings.Contains("&"+query, "&"+name+"(") {
+			continue
+		}
+		defaults = append(defaults, p)
+	}
+	dsn := "file:" + path + "?" + strings.Join(defaults, "&")
 	if query != "" {
 		dsn += "&" + query
 	}
