@@ -28,6 +28,8 @@ type DB struct {
 	dsn    string
 	driver string
 	feed   *Feed
+	// writers is SQLite's write gate (nil on PostgreSQL): see enterWriter.
+	writers chan struct{}
 }
 
 // sqlitePragmas are the connection settings every SQLite connection gets:
@@ -145,7 +147,8 @@ func openSQLite(databaseURL string) (*DB, error) {
 	// readers run beside it.
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
-	db := &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), dsn: dsn, driver: sqliteshim.ShimName}
+	db := &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), dsn: dsn, driver: sqliteshim.ShimName,
+		writers: make(chan struct{}, 1)}
 	db.feed = newFeed(db)
 	return db, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
@@ -44,6 +45,7 @@ func (db *DB) withinTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == db {
 		return fn(ctx)
 	}
+	defer db.enterWriter(ctx)()
 	tx, err := db.bun.BeginTx(ctx, nil)
 	if err != nil {
 		return translate("begin transaction", err)
@@ -67,6 +69,34 @@ func (db *DB) withinTx(ctx context.Context, fn func(ctx context.Context) error) 
 		f()
 	}
 	return nil
+}
+
+// writerWait bounds how long a transaction waits at SQLite's write gate
+// before it goes on to SQLite's own busy wait anyway: the gate orders the
+// process's writers, and must never be what keeps one from running.
+const writerWait = 30 * time.Second
+
+// enterWriter waits for SQLite's write gate and returns its release (a
+// no-op on PostgreSQL). Every SQLite transaction takes the database's one
+// write lock (BEGIN IMMEDIATE); left to SQLite, the waiting writers poll
+// it with growing sleeps, so under load one can lose again and again
+// until its busy timeout ends it with "database is locked". Waiting here
+// first queues the process's transactions in arrival order, each holding
+// no connection while it waits. A wait past writerWait, or a cancelled
+// ctx, goes on without the gate (BEGIN then fails or waits as before).
+func (db *DB) enterWriter(ctx context.Context) (release func()) {
+	if db.writers == nil {
+		return func() {}
+	}
+	timer := time.NewTimer(writerWait)
+	defer timer.Stop()
+	select {
+	case db.writers <- struct{}{}:
+		return func() { <-db.writers }
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	return func() {}
 }
 
 // onCommit runs f once ctx's transaction of this database commits, or at
