@@ -163,8 +163,8 @@ func run(o benchkit.LoadOptions, rounds int, pgURL string, withSQLite bool, pare
 	fmt.Println("  (already succeeded, its type and version read from the configuration), the stub's table and the three events")
 	fmt.Println("  in one statement on PostgreSQL (one round trip) and one transaction on SQLite; GET runs one primary-key select")
 	fmt.Println("  and renders the row as ade does: both servers answer the jobs ade's submissions left with the same bytes (checked).")
-	fmt.Println("  ade also authenticates the key, resolves the workspace, document and configuration, runs the extractor on its")
-	fmt.Println("  goroutine and commits twice (the job running with its first two events, then its end with the table and event).")
+	fmt.Println("  ade also authenticates the key, resolves the workspace, document and configuration, commits the job with its")
+	fmt.Println("  queue entry, and a worker runs the extractor and commits its start and its end (with the table and events).")
 	fmt.Println("  Both servers run side by side during the GET rounds and take turns, in alternating order, so that a machine")
 	fmt.Println("  busy with other work weighs on both alike; the figure is the round with the median ratio.")
 	for _, f := range figures {
