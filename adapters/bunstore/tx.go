@@ -88,11 +88,17 @@ func (db *DB) enterWriter(ctx context.Context) (release func()) {
 	if db.writers == nil {
 		return func() {}
 	}
+	release = func() { <-db.writers }
+	select {
+	case db.writers <- struct{}{}: // free: no timer for the common case
+		return release
+	default:
+	}
 	timer := time.NewTimer(writerWait)
 	defer timer.Stop()
 	select {
 	case db.writers <- struct{}{}:
-		return func() { <-db.writers }
+		return release
 	case <-ctx.Done():
 	case <-timer.C:
 	}
