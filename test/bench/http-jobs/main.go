@@ -535,34 +535,13 @@ func serveBaseline(addr, driver, dsn string) error {
 	return app.Listener(ln)
 }
 
-// jobJSON is the job as the POST baseline answers it.
-type jobJSON struct {
-	JobID                string         `json:"job_id"`
-	WorkspaceID          string         `json:"workspace_id"`
-	Status               string         `json:"status"`
-	DocumentType         string         `json:"document_type"`
-	ConfigurationID      string         `json:"configuration_id"`
-	ConfigurationVersion int            `json:"configuration_version"`
-	InputDocumentID      string         `json:"input_document_id"`
-	CreatedBy            string         `json:"created_by"`
-	CreatedAt            time.Time      `json:"created_at"`
-	UpdatedAt            time.Time      `json:"updated_at"`
-	StartedAt            *time.Time     `json:"started_at"`
-	FinishedAt           *time.Time     `json:"finished_at"`
-	Attempts             int            `json:"attempts"`
-	Metrics              map[string]any `json:"metrics"`
-	Logs                 []any          `json:"logs"`
-	Error                any            `json:"error,omitempty"`
-	OutputDocumentIDs    []string       `json:"output_document_ids"`
-}
-
 // apiTime is how ade's API renders every time: RFC 3339 in UTC with
 // milliseconds.
 const apiTime = "2006-01-02T15:04:05.000Z"
 
 // apiJobJSON is a job exactly as ade's API renders it (field order, time
 // format, metrics defaults, log entries), so that the GET baseline answers
-// the same bytes.
+// the same bytes; the POST baseline answers its new job in it too.
 type apiJobJSON struct {
 	JobID                string         `json:"job_id"`
 	WorkspaceID          string         `json:"workspace_id"`
@@ -652,10 +631,12 @@ func (b *baseline) submit(c *fiber.Ctx) error {
 		}
 	}
 	c.Location("/api/v1/workspaces/" + ws + "/jobs/" + id)
-	return c.Status(fiber.StatusCreated).JSON(jobJSON{
+	startedAt, finishedAt := started.Format(apiTime), finished.Format(apiTime)
+	return c.Status(fiber.StatusCreated).JSON(apiJobJSON{
 		JobID: id, WorkspaceID: ws, Status: "succeeded", DocumentType: docType, ConfigurationID: req.ConfigurationID,
-		ConfigurationVersion: version, InputDocumentID: req.DocumentID, CreatedBy: "admin", CreatedAt: created, UpdatedAt: finished,
-		StartedAt: &started, FinishedAt: &finished, Attempts: 1, Metrics: metrics, Logs: []any{}, OutputDocumentIDs: []string{},
+		ConfigurationVersion: version, InputDocumentID: req.DocumentID, CreatedBy: "admin", CreatedAt: created.Format(apiTime),
+		UpdatedAt: finishedAt, StartedAt: &startedAt, FinishedAt: &finishedAt, Attempts: 1, Metrics: metrics,
+		Logs: []apiLogJSON{}, OutputDocumentIDs: []string{},
 	})
 }
 
