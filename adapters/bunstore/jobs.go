@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -263,8 +262,10 @@ func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn f
 // UPDATE matched; a change made outside a transaction is then atomic
 // without BEGIN and COMMIT. That takes the worker's start of a job, and
 // its end, from five round trips (BEGIN, SELECT ... FOR UPDATE, UPDATE,
-// INSERT, COMMIT) to one. On SQLite the same statements run one by one in
-// a transaction.
+// INSERT, COMMIT) to one, and its text is fixed by the change's shape
+// with every value bound, so each connection prepares it once
+// (applyPostgres). On SQLite the same statements run one by one in a
+// transaction.
 func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 	row, err := newJobRow(c.Job)
 	if err != nil {
@@ -294,14 +295,8 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 		return q
 	}
 	switch {
-	case r.db.isPostgres() && c.From == "":
-		err = r.applyOne(ctx, r.db.bun.NewInsert().Model(row).Returning("1"), applyReads{}, events, tables)
 	case r.db.isPostgres():
-		reads := applyReads{inputs: c.Inputs, row: row}
-		if c.NoWebhooks {
-			reads.hooksOf = row.WorkspaceID
-		}
-		err = r.applyOne(ctx, update(r.db.bun).Returning("1"), reads, events, tables)
+		err = r.applyPostgres(ctx, c, row, events, tables)
 	default:
 		err = r.db.withinTx(ctx, func(ctx context.Context) error {
 			conn := r.db.conn(ctx)
@@ -357,103 +352,6 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 	return nil
 }
 
-// applyInputsSQL reads a job's document (workspace ?, id ?) and
-// configuration (workspace ?, id ?) after Apply's counts, as inputsByIDSQL
-// does.
-const applyInputsSQL = " FROM (SELECT 1) AS one " +
-	"LEFT JOIN documents AS d ON d.workspace_id = ? AND d.id = ? " +
-	"LEFT JOIN configurations AS c ON c.workspace_id = ? AND c.id = ?"
-
 // liveWebhooksSQL selects the live webhooks of the workspace ? (for
 // JobChange.NoWebhooks).
 const liveWebhooksSQL = "SELECT 1 FROM webhooks WHERE workspace_id = ? AND deleted_at IS NULL"
-
-// applyReads are what Apply's PostgreSQL statement reads besides its
-// count: whether the workspace hooksOf (when set) has live webhooks, and,
-// when inputs is set, the configuration and input document of the job
-// row.
-type applyReads struct {
-	hooksOf string
-	inputs  *ports.JobInputs
-	row     *jobRow
-}
-
-// applyOne runs Apply's one PostgreSQL statement: WITH u AS (the guarded
-// UPDATE, or the INSERT, of the job ... RETURNING 1), a data-modifying
-// WITH entry per inserted row (INSERT ... SELECT its values FROM u), and a
-// final SELECT that counts u, so that no match reads as a conflict, and,
-// when reads.hooksOf names a workspace, says whether it has live webhooks
-// (the UPDATE's guard then also required none); with reads.inputs, the
-// same SELECT reads the job's configuration and input document (a
-// worker's start then needs no read of its own).
-func (r *JobRepository) applyOne(ctx context.Context, write bun.Query, reads applyReads, events []*eventRow, tables []*tableRow) error {
-	b, err := write.AppendQuery(r.db.bun.QueryGen(), []byte("WITH u AS ("))
-	if err != nil {
-		return errorf("apply job change", err)
-	}
-	b = append(b, ')')
-	for i, e := range events {
-		if b, err = r.insertFromU(b, fmt.Sprintf("e%d", i), r.db.bun.NewInsert().Model(e)); err != nil {
-			return err
-		}
-	}
-	for i, t := range tables {
-		if b, err = r.insertFromU(b, fmt.Sprintf("t%d", i), r.db.bun.NewInsert().Model(t)); err != nil {
-			return err
-		}
-	}
-	b = append(b, " SELECT (SELECT count(*) FROM u), "...)
-	if reads.hooksOf == "" {
-		b = append(b, "false"...)
-	} else {
-		b = r.db.bun.QueryGen().AppendQuery(append(b, "EXISTS ("...), liveWebhooksSQL, reads.hooksOf)
-		b = append(b, ')')
-	}
-	var in inputScan
-	dest := []any{new(int), new(bool)}
-	if reads.inputs != nil {
-		ws := reads.row.WorkspaceID
-		b = r.db.bun.QueryGen().AppendQuery(b, ", "+inputColumns+applyInputsSQL,
-			ws, reads.row.InputDocumentID, ws, reads.row.ConfigurationID)
-		dest = append(dest, in.dest()...)
-	}
-	if err := r.db.conn(ctx).QueryRowContext(ctx, string(b)).Scan(dest...); err != nil {
-		return translate("apply job change", err)
-	}
-	n, hooks := *dest[0].(*int), *dest[1].(*bool)
-	if n > 0 && reads.inputs != nil {
-		found, err := in.inputs(reads.row.WorkspaceID)
-		if err != nil {
-			return errorf("apply job change", err)
-		}
-		*reads.inputs = found
-	}
-	switch {
-	case n == 0 && hooks:
-		return ports.ErrWebhooksExist
-	case n == 0:
-		return fmt.Errorf("apply job change: %w: the job moved on", domain.ErrConflict)
-	}
-	return nil
-}
-
-// insertFromU appends ", name AS (INSERT INTO t (cols) SELECT values FROM
-// u)" made from a one-row INSERT ... VALUES (values): its values are
-// literals (Bun writes arguments into the text), which PostgreSQL types by
-// their target columns as it does in VALUES.
-func (r *JobRepository) insertFromU(b []byte, name string, q *bun.InsertQuery) ([]byte, error) {
-	ins, err := q.AppendQuery(r.db.bun.QueryGen(), nil)
-	if err != nil {
-		return nil, errorf("apply job change", err)
-	}
-	s := string(ins)
-	i := strings.Index(s, ") VALUES (")
-	if i < 0 || !strings.HasSuffix(s, ")") {
-		return nil, fmt.Errorf("apply job change: unexpected insert statement shape")
-	}
-	b = append(b, ", "+name+" AS ("...)
-	b = append(b, s[:i+1]...)
-	b = append(b, " SELECT "...)
-	b = append(b, s[i+len(") VALUES ("):len(s)-1]...)
-	return append(b, " FROM u)"...), nil
-}
