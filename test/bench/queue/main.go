@@ -2,8 +2,8 @@
 // or -db), each figure against a baseline measured in the same run:
 //
 //   - Throughput: N asynchronous stub jobs submitted from concurrent
-//     clients (app.Jobs.Enqueue, one transaction each: the job, its event
-//     and its queue task) until every one is terminal, against River itself
+//     clients (app.Jobs.Enqueue, one write each: the job, its event and
+//     its queue task in one statement) until every one is terminal, against River itself
 //     working N no-op jobs inserted the same way (one transaction each) with
 //     the same settings (workers, fetch cooldown and poll interval). The
 //     baseline is the least work that gets N queued tasks worked: River's
@@ -19,6 +19,7 @@
 //     go run ./test/bench/queue
 //     go run ./test/bench/queue -jobs 4000 -rounds 5 -window 20s
 //     go run ./test/bench/queue -streams 0    # the throughput figures alone
+//     go run ./test/bench/queue -streams 0 -cpuprofile ade.prof  # where ade's rounds spend CPU
 package main
 
 import (
@@ -35,6 +36,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,7 +78,9 @@ func main() {
 	rounds := flag.Int("rounds", 3, "throughput rounds (each runs ADE and the baseline); 0 skips the throughput figures")
 	streams := flag.Int("streams", 200, "idle event streams; 0 skips the stream figures")
 	window := flag.Duration("window", 45*time.Second, "measured window of each stream phase")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of ade's throughput rounds (not the baseline's) to this file")
 	flag.Parse()
+	profilePath = *cpuProfile
 	log.SetFlags(0)
 	if *db == "" {
 		fmt.Println("queue: SKIPPED (no -db and ADE_TEST_DATABASE_URL is empty; start one with: export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1))")
@@ -105,7 +110,7 @@ func throughput(pgURL string, jobs, clients, workers, rounds int) error {
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
-		ade, err := adeRound(pgURL, jobs, clients, workers)
+		ade, err := profiled(func() (float64, error) { return adeRound(pgURL, jobs, clients, workers) })
 		if err != nil {
 			return fmt.Errorf("ade: %w", err)
 		}
@@ -128,6 +133,53 @@ func throughput(pgURL string, jobs, clients, workers, rounds int) error {
 		Met:       ratio >= targetThroughputRatio,
 	})
 	return nil
+}
+
+// profilePath, when set, receives a CPU profile of ade's rounds.
+var profilePath string
+
+// profiled runs round, under the CPU profiler when profilePath is set
+// (each round rewrites the profile: it holds the last round), and prints
+// the CPU time the process and the whole machine spent in it.
+func profiled(round func() (float64, error)) (float64, error) {
+	if profilePath == "" {
+		return round()
+	}
+	f, err := os.Create(profilePath)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return 0, err
+	}
+	defer pprof.StopCPUProfile()
+	proc0, _ := benchkit.SelfCPU()
+	mach0 := machineCPU()
+	rate, err := round()
+	proc1, _ := benchkit.SelfCPU()
+	proc, mach := proc1-proc0, machineCPU()-mach0
+	fmt.Printf("  ade round CPU: this process %s, the whole machine %s\n", proc.Round(time.Millisecond), mach.Round(time.Millisecond))
+	return rate, err
+}
+
+// machineCPU is the CPU time every core spent busy since boot
+// (/proc/stat: user, nice, system, irq, softirq, steal).
+func machineCPU() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		if i < len(f) {
+			if n, err := strconv.ParseInt(f[i], 10, 64); err == nil {
+				ticks += n
+			}
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // timeRound submits jobs jobs from clients goroutines and waits until
