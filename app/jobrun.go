@@ -208,15 +208,8 @@ func (s *JobService) advanceWith(ctx context.Context, job *domain.Job, from doma
 	if err != nil {
 		return err
 	}
-	if len(deliveries) == 0 {
-		return s.c.Repos.Jobs.Apply(ctx, change)
-	}
-	return s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		if err := s.c.Repos.Jobs.Apply(ctx, change); err != nil {
-			return err
-		}
-		return s.c.Queue.Enqueue(ctx, deliveries...)
-	})
+	change.Tasks = deliveries
+	return s.c.Repos.Jobs.Apply(ctx, change)
 }
 
 func failureLog(at time.Time, cause domain.JobError) domain.LogEntry {

@@ -93,7 +93,7 @@ func (s *JobService) await(ctx context.Context, job *domain.Job, signals <-chan 
 }
 
 // store resolves the references and stores the pending job (id), its
-// event, its task and the idempotency key in one transaction. With a key
+// event, its task and the idempotency key together. With a key
 // already used for the same request, it stores nothing and returns the
 // first job with replayed set.
 func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string, status int) (job *domain.Job, replayed bool, err error) {
@@ -142,9 +142,15 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	if err != nil {
 		return nil, false, err
 	}
-	// first is the job a concurrent request with the same key recorded.
-	first, err := inTx(ctx, s.c.Repos.Tx, func(ctx context.Context) (*domain.IdempotencyRecord, error) {
-		if claim != nil {
+	// The job, its event and its task in one write; with a key, in one
+	// transaction with the key's claim. first is the job a concurrent
+	// request with the same key recorded.
+	change := ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{runTask(ctx, params)}}
+	var first *domain.IdempotencyRecord
+	if claim == nil {
+		err = s.c.Repos.Jobs.Apply(ctx, change)
+	} else {
+		first, err = inTx(ctx, s.c.Repos.Tx, func(ctx context.Context) (*domain.IdempotencyRecord, error) {
 			claim.ResourceID = job.ID()
 			first, err := s.c.claim(ctx, *claim)
 			if err != nil {
@@ -153,13 +159,9 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 			if first != nil {
 				return first, errReplay
 			}
-		}
-		// The job and its event in one write, then its task.
-		if err := s.c.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}}); err != nil {
-			return nil, err
-		}
-		return nil, s.c.Queue.Enqueue(ctx, runTask(ctx, params))
-	})
+			return nil, s.c.Repos.Jobs.Apply(ctx, change)
+		})
+	}
 	switch {
 	case first != nil:
 		// A concurrent request with the same key won.

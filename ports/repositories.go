@@ -164,8 +164,8 @@ type JobRepository interface {
 	// that finds the stored status changed meanwhile stores nothing and
 	// fails with domain.ErrConflict).
 	Update(ctx context.Context, workspaceID, id string, fn func(*domain.Job) error) (*domain.Job, error)
-	// Apply MUST store c.Job, c.Events and c.Tables all together or none
-	// of them, and only while the stored job still has status c.From and
+	// Apply MUST store c.Job, c.Events and c.Tables, and enqueue c.Tasks,
+	// all together or none of them, and only while the stored job still has status c.From and
 	// c.Attempts attempts (the state c.Job was derived from); when it has
 	// not, Apply MUST store nothing and fail with domain.ErrConflict. An
 	// empty c.From creates the job instead, failing with
@@ -215,6 +215,11 @@ type JobChange struct {
 	Events []*domain.Event
 	// Tables are the results stored with a move to succeeded.
 	Tables []*domain.Table
+	// Tasks are enqueued with the change, atomically, on the Queue that
+	// shares the store: they exist if and only if the change is stored
+	// (a submission is one write: the job, its event and its task). A
+	// store with no queue attached MUST refuse a change carrying tasks.
+	Tasks []Task
 	// Inputs, when set, receives the job's configuration and input
 	// document as Inputs reads them, once the change is stored: a worker
 	// starting a job gets what it runs on with the start itself.

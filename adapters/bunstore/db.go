@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,8 @@ type DB struct {
 	feed   *Feed
 	// writers is SQLite's write gate (nil on PostgreSQL): see enterWriter.
 	writers chan struct{}
+	// tasks is the queue sharing the database (SetTaskWriter).
+	tasks atomic.Pointer[TaskWriter]
 }
 
 // sqlitePragmas are the connection settings every SQLite connection gets:

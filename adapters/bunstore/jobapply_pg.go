@@ -116,8 +116,8 @@ func insertUnnest(b *strings.Builder, args *pgArgs, name, table string, cols []s
 
 // applyPostgres runs Apply's one PostgreSQL statement: WITH u AS (the
 // guarded UPDATE, or the INSERT, of the job ... RETURNING 1), an INSERT of
-// the events and one of the tables selecting from u (so they go in only
-// when u matched), and a final SELECT that counts u, so that no match reads
+// the events, one of the tables and the queue's insert of the tasks, each
+// selecting from u (so they go in only when u matched), and a final SELECT that counts u, so that no match reads
 // as a conflict, says whether the workspace has live webhooks when the
 // change required none, and, when c.Inputs is set, reads the job's
 // configuration and input document (a worker's start then needs no read of
@@ -125,7 +125,7 @@ func insertUnnest(b *strings.Builder, args *pgArgs, name, table string, cols []s
 // the change's shape, so each connection prepares and plans it once
 // (pgx's statement cache) instead of parsing and planning a new text on
 // every call.
-func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, row *jobRow, events []*eventRow, tables []*tableRow) error {
+func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, row *jobRow, events []*eventRow, tables []*tableRow, tasks TaskWriter) error {
 	var b strings.Builder
 	var args pgArgs
 	ws := args.add(row.WorkspaceID, "")
@@ -157,6 +157,13 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 	}
 	if len(tables) > 0 {
 		insertUnnest(&b, &args, "t", "extracted_tables", tableColumns, tableArrays(tables))
+	}
+	if tasks != nil {
+		q, err := tasks.InsertFromU(c.Tasks, args.add)
+		if err != nil {
+			return errorf("apply job change", err)
+		}
+		b.WriteString(", q AS (" + q + ")")
 	}
 	b.WriteString(" SELECT (SELECT count(*) FROM u), ")
 	hooks := c.From != "" && c.NoWebhooks

@@ -286,6 +286,10 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 			return errorf("apply job change", err)
 		}
 	}
+	tasks, err := r.db.taskWriter(c.Tasks)
+	if err != nil {
+		return err
+	}
 	update := func(db bun.IDB) *bun.UpdateQuery {
 		q := db.NewUpdate().Model(row).ExcludeColumn("id", "workspace_id", "created_at").
 			Where("workspace_id = ? AND id = ? AND status = ? AND attempts = ?", row.WorkspaceID, row.ID, string(c.From), c.Attempts)
@@ -296,7 +300,7 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 	}
 	switch {
 	case r.db.isPostgres():
-		err = r.applyPostgres(ctx, c, row, events, tables)
+		err = r.applyPostgres(ctx, c, row, events, tables, tasks)
 	default:
 		err = r.db.withinTx(ctx, func(ctx context.Context) error {
 			conn := r.db.conn(ctx)
@@ -327,6 +331,11 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 			if len(tables) > 0 {
 				if _, err := conn.NewInsert().Model(&tables).Exec(ctx); err != nil {
 					return translate("apply job change", err)
+				}
+			}
+			if tasks != nil {
+				if err := tasks.Enqueue(ctx, c.Tasks...); err != nil {
+					return err
 				}
 			}
 			if c.Inputs != nil {

@@ -57,12 +57,15 @@ type queued struct {
 	attempt int
 }
 
-// NewQueue returns a queue sharing s's transactions.
+// NewQueue returns a queue sharing s's transactions; the store's job
+// changes enqueue their tasks (ports.JobChange.Tasks) on it.
 func NewQueue(s *Store, opts QueueOptions) *Queue {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Queue{store: s, opts: opts, wake: make(chan struct{}, 1), idle: make(chan struct{}), stop: make(chan struct{})}
+	q := &Queue{store: s, opts: opts, wake: make(chan struct{}, 1), idle: make(chan struct{}), stop: make(chan struct{})}
+	s.attachQueue(q)
+	return q
 }
 
 // Enqueue queues tasks when ctx's transaction of the store commits, or at

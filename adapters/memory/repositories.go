@@ -340,6 +340,9 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 		case cur.Status != c.From || cur.Attempts != c.Attempts:
 			return conflict("job %q moved on", st.ID)
 		}
+		if len(c.Tasks) > 0 && r.s.queue.Load() == nil {
+			return errNoQueue
+		}
 		if c.NoWebhooks {
 			for _, w := range r.s.webhooks {
 				if w.WorkspaceID == st.WorkspaceID && w.DeletedAt == nil {
@@ -356,12 +359,22 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 				return err
 			}
 		}
+		if q := r.s.queue.Load(); len(c.Tasks) > 0 {
+			// Queued when the transaction commits, never when it rolls back.
+			if err := q.Enqueue(ctx, c.Tasks...); err != nil {
+				return err
+			}
+		}
 		if c.Inputs != nil {
 			*c.Inputs = r.inputs(st.WorkspaceID, st.InputDocumentID, st.ConfigurationID, "")
 		}
 		return nil
 	})
 }
+
+// errNoQueue refuses a job change carrying tasks on a store with no
+// queue attached.
+var errNoQueue = errors.New("apply job change: the change carries tasks and the store has no queue")
 
 // GetRun returns a job with its configuration and input document.
 func (r *JobRepository) GetRun(ctx context.Context, workspaceID, id string) (ports.JobRun, error) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ade-go/ade/adapters/eventhub"
@@ -39,7 +40,13 @@ type Store struct {
 	deliveries     collection[domain.WebhookDelivery]
 	// hub signals event subscribers once the events commit.
 	hub *eventhub.Hub
+	// queue is the queue NewQueue attached: job changes enqueue their
+	// tasks on it.
+	queue atomic.Pointer[Queue]
 }
+
+// attachQueue makes q the queue job changes enqueue their tasks on.
+func (s *Store) attachQueue(q *Queue) { s.queue.Store(q) }
 
 var (
 	_ ports.Transactor              = (*Store)(nil)

@@ -138,13 +138,15 @@ type Queue struct {
 	listener *pgxpool.Pool
 	sqlite   *sql.DB
 	lease    *leaseKeeper
+	notes    insertNotes
 
 	mu      sync.Mutex
 	handler ports.TaskHandler
 }
 
-// Open builds the queue on db (migrated with Migrate). Nothing runs until
-// Start.
+// Open builds the queue on db (migrated with Migrate) and attaches it to
+// db, so that job changes store their tasks with them
+// (bunstore.DB.SetTaskWriter). Nothing runs until Start.
 func Open(ctx context.Context, db *bunstore.DB, cfg Config) (*Queue, error) {
 	cfg = cfg.withDefaults()
 	q := &Queue{db: db, cfg: cfg}
@@ -209,6 +211,7 @@ func Open(ctx context.Context, db *bunstore.DB, cfg Config) (*Queue, error) {
 	if cfg.Workers > 0 {
 		q.lease = newLeaseKeeper(q)
 	}
+	db.SetTaskWriter(q)
 	return q, nil
 }
 

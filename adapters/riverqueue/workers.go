@@ -22,6 +22,7 @@ const (
 // taskArgs is a River job's arguments that carry one ports.Task.
 type taskArgs interface {
 	river.JobArgs
+	InsertOpts() river.InsertOpts
 	task() ports.Task
 }
 

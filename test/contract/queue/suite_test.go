@@ -57,9 +57,23 @@ var _ = queuecontract.DescribeQueue("River on PostgreSQL", func() queuecontract.
 	return riverHarness(db)
 })
 
+var _ = queuecontract.DescribeWakeUp("River on PostgreSQL", func() queuecontract.Harness {
+	ctx := context.Background()
+	db, err := bunstore.Open(ctx, postgresSchema())
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(db.Close)
+	return riverHarnessPolling(db, 30*time.Second)
+})
+
 func riverHarness(db *bunstore.DB) queuecontract.Harness {
+	return riverHarnessPolling(db, 200*time.Millisecond)
+}
+
+// riverHarnessPolling is a River queue on db whose workers look for
+// tasks every poll when nothing wakes them.
+func riverHarnessPolling(db *bunstore.DB, poll time.Duration) queuecontract.Harness {
 	q, err := riverqueue.Open(context.Background(), db, riverqueue.Config{
-		Workers: 4, WebhookWorkers: 2, Policies: queuecontract.Policies, FetchPollInterval: 200 * time.Millisecond,
+		Workers: 4, WebhookWorkers: 2, Policies: queuecontract.Policies, FetchPollInterval: poll,
 		Logger: slog.New(slog.NewTextHandler(GinkgoWriter, nil)),
 	})
 	Expect(err).NotTo(HaveOccurred())

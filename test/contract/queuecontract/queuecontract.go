@@ -211,6 +211,38 @@ func DescribeQueue(name string, factory func() Harness) bool {
 			Expect(most.Load()).To(BeNumerically(">", 1), "the workers run tasks side by side")
 		})
 
+		It("enqueues a job change's tasks with the change: handed out once when it is stored, never when it is refused or rolled back", func() {
+			rec := newRecorder(nil)
+			h.Start(rec)
+			job, created := newStoredJob(ctx, h.Repos)
+			run := runTaskOf(job)
+			Expect(h.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{run}})).To(Succeed())
+			Eventually(func() int { return rec.handled() }, wait).Should(Equal(1))
+			got, _ := rec.task(job.ID())
+			Expect(got).To(Equal(run), "every field intact")
+
+			// A change whose guard fails (the job is no longer in the
+			// state it was derived from) enqueues nothing.
+			late := domain.RehydrateJob(job.State())
+			Expect(late.Start(time.Now())).To(Succeed())
+			hook := ports.Task{Kind: ports.TaskDeliverWebhook, WorkspaceID: job.WorkspaceID(), WebhookID: "hook-refused", EventID: "e"}
+			err := h.Repos.Jobs.Apply(ctx, ports.JobChange{Job: late, From: domain.JobRunning, Attempts: 0,
+				Events: []*domain.Event{eventOf(late, domain.EventJobRunning)}, Tasks: []ports.Task{hook}})
+			Expect(err).To(MatchError(domain.ErrConflict))
+
+			// A change stored in a transaction that rolls back enqueues
+			// nothing either.
+			other, created2 := newStoredJob(ctx, h.Repos)
+			err = h.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
+				if err := h.Repos.Jobs.Apply(ctx, ports.JobChange{Job: other, Events: []*domain.Event{created2}, Tasks: []ports.Task{runTaskOf(other)}}); err != nil {
+					return err
+				}
+				return errBoom
+			})
+			Expect(err).To(MatchError(errBoom))
+			Consistently(func() int { return rec.handled() }, time.Second).Should(Equal(1))
+		})
+
 		It("hands each of many tasks enqueued concurrently to exactly one handler", func() {
 			rec := newRecorder(nil)
 			h.Start(rec)
@@ -235,6 +267,72 @@ func DescribeQueue(name string, factory func() Harness) bool {
 				}
 				return most
 			}, 500*time.Millisecond).Should(Equal(1))
+		})
+	})
+}
+
+// newStoredJob stores a workspace, a document and a configuration, and
+// returns a new pending job on them with its job.created event (neither
+// stored).
+func newStoredJob(ctx context.Context, repos ports.Repositories) (*domain.Job, *domain.Event) {
+	GinkgoHelper()
+	now := time.Now().UTC()
+	ws, err := domain.NewWorkspace(ulid.Make().String(), "ws-"+strings.ToLower(ulid.Make().String()[16:]), "Workspace", now)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(repos.Workspaces.Create(ctx, ws)).To(Succeed())
+	doc, err := domain.NewDocument(domain.NewDocumentParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(), Filename: "r.csv",
+		ContentType: "text/csv", ByteSize: 8, SHA256: strings.Repeat("ab", 32), BlobKey: "blobs/" + ulid.Make().String(),
+		ExpiresAt: now.Add(time.Hour), Now: now})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(repos.Documents.Create(ctx, doc)).To(Succeed())
+	cfg, err := domain.NewConfiguration(domain.NewConfigurationParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(),
+		DocumentType: "remittance", Title: "Remittance", Version: 1, Now: now, Payload: map[string]any{"extractor": "stub"}})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(repos.Configurations.Create(ctx, cfg)).To(Succeed())
+	job, err := domain.NewJob(domain.NewJobParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(), DocumentType: cfg.DocumentType(),
+		ConfigurationID: cfg.ID(), ConfigurationVersion: cfg.Version(), InputDocumentID: doc.ID(), CreatedBy: "key-1", Now: now})
+	Expect(err).NotTo(HaveOccurred())
+	return job, eventOf(job, domain.EventJobCreated)
+}
+
+// eventOf is a job's event of type eventType.
+func eventOf(job *domain.Job, eventType string) *domain.Event {
+	GinkgoHelper()
+	e, err := domain.NewEvent(domain.EventState{ID: ulid.Make().String(), WorkspaceID: job.WorkspaceID(), EventType: eventType,
+		EntityType: domain.EntityJob, EntityID: job.ID(), OccurredAt: time.Now(), ActorType: domain.SystemActor.Type,
+		ActorID: domain.SystemActor.ID, Payload: map[string]any{"status": string(job.Status())}})
+	Expect(err).NotTo(HaveOccurred())
+	return e
+}
+
+// runTaskOf is the task that runs job, carrying what it was created from.
+func runTaskOf(job *domain.Job) ports.Task {
+	st := job.State()
+	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: st.WorkspaceID, JobID: st.ID,
+		Job: &domain.NewJobParams{ID: st.ID, WorkspaceID: st.WorkspaceID, DocumentType: st.DocumentType,
+			ConfigurationID: st.ConfigurationID, ConfigurationVersion: st.ConfigurationVersion, InputDocumentID: st.InputDocumentID,
+			CreatedBy: st.CreatedBy, Now: st.CreatedAt},
+		Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-1", Label: "ci key"}, RequestID: "req-" + st.ID}
+}
+
+// DescribeWakeUp registers the spec that a queue's workers, polling
+// rarely, are woken by a task stored with a job change: factory returns
+// a harness whose queue polls for tasks no more often than every 30
+// seconds.
+func DescribeWakeUp(name string, factory func() Harness) bool {
+	return Describe(name+" Queue wake-up", func() {
+		It("hands out a task stored with a job change within seconds, though the workers poll every 30 s", func() {
+			h := factory()
+			ctx := context.Background()
+			rec := newRecorder(nil)
+			h.Start(rec)
+			// Let the workers' first fetch (at start) pass.
+			time.Sleep(500 * time.Millisecond)
+			job, created := newStoredJob(ctx, h.Repos)
+			start := time.Now()
+			Expect(h.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{runTaskOf(job)}})).To(Succeed())
+			Eventually(func() int { return rec.handled() }, 5*time.Second, 10*time.Millisecond).Should(Equal(1))
+			GinkgoWriter.Printf("handed out %s after the change\n", time.Since(start).Round(time.Millisecond))
 		})
 	})
 }

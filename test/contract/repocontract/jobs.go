@@ -284,6 +284,17 @@ func describeJobs(get func() *world) {
 				Expect(eventsOf(j)).To(HaveLen(1))
 			})
 
+			It("refuses a change carrying tasks when no queue shares the store, storing nothing", func() {
+				j := w.newJob()
+				e := w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, j.ID())
+				task := ports.Task{Kind: ports.TaskRunJob, WorkspaceID: w.ws.ID(), JobID: j.ID()}
+				err := w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: j, Events: []*domain.Event{e}, Tasks: []ports.Task{task}})
+				Expect(err).To(MatchError(ContainSubstring("no queue")))
+				_, err = w.repos.Jobs.Get(w.ctx, w.ws.ID(), j.ID())
+				Expect(err).To(MatchError(domain.ErrNotFound))
+				Expect(eventsOf(j)).To(BeEmpty())
+			})
+
 			It("stores nothing and fails with a conflict when the job moved on", func() {
 				j := w.createJob()
 				run, e := started(j)
