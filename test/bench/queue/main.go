@@ -17,7 +17,7 @@
 //
 //     export ADE_TEST_DATABASE_URL=$(bash .ci/postgres.sh | tail -1)
 //     go run ./test/bench/queue
-//     go run ./test/bench/queue -jobs 4000 -rounds 5 -window 20s
+//     go run ./test/bench/queue -jobs 4000 -rounds 9 -window 20s
 //     go run ./test/bench/queue -streams 0    # the throughput figures alone
 //     go run ./test/bench/queue -streams 0 -cpuprofile ade.prof  # where ade's rounds spend CPU
 package main
@@ -75,7 +75,7 @@ func main() {
 	jobs := flag.Int("jobs", 2000, "jobs per throughput round")
 	clients := flag.Int("clients", 16, "concurrent submitters")
 	workers := flag.Int("workers", 8, "workers (River MaxWorkers of the jobs queue), as ADE_WORKERS")
-	rounds := flag.Int("rounds", 3, "throughput rounds (each runs ADE and the baseline); 0 skips the throughput figures")
+	rounds := flag.Int("rounds", 5, "throughput rounds (each runs ADE and the baseline); 0 skips the throughput figures")
 	streams := flag.Int("streams", 200, "idle event streams; 0 skips the stream figures")
 	window := flag.Duration("window", 45*time.Second, "measured window of each stream phase")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of ade's throughput rounds (not the baseline's) to this file")
