@@ -26,8 +26,9 @@ type TaskWriter interface {
 
 // SetTaskWriter attaches the queue that shares the database: job
 // changes then enqueue their tasks on it, in the same statement (on
-// PostgreSQL) or transaction (on SQLite) as the change.
-func (db *DB) SetTaskWriter(w TaskWriter) { db.tasks.Store(&w) }
+// PostgreSQL) or transaction (on SQLite) as the change. The first queue
+// attached stays: every queue on one database writes to the same tables.
+func (db *DB) SetTaskWriter(w TaskWriter) { db.tasks.CompareAndSwap(nil, &w) }
 
 // taskWriter returns the attached queue, or fails when the change
 // carries tasks and none is attached.

@@ -57,8 +57,9 @@ type queued struct {
 	attempt int
 }
 
-// NewQueue returns a queue sharing s's transactions; the store's job
-// changes enqueue their tasks (ports.JobChange.Tasks) on it.
+// NewQueue returns a queue sharing s's transactions. The first queue made
+// for a store is the one its job changes enqueue their tasks on
+// (ports.JobChange.Tasks).
 func NewQueue(s *Store, opts QueueOptions) *Queue {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -40,13 +40,16 @@ type Store struct {
 	deliveries     collection[domain.WebhookDelivery]
 	// hub signals event subscribers once the events commit.
 	hub *eventhub.Hub
-	// queue is the queue NewQueue attached: job changes enqueue their
-	// tasks on it.
+	// queue is the first queue NewQueue made for the store: job changes
+	// enqueue their tasks on it.
 	queue atomic.Pointer[Queue]
 }
 
-// attachQueue makes q the queue job changes enqueue their tasks on.
-func (s *Store) attachQueue(q *Queue) { s.queue.Store(q) }
+// attachQueue makes q the queue job changes enqueue their tasks on,
+// unless the store has one already: a second queue (one that only
+// enqueues, say) must not take the tasks away from the first one's
+// workers.
+func (s *Store) attachQueue(q *Queue) { s.queue.CompareAndSwap(nil, q) }
 
 var (
 	_ ports.Transactor              = (*Store)(nil)
