@@ -34,7 +34,7 @@ var _ = queuecontract.DescribeQueue("memory", func() queuecontract.Harness {
 	return queuecontract.Harness{Repos: store.Repositories(), Queue: q, Workers: 4, Start: func(h ports.TaskHandler) {
 		q.Start(h)
 		DeferCleanup(q.Stop)
-	}}
+	}, Second: func() ports.Queue { return memory.NewQueue(store, memory.QueueOptions{}) }}
 })
 
 var _ = queuecontract.DescribeQueue("River on SQLite", func() queuecontract.Harness {
@@ -83,7 +83,13 @@ func riverHarnessPolling(db *bunstore.DB, poll time.Duration) queuecontract.Harn
 			Expect(q.Stop(context.Background())).To(Succeed())
 		}
 	})
-	return queuecontract.Harness{Repos: db.Repositories(), Queue: q, Workers: 4, Start: func(h ports.TaskHandler) {
+	second := func() ports.Queue {
+		q, err := riverqueue.Open(context.Background(), db, riverqueue.Config{Policies: queuecontract.Policies})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { Expect(q.Stop(context.Background())).To(Succeed()) })
+		return q
+	}
+	return queuecontract.Harness{Repos: db.Repositories(), Queue: q, Workers: 4, Second: second, Start: func(h ports.TaskHandler) {
 		Expect(q.Start(context.Background(), h)).To(Succeed())
 		started = true
 		DeferCleanup(func() {

@@ -29,6 +29,9 @@ type Harness struct {
 	// Workers is how many job runs (TaskRunJob) the queue was given to
 	// run at once.
 	Workers int
+	// Second makes another queue on the same store that runs nothing (an
+	// API-only process's, say).
+	Second func() ports.Queue
 }
 
 // Policies are the retry policies the factory must give the queue: quick
@@ -241,6 +244,15 @@ func DescribeQueue(name string, factory func() Harness) bool {
 			})
 			Expect(err).To(MatchError(errBoom))
 			Consistently(func() int { return rec.handled() }, time.Second).Should(Equal(1))
+		})
+
+		It("leaves a job change's tasks to the workers when a second, enqueue-only queue is made for the store", func() {
+			rec := newRecorder(nil)
+			h.Start(rec)
+			Expect(h.Second()).NotTo(BeNil())
+			job, created := newStoredJob(ctx, h.Repos)
+			Expect(h.Repos.Jobs.Apply(ctx, ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{runTaskOf(job)}})).To(Succeed())
+			Eventually(func() int { return rec.handled() }, wait).Should(Equal(1))
 		})
 
 		It("hands each of many tasks enqueued concurrently to exactly one handler", func() {
