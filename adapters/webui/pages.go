@@ -141,6 +141,10 @@ func (s *server) documentsPage(c *fiber.Ctx, req *request) error {
 	if err != nil {
 		return s.problem(c, req, err)
 	}
+	after, err := s.cursor(c.UserContext(), req)
+	if err != nil {
+		return s.problem(c, req, err)
+	}
 	page, err := s.app.Documents.Find(c.UserContext(), req.ws.ID(), q, app.PageRequest{Limit: uiPageSize, Offset: offset})
 	if err != nil {
 		return s.problem(c, req, err)
@@ -160,9 +164,7 @@ func (s *server) documentsPage(c *fiber.Ctx, req *request) error {
 	for _, e := range page.Items {
 		jobs = append(jobs, e.LatestJob)
 	}
-	if err := s.follow(c.UserContext(), v, req, jobs...); err != nil {
-		return s.problem(c, req, err)
-	}
+	s.follow(v, after, jobs...)
 	return s.render(c, fiber.StatusOK, "documents", v)
 }
 
@@ -239,6 +241,10 @@ type documentData struct {
 func (s *server) documentPage(c *fiber.Ctx, req *request) error {
 	ctx := c.UserContext()
 	ws := req.ws.ID()
+	after, err := s.cursor(ctx, req)
+	if err != nil {
+		return s.problem(c, req, err)
+	}
 	doc, err := s.app.Documents.Get(ctx, ws, c.Params("id"))
 	if err != nil {
 		return s.problem(c, req, err)
@@ -259,9 +265,7 @@ func (s *server) documentPage(c *fiber.Ctx, req *request) error {
 	v := s.newView(req, doc.Filename(), "documents")
 	v.Data = documentData{Doc: doc, Events: events.Items, Jobs: jobs.Items, Types: types.Items, Now: time.Now(),
 		Metadata: prettyJSON(doc.State().Metadata)}
-	if err := s.follow(ctx, v, req, jobs.Items...); err != nil {
-		return s.problem(c, req, err)
-	}
+	s.follow(v, after, jobs.Items...)
 	return s.render(c, fiber.StatusOK, "document", v)
 }
 
@@ -392,6 +396,10 @@ func (s *server) jobsPage(c *fiber.Ctx, req *request) error {
 		return s.problem(c, req, err)
 	}
 	status := domain.JobStatus(c.Query("status"))
+	after, err := s.cursor(c.UserContext(), req)
+	if err != nil {
+		return s.problem(c, req, err)
+	}
 	page, err := s.app.Jobs.List(c.UserContext(), req.ws.ID(), ports.JobFilter{Status: status}, app.PageRequest{Limit: uiPageSize, Offset: offset})
 	if err != nil {
 		return s.problem(c, req, err)
@@ -404,9 +412,7 @@ func (s *server) jobsPage(c *fiber.Ctx, req *request) error {
 	}
 	d.Prev, d.Next = pager(v.WS()+"/jobs", filters, offset, page.HasMore)
 	v.Data = d
-	if err := s.follow(c.UserContext(), v, req, page.Items...); err != nil {
-		return s.problem(c, req, err)
-	}
+	s.follow(v, after, page.Items...)
 	return s.render(c, fiber.StatusOK, "jobs", v)
 }
 
@@ -435,6 +441,10 @@ func (s *server) jobPage(c *fiber.Ctx, req *request) error {
 	if err != nil {
 		return s.problem(c, req, err)
 	}
+	after, err := s.cursor(ctx, req)
+	if err != nil {
+		return s.problem(c, req, err)
+	}
 	res, err := s.app.Jobs.Results(ctx, ws, c.Params("id"), app.PageRequest{Limit: uiTablesPerPage, Offset: offset})
 	if err != nil {
 		return s.problem(c, req, err)
@@ -456,17 +466,29 @@ func (s *server) jobPage(c *fiber.Ctx, req *request) error {
 	}
 	d.Events = events.Items
 	v.Data = d
-	if err := s.follow(ctx, v, req, job); err != nil {
-		return s.problem(c, req, err)
-	}
+	s.follow(v, after, job)
 	return s.render(c, fiber.StatusOK, "job", v)
 }
 
+// cursor returns the workspace's newest event id ("0" when it has none).
+// A page that may follow jobs reads it before it reads them: its stream
+// starts after it, so a change committed after the page read its jobs
+// is sent (one committed in between is sent too, and changes nothing).
+func (s *server) cursor(ctx context.Context, req *request) (string, error) {
+	page, err := s.app.Events.List(ctx, req.ws.ID(), ports.EventFilter{}, app.PageRequest{Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(page.Items) == 0 {
+		return "0", nil
+	}
+	return page.Items[0].ID(), nil
+}
+
 // follow sets the page's event stream to the jobs among jobs (nil ones
-// skipped) that have not ended, from the workspace's newest event: the
-// stream starts after it, so no change made after the page was read is
-// missed. A page whose jobs have all ended follows nothing.
-func (s *server) follow(ctx context.Context, v *view, req *request, jobs ...*domain.Job) error {
+// skipped) that have not ended, after the event cursor, read before the
+// jobs. A page whose jobs have all ended follows nothing.
+func (s *server) follow(v *view, after string, jobs ...*domain.Job) {
 	var ids []string
 	for _, j := range jobs {
 		if j != nil && !j.Status().IsTerminal() && !slices.Contains(ids, j.ID()) {
@@ -474,19 +496,10 @@ func (s *server) follow(ctx context.Context, v *view, req *request, jobs ...*dom
 		}
 	}
 	if len(ids) == 0 {
-		return nil
-	}
-	page, err := s.app.Events.List(ctx, req.ws.ID(), ports.EventFilter{}, app.PageRequest{Limit: 1})
-	if err != nil {
-		return err
-	}
-	after := "0"
-	if len(page.Items) > 0 {
-		after = page.Items[0].ID()
+		return
 	}
 	q := url.Values{"after": {after}, "jobs": {strings.Join(ids, ",")}}
 	v.Watch = v.WS() + "/events?" + q.Encode()
-	return nil
 }
 
 // readAllLimited reads at most max bytes of r.
