@@ -131,15 +131,15 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 	ws := args.add(row.WorkspaceID, "")
 	id := args.add(row.ID, "")
 	set := row.setValues()
+	// The workspace's live webhooks, for the guard and the final SELECT.
+	hooksSQL := strings.Replace(liveWebhooksSQL, "?", ws, 1)
 	if c.From == "" {
-		vals := []string{id, ws}
-		for i, v := range set {
+		vals := []string{id, ws, args.add(row.CreatedAt.Time, "")}
+		for _, v := range set {
 			vals = append(vals, args.add(v, ""))
-			if jobSetColumns[i] == "created_by" {
-				vals = append(vals, args.add(row.CreatedAt.Time, ""))
-			}
 		}
-		fmt.Fprintf(&b, "WITH u AS (INSERT INTO jobs (%s) VALUES (%s) RETURNING 1)", jobColumns, strings.Join(vals, ", "))
+		fmt.Fprintf(&b, "WITH u AS (INSERT INTO jobs (id, workspace_id, created_at, %s) VALUES (%s) RETURNING 1)",
+			strings.Join(jobSetColumns, ", "), strings.Join(vals, ", "))
 	} else {
 		assign := make([]string, len(set))
 		for i, v := range set {
@@ -148,7 +148,7 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 		fmt.Fprintf(&b, "WITH u AS (UPDATE jobs SET %s WHERE workspace_id = %s AND id = %s AND status = %s AND attempts = %s",
 			strings.Join(assign, ", "), ws, id, args.add(string(c.From), ""), args.add(c.Attempts, ""))
 		if c.NoWebhooks {
-			b.WriteString(" AND NOT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = " + ws + " AND deleted_at IS NULL)")
+			b.WriteString(" AND NOT EXISTS (" + hooksSQL + ")")
 		}
 		b.WriteString(" RETURNING 1)")
 	}
@@ -166,18 +166,17 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 		b.WriteString(", q AS (" + q + ")")
 	}
 	b.WriteString(" SELECT (SELECT count(*) FROM u), ")
-	hooks := c.From != "" && c.NoWebhooks
-	if hooks {
-		b.WriteString("EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = " + ws + " AND deleted_at IS NULL)")
+	if c.From != "" && c.NoWebhooks {
+		b.WriteString("EXISTS (" + hooksSQL + ")")
 	} else {
 		b.WriteString("false")
 	}
 	var in inputScan
 	dest := []any{new(int), new(bool)}
 	if c.Inputs != nil {
-		fmt.Fprintf(&b, ", %s FROM (SELECT 1) AS one LEFT JOIN documents AS d ON d.workspace_id = %s AND d.id = %s "+
-			"LEFT JOIN configurations AS c ON c.workspace_id = %s AND c.id = %s",
-			inputColumns, ws, args.add(row.InputDocumentID, ""), ws, args.add(row.ConfigurationID, ""))
+		// Inputs' own statement by id, its placeholders bound here.
+		doc, cfg := args.add(row.InputDocumentID, ""), args.add(row.ConfigurationID, "")
+		b.WriteString(", " + strings.NewReplacer("$1", ws, "$2", doc, "$3", ws, "$4", cfg).Replace(strings.TrimPrefix(inputsByIDSQL, "SELECT ")))
 		dest = append(dest, in.dest()...)
 	}
 	if err := r.db.queryRow(ctx, b.String(), args...).Scan(dest...); err != nil {
