@@ -340,7 +340,8 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 		case cur.Status != c.From || cur.Attempts != c.Attempts:
 			return conflict("job %q moved on", st.ID)
 		}
-		if len(c.Tasks) > 0 && r.s.queue.Load() == nil {
+		queue := r.s.queue.Load()
+		if len(c.Tasks) > 0 && queue == nil {
 			return errNoQueue
 		}
 		if c.NoWebhooks {
@@ -359,9 +360,9 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 				return err
 			}
 		}
-		if q := r.s.queue.Load(); len(c.Tasks) > 0 {
+		if len(c.Tasks) > 0 {
 			// Queued when the transaction commits, never when it rolls back.
-			if err := q.Enqueue(ctx, c.Tasks...); err != nil {
+			if err := queue.Enqueue(ctx, c.Tasks...); err != nil {
 				return err
 			}
 		}
