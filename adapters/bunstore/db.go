@@ -33,6 +33,8 @@ type DB struct {
 	writers chan struct{}
 	// tasks is the queue sharing the database (SetTaskWriter).
 	tasks atomic.Pointer[TaskWriter]
+	// batch sends concurrent job changes together (PostgreSQL only).
+	batch *changeBatcher
 }
 
 // sqlitePragmas are the connection settings every SQLite connection gets:
@@ -86,6 +88,7 @@ func openPostgres(databaseURL string) (*DB, error) {
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{bun: bun.NewDB(sqldb, pgdialect.New()), dsn: databaseURL, driver: "pgx"}
 	db.feed = newFeed(db)
+	db.batch = newChangeBatcher(db)
 	return db, nil
 }
 

@@ -123,8 +123,10 @@ func insertUnnest(b *strings.Builder, args *pgArgs, name, table string, cols []s
 // configuration and input document (a worker's start then needs no read of
 // its own). Every value is a bound argument and the text depends only on
 // the change's shape, so each connection prepares and plans it once
-// (pgx's statement cache) instead of parsing and planning a new text on
-// every call.
+// instead of parsing and planning a new text on every call. Outside a
+// caller's transaction the statement goes in a batch with the changes
+// other goroutines make at the same time (changeBatcher); inside one, on
+// the transaction's connection.
 func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, row *jobRow, events []*eventRow, tables []*tableRow, tasks TaskWriter) error {
 	var b strings.Builder
 	var args pgArgs
@@ -179,7 +181,15 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 		b.WriteString(", " + strings.NewReplacer("$1", ws, "$2", doc, "$3", ws, "$4", cfg).Replace(strings.TrimPrefix(inputsByIDSQL, "SELECT ")))
 		dest = append(dest, in.dest()...)
 	}
-	if err := r.db.queryRow(ctx, b.String(), args...).Scan(dest...); err != nil {
+	var err error
+	if r.db.inTx(ctx) {
+		err = r.db.queryRow(ctx, b.String(), args...).Scan(dest...)
+	} else {
+		// Outside a caller's transaction, concurrent changes share
+		// batches (see changeBatcher).
+		err = r.db.batch.queryRow(ctx, b.String(), args, dest)
+	}
+	if err != nil {
 		return translate("apply job change", err)
 	}
 	n, exist := *dest[0].(*int), *dest[1].(*bool)

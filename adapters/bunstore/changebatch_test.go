@@ -1,0 +1,176 @@
+package bunstore_test
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/ade-go/ade/adapters/bunstore"
+	"github.com/ade-go/ade/domain"
+	"github.com/ade-go/ade/ports"
+)
+
+var _ = Describe("Job changes sent together on PostgreSQL", func() {
+	var (
+		repos ports.Repositories
+		sizes <-chan int
+		hold  func()
+		wait  func() int
+		send  func()
+		ws    *domain.Workspace
+		doc   *domain.Document
+		cfg   *domain.Configuration
+		now   time.Time
+	)
+	next := func() time.Time { now = now.Add(time.Second); return now }
+	newEvent := func(eventType, jobID string) *domain.Event {
+		e, err := domain.NewEvent(domain.EventState{ID: ulid.Make().String(), WorkspaceID: ws.ID(), EventType: eventType,
+			EntityType: domain.EntityJob, EntityID: jobID, OccurredAt: next(), ActorType: domain.ActorSystem, Source: "worker"})
+		Expect(err).NotTo(HaveOccurred())
+		return e
+	}
+	newJob := func(documentID string) *domain.Job {
+		j, err := domain.NewJob(domain.NewJobParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(), DocumentType: cfg.DocumentType(),
+			ConfigurationID: cfg.ID(), ConfigurationVersion: cfg.Version(), InputDocumentID: documentID, Now: next()})
+		Expect(err).NotTo(HaveOccurred())
+		return j
+	}
+	// submission is a new job's change; start, its pending -> running one.
+	submission := func(j *domain.Job) ports.JobChange {
+		return ports.JobChange{Job: j, Events: []*domain.Event{newEvent(domain.EventJobCreated, j.ID())}}
+	}
+	start := func(j *domain.Job, in *ports.JobInputs) ports.JobChange {
+		run := domain.RehydrateJob(j.State())
+		Expect(run.Start(next())).To(Succeed())
+		return ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{newEvent(domain.EventJobRunning, j.ID())}, Inputs: in}
+	}
+	stored := func(j *domain.Job) (domain.JobStatus, int) {
+		GinkgoHelper()
+		got, err := repos.Jobs.Get(ctx, ws.ID(), j.ID())
+		if err != nil {
+			Expect(err).To(MatchError(domain.ErrNotFound))
+			return "", 0
+		}
+		evs, err := repos.Events.List(ctx, ws.ID(), ports.EventFilter{EntityType: domain.EntityJob, EntityID: j.ID()}, ports.Page{})
+		Expect(err).NotTo(HaveOccurred())
+		return got.Status(), len(evs)
+	}
+	// together applies changes from goroutines of their own while the
+	// batch slot is held, and sends them once all wait: one batch.
+	together := func(changes []ports.JobChange) []error {
+		GinkgoHelper()
+		errs := make([]error, len(changes))
+		hold()
+		var wg sync.WaitGroup
+		for i, c := range changes {
+			wg.Go(func() { errs[i] = repos.Jobs.Apply(ctx, c) })
+		}
+		Eventually(wait).Should(Equal(len(changes)))
+		send()
+		wg.Wait()
+		return errs
+	}
+
+	BeforeEach(func() {
+		db := openPostgres()
+		Expect(db.Migrate(ctx)).To(Succeed())
+		repos = db.Repositories()
+		hold, wait, send, sizes = bunstore.HoldJobChanges(db)
+		now = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		var err error
+		ws, err = domain.NewWorkspace(ulid.Make().String(), "batch", "Batch", next())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(repos.Workspaces.Create(ctx, ws)).To(Succeed())
+		doc, err = domain.NewDocument(domain.NewDocumentParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(), Filename: "r.csv",
+			ContentType: "text/csv", ByteSize: 8, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			BlobKey: "blobs/" + ulid.Make().String(), ExpiresAt: now.Add(24 * time.Hour), Now: next()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(repos.Documents.Create(ctx, doc)).To(Succeed())
+		cfg, err = domain.NewConfiguration(domain.NewConfigurationParams{ID: ulid.Make().String(), WorkspaceID: ws.ID(),
+			DocumentType: "r", Title: "R", Version: 1, Payload: map[string]any{"extractor": "stub"}, Now: next()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(repos.Configurations.Create(ctx, cfg)).To(Succeed())
+	})
+
+	It("gives each change of one batch its own outcome: stored, refused by its guard, or reading its inputs", func() {
+		pending, moved := newJob(doc.ID()), newJob(doc.ID())
+		for _, j := range []*domain.Job{pending, moved} {
+			Expect(repos.Jobs.Apply(ctx, submission(j))).To(Succeed())
+		}
+		Expect(<-sizes).To(Equal(1))
+		Expect(<-sizes).To(Equal(1))
+		Expect(repos.Jobs.Apply(ctx, start(moved, nil))).To(Succeed())
+		Expect(<-sizes).To(Equal(1))
+
+		fresh := []*domain.Job{newJob(doc.ID()), newJob(doc.ID()), newJob(doc.ID())}
+		var in ports.JobInputs
+		var late ports.JobInputs
+		changes := []ports.JobChange{submission(fresh[0]), start(pending, &in), submission(fresh[1]), start(moved, &late), submission(fresh[2])}
+		errs := together(changes)
+		Expect(<-sizes).To(Equal(len(changes)), "one batch")
+
+		Expect(errs[0]).NotTo(HaveOccurred())
+		Expect(errs[1]).NotTo(HaveOccurred())
+		Expect(errs[2]).NotTo(HaveOccurred())
+		Expect(errs[3]).To(MatchError(domain.ErrConflict), "the job had moved on")
+		Expect(errs[4]).NotTo(HaveOccurred())
+		Expect(in.Configuration.State()).To(Equal(cfg.State()))
+		Expect(in.Document.State()).To(Equal(doc.State()))
+		Expect(late).To(Equal(ports.JobInputs{}), "a refused change reads nothing")
+		for _, j := range fresh {
+			st, evs := stored(j)
+			Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+		}
+		st, evs := stored(pending)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobRunning, 2}))
+		st, evs = stored(moved)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobRunning, 2}), "the refused start stored nothing")
+	})
+
+	It("sends every change again alone when PostgreSQL refuses one, so only that one fails", func() {
+		good := []*domain.Job{newJob(doc.ID()), newJob(doc.ID()), newJob(doc.ID())}
+		orphan := newJob(ulid.Make().String()) // its input document does not exist
+		taken := newJob(doc.ID())
+		Expect(repos.Jobs.Apply(ctx, submission(taken))).To(Succeed())
+		Expect(<-sizes).To(Equal(1))
+
+		errs := together([]ports.JobChange{submission(good[0]), submission(orphan), submission(good[1]), submission(taken), submission(good[2])})
+		Expect(<-sizes).To(Equal(5), "one batch")
+		Expect(errs[1]).To(MatchError(domain.ErrUnprocessable), "a foreign key the job breaks")
+		Expect(errs[3]).To(MatchError(domain.ErrConflict), "a taken id")
+		for _, i := range []int{0, 2, 4} {
+			Expect(errs[i]).NotTo(HaveOccurred())
+		}
+		for _, j := range good {
+			st, evs := stored(j)
+			Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+		}
+		st, evs := stored(orphan)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobStatus(""), 0}), "nothing of the refused change")
+		st, evs = stored(taken)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}), "the first job with the id is untouched")
+	})
+
+	It("leaves out a change whose caller gave up before its batch went, and sends the rest", func() {
+		kept, dropped := newJob(doc.ID()), newJob(doc.ID())
+		gone, cancel := context.WithCancel(ctx)
+		errs := make(chan error, 2)
+		hold()
+		go func() { errs <- repos.Jobs.Apply(gone, submission(dropped)) }()
+		Eventually(wait).Should(Equal(1))
+		cancel()
+		go func() { errs <- repos.Jobs.Apply(ctx, submission(kept)) }()
+		Eventually(wait).Should(Equal(2))
+		send()
+		Expect([]error{<-errs, <-errs}).To(ContainElements(MatchError(context.Canceled), BeNil()))
+		Expect(<-sizes).To(Equal(1), "the batch carried only the change still waited for")
+		st, evs := stored(kept)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+		st, evs = stored(dropped)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobStatus(""), 0}))
+	})
+})
