@@ -104,33 +104,45 @@ func settings(workers int) riverqueue.Config {
 }
 
 func throughput(pgURL string, jobs, clients, workers, rounds int) error {
-	var adeRates, baseRates []float64
+	var adeRates, singleRates, batchedRates []float64
 	for r := range rounds {
-		base, err := baselineRound(pgURL, jobs, clients, workers)
+		single, err := baselineRound(pgURL, jobs, clients, workers, false)
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
+		}
+		batched, err := baselineRound(pgURL, jobs, clients, workers, true)
+		if err != nil {
+			return fmt.Errorf("batched baseline: %w", err)
 		}
 		ade, err := profiled(func() (float64, error) { return adeRound(pgURL, jobs, clients, workers) })
 		if err != nil {
 			return fmt.Errorf("ade: %w", err)
 		}
-		fmt.Printf("round %d: ade %.0f jobs/s, river no-op %.0f jobs/s\n", r+1, ade, base)
-		adeRates, baseRates = append(adeRates, ade), append(baseRates, base)
+		fmt.Printf("round %d: ade %.0f jobs/s, river no-op %.0f jobs/s (inserts batched: %.0f jobs/s)\n", r+1, ade, single, batched)
+		adeRates, singleRates, batchedRates = append(adeRates, ade), append(singleRates, single), append(batchedRates, batched)
 	}
-	ade, base := benchkit.Median(adeRates), benchkit.Median(baseRates)
+	ade, single, batched := benchkit.Median(adeRates), benchkit.Median(singleRates), benchkit.Median(batchedRates)
+	// The ratio is taken against the faster of River's two ways of
+	// getting the same jobs worked, so it is never flattered.
+	base, how := single, "inserted one transaction each"
+	if batched > single {
+		base, how = batched, "inserted by concurrent submitters in shared transactions (InsertManyTx), batched as ade batches its job changes"
+	}
 	ratio := ade / base
 	fmt.Printf("\nqueue throughput: %d jobs per round, %d submitters, %d workers, fetch cooldown %s, poll %s (medians of %d rounds)\n",
 		jobs, clients, workers, riverqueue.DefaultFetchCooldown, riverqueue.DefaultFetchPollInterval, rounds)
-	fmt.Printf("  ade, stub jobs submitted -> terminal  %8.0f jobs/s\n", ade)
-	fmt.Printf("  River, no-op jobs inserted -> worked  %8.0f jobs/s\n", base)
-	fmt.Printf("  ratio %.2f (target >= %.1f) %s\n\n", ratio, targetThroughputRatio, benchkit.Verdict(ratio >= targetThroughputRatio))
+	fmt.Printf("  ade, stub jobs submitted -> terminal                  %8.0f jobs/s\n", ade)
+	fmt.Printf("  River, no-op jobs inserted one transaction each      %8.0f jobs/s  (ade %.2f of it)\n", single, ade/single)
+	fmt.Printf("  River, no-op jobs, concurrent inserts batched        %8.0f jobs/s  (ade %.2f of it)\n", batched, ade/batched)
+	fmt.Printf("  ratio against the faster %.2f (target >= %.1f) %s\n\n", ratio, targetThroughputRatio, benchkit.Verdict(ratio >= targetThroughputRatio))
 	benchkit.Report(benchkit.Result{
 		Benchmark: fmt.Sprintf("asynchronous stub jobs submitted -> terminal, PostgreSQL, %d submitters, %d workers, %d jobs a round, medians of %d rounds", clients, workers, jobs, rounds),
 		ADE:       fmt.Sprintf("%.0f jobs/s", ade),
-		Baseline:  fmt.Sprintf("River alone working no-op jobs inserted one transaction each, same workers, fetch cooldown and poll: %.0f jobs/s", base),
-		Ratio:     benchkit.Ratio(ratio),
-		Target:    fmt.Sprintf(">= %.1f", targetThroughputRatio),
-		Met:       ratio >= targetThroughputRatio,
+		Baseline: fmt.Sprintf("River alone working no-op jobs %s, same workers, fetch cooldown and poll: %.0f jobs/s (one transaction each: %.0f; batched: %.0f)",
+			how, base, single, batched),
+		Ratio:  benchkit.Ratio(ratio),
+		Target: fmt.Sprintf(">= %.1f", targetThroughputRatio),
+		Met:    ratio >= targetThroughputRatio,
 	})
 	return nil
 }
@@ -259,8 +271,10 @@ func (w *noopWorker) Work(context.Context, *river.Job[noopArgs]) error {
 	return nil
 }
 
-// baselineRound: River on its own, no-op jobs, one insert transaction each.
-func baselineRound(pgURL string, jobs, clients, workers int) (float64, error) {
+// baselineRound: River on its own, no-op jobs, one insert transaction
+// each; batched, the inserts the submitters make at the same time share
+// transactions, as ade's job changes do (insertBatches).
+func baselineRound(pgURL string, jobs, clients, workers int, batched bool) (float64, error) {
 	var rate float64
 	err := benchkit.OnPostgres(pgURL, func(schemaURL string) error {
 		ctx := context.Background()
@@ -302,20 +316,76 @@ func baselineRound(pgURL string, jobs, clients, workers int) (float64, error) {
 		}
 		defer func() { _ = client.Stop(context.Background()) }()
 		var n atomic.Int64
-		rate, err = timeRound(jobs, clients, done, func() error {
+		insert := func(count int) error {
 			tx, err := db.SQL().BeginTx(ctx, nil)
 			if err != nil {
 				return err
 			}
-			if _, err := client.InsertTx(ctx, tx, noopArgs{N: n.Add(1)}, nil); err != nil {
+			params := make([]river.InsertManyParams, count)
+			for i := range params {
+				params[i] = river.InsertManyParams{Args: noopArgs{N: n.Add(1)}}
+			}
+			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
 				_ = tx.Rollback()
 				return err
 			}
 			return tx.Commit()
-		})
+		}
+		submit := func() error { return insert(1) }
+		if batched {
+			b := &insertBatches{insert: insert}
+			submit = b.submit
+		}
+		rate, err = timeRound(jobs, clients, done, submit)
 		return err
 	})
 	return rate, err
+}
+
+// insertBatches gives River's inserts the batching ade's store gives its
+// job changes: an insert that finds one of two slots free goes at once,
+// alone; while both are busy, inserts wait, and the next free slot inserts
+// all of them (up to 32) in one transaction with River's InsertManyTx.
+// Each submitter returns once its job's transaction committed.
+type insertBatches struct {
+	insert   func(n int) error
+	mu       sync.Mutex
+	waiting  []chan error
+	inFlight int
+}
+
+func (b *insertBatches) submit() error {
+	done := make(chan error, 1)
+	b.mu.Lock()
+	b.waiting = append(b.waiting, done)
+	start := b.inFlight < 2
+	if start {
+		b.inFlight++
+	}
+	b.mu.Unlock()
+	if start {
+		go b.run()
+	}
+	return <-done
+}
+
+func (b *insertBatches) run() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.waiting), 32)
+		if n == 0 {
+			b.inFlight--
+			b.mu.Unlock()
+			return
+		}
+		batch := append([]chan error(nil), b.waiting[:n]...)
+		b.waiting = append(b.waiting[:0:0], b.waiting[n:]...)
+		b.mu.Unlock()
+		err := b.insert(len(batch))
+		for _, done := range batch {
+			done <- err
+		}
+	}
 }
 
 // countingHandler counts the job runs the application finished.
