@@ -369,6 +369,57 @@ func describeJobs(get func() *world) {
 				expectOneWinner(starts)
 				Expect(eventsOf(j)).To(HaveLen(1))
 			})
+
+			It("gives each of many concurrent changes of different jobs its own outcome", func() {
+				// New jobs, competing starts of one pending job and new jobs
+				// reusing a taken id, all at once: a store that sends
+				// concurrent changes together must still decide each alone.
+				pending, taken := w.createJob(), w.createJob()
+				fresh := make([]*domain.Job, 8)
+				var changes []ports.JobChange
+				for i := range fresh {
+					fresh[i] = w.newJob()
+					changes = append(changes, ports.JobChange{Job: fresh[i],
+						Events: []*domain.Event{w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, fresh[i].ID())}})
+				}
+				for range 8 {
+					run, e := started(pending)
+					changes = append(changes, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e}})
+				}
+				for range 4 {
+					again := domain.RehydrateJob(taken.State())
+					changes = append(changes, ports.JobChange{Job: again,
+						Events: []*domain.Event{w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, taken.ID())}})
+				}
+				errs := make([]error, len(changes))
+				var wg sync.WaitGroup
+				for i, c := range changes {
+					wg.Go(func() { errs[i] = w.repos.Jobs.Apply(w.ctx, c) })
+				}
+				wg.Wait()
+
+				for i := range fresh {
+					Expect(errs[i]).NotTo(HaveOccurred())
+					got, err := w.repos.Jobs.Get(w.ctx, w.ws.ID(), fresh[i].ID())
+					Expect(err).NotTo(HaveOccurred())
+					Expect(got.State()).To(Equal(fresh[i].State()))
+					Expect(eventsOf(fresh[i])).To(HaveLen(1))
+				}
+				wins := 0
+				for _, err := range errs[8:16] {
+					if err == nil {
+						wins++
+						continue
+					}
+					Expect(err).To(MatchError(domain.ErrConflict))
+				}
+				Expect(wins).To(Equal(1), "one start of the pending job")
+				Expect(eventsOf(pending)).To(HaveLen(1))
+				for _, err := range errs[16:] {
+					Expect(err).To(MatchError(domain.ErrConflict), "a taken id")
+				}
+				Expect(eventsOf(taken)).To(BeEmpty(), "nothing of a refused change is stored")
+			})
 		})
 
 		It("reads a job with its configuration and input document, deleted or not", func() {
