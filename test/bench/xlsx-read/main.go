@@ -165,8 +165,9 @@ func main() {
 	benchkit.Report(benchkit.Result{
 		Benchmark: fmt.Sprintf("reading every cell of a %d-row XLSX", rd.runs[0].Rows),
 		ADE:       fmt.Sprintf("xlsxstream %.0f rows/s, peak RSS %.1f MiB", float64(rd.runs[0].Rows)/med(rd, secs), peak),
-		Baseline:  fmt.Sprintf("the floor (inflating the parts, one pass over their bytes): %.0f rows/s", float64(fl.runs[0].Rows)/med(fl, secs)),
-		Ratio:     benchkit.Ratio(speedFl), Target: ">= 0.25", Met: speedFl >= 0.25,
+		// The floor parses no rows: its speed is the workbook's rows over its time.
+		Baseline: fmt.Sprintf("the floor (inflating the parts, one pass over their bytes): %.0f rows/s", float64(rd.runs[0].Rows)/med(fl, secs)),
+		Ratio:    benchkit.Ratio(speedFl), Target: ">= 0.25", Met: speedFl >= 0.25,
 	})
 	benchkit.Report(benchkit.Result{
 		Benchmark: "XLSX reading speed against excelize",
