@@ -88,14 +88,15 @@ func (b *changeBatcher) queryRow(ctx context.Context, query string, args, dest [
 
 // run sends batches until nothing waits, then frees its slot.
 func (b *changeBatcher) run() {
-	b.mu.Lock()
-	held := b.held
-	b.mu.Unlock()
-	if held != nil {
-		<-held
-	}
 	for {
 		b.mu.Lock()
+		for b.held != nil {
+			// A test holds every batch, not only a slot's first.
+			held := b.held
+			b.mu.Unlock()
+			<-held
+			b.mu.Lock()
+		}
 		n := min(len(b.waiting), maxBatchedChanges)
 		if n == 0 {
 			b.inFlight--
