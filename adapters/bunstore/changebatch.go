@@ -15,6 +15,11 @@ import (
 // maxBatchedChanges caps how many job changes one batch carries.
 const maxBatchedChanges = 32
 
+// staleResultType is PostgreSQL's "cached plan must not change result
+// type" (feature_not_supported): a prepared statement's result columns
+// changed under it.
+const staleResultType = "0A000"
+
 // changeBatcher sends the job changes a process makes at the same time to
 // PostgreSQL together (see applyPostgres), as River's completer does with
 // its job completions: the submissions of concurrent API requests and the
@@ -184,9 +189,10 @@ func (b *changeBatcher) sendTogether(ctx context.Context, batch []*batchedChange
 			first = err
 		}
 		var pgErr *pgconn.PgError
-		if errors.As(first, &pgErr) {
-			// A statement whose plan went stale (a migration) would fail
-			// every batch on this connection: prepare afresh next time.
+		if errors.As(first, &pgErr) && pgErr.Code == staleResultType {
+			// A statement whose result type a migration changed fails on
+			// this connection until it is prepared afresh. Any other
+			// refusal leaves the prepared statements as good as they were.
 			for _, c := range batch {
 				_ = pc.Deallocate(ctx, c.query)
 			}
