@@ -155,6 +155,26 @@ var _ = Describe("Job changes sent together on PostgreSQL", func() {
 		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}), "the first job with the id is untouched")
 	})
 
+	It("sends at most 32 changes in one batch, and the rest in the next", func() {
+		jobs := make([]*domain.Job, 40)
+		changes := make([]ports.JobChange, len(jobs))
+		for i := range jobs {
+			jobs[i] = newJob(doc.ID())
+			changes[i] = submission(jobs[i])
+		}
+		for _, err := range together(changes) {
+			Expect(err).NotTo(HaveOccurred())
+		}
+		var first, second int
+		Eventually(sizes).Should(Receive(&first))
+		Eventually(sizes).Should(Receive(&second))
+		Expect([]int{first, second}).To(Equal([]int{32, 8}))
+		for _, j := range jobs {
+			st, evs := stored(j)
+			Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+		}
+	})
+
 	It("leaves out a change whose caller gave up before its batch went, and sends the rest", func() {
 		kept, dropped := newJob(doc.ID()), newJob(doc.ID())
 		gone, cancel := context.WithCancel(ctx)
