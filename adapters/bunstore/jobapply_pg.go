@@ -128,6 +128,46 @@ func insertUnnest(b *strings.Builder, args *pgArgs, name, table string, cols []s
 // other goroutines make at the same time (changeBatcher); inside one, on
 // the transaction's connection.
 func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, row *jobRow, events []*eventRow, tables []*tableRow, tasks TaskWriter) error {
+	query, args, err := applyStatement(c, row, events, tables, tasks)
+	if err != nil {
+		return err
+	}
+	var in inputScan
+	dest := []any{new(int), new(bool)}
+	if c.Inputs != nil {
+		dest = append(dest, in.dest()...)
+	}
+	if r.db.inTx(ctx) {
+		err = r.db.queryRow(ctx, query, args...).Scan(dest...)
+	} else {
+		// Outside a caller's transaction, concurrent changes share
+		// batches (see changeBatcher).
+		err = r.db.batch.queryRow(ctx, query, args, dest)
+	}
+	if err != nil {
+		return translate("apply job change", err)
+	}
+	n, exist := *dest[0].(*int), *dest[1].(*bool)
+	if n > 0 && len(dest) > 2 {
+		found, err := in.inputs(row.WorkspaceID)
+		if err != nil {
+			return errorf("apply job change", err)
+		}
+		*c.Inputs = found
+	}
+	switch {
+	case n == 0 && exist:
+		return ports.ErrWebhooksExist
+	case n == 0:
+		return fmt.Errorf("apply job change: %w: the job moved on", domain.ErrConflict)
+	}
+	return nil
+}
+
+// applyStatement is applyPostgres's statement for c and its arguments:
+// it returns the count of rows changed, whether the workspace has live
+// webhooks, and, when c.Inputs is set, inputColumns.
+func applyStatement(c ports.JobChange, row *jobRow, events []*eventRow, tables []*tableRow, tasks TaskWriter) (string, pgArgs, error) {
 	var b strings.Builder
 	var args pgArgs
 	ws := args.add(row.WorkspaceID, "")
@@ -163,7 +203,7 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 	if tasks != nil {
 		q, err := tasks.InsertFromU(c.Tasks, args.add)
 		if err != nil {
-			return errorf("apply job change", err)
+			return "", nil, errorf("apply job change", err)
 		}
 		b.WriteString(", q AS (" + q + ")")
 	}
@@ -173,38 +213,10 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 	} else {
 		b.WriteString("false")
 	}
-	var in inputScan
-	dest := []any{new(int), new(bool)}
 	if c.Inputs != nil {
 		// Inputs' own statement by id, its placeholders bound here.
 		doc, cfg := args.add(row.InputDocumentID, ""), args.add(row.ConfigurationID, "")
 		b.WriteString(", " + strings.NewReplacer("$1", ws, "$2", doc, "$3", ws, "$4", cfg).Replace(strings.TrimPrefix(inputsByIDSQL, "SELECT ")))
-		dest = append(dest, in.dest()...)
 	}
-	var err error
-	if r.db.inTx(ctx) {
-		err = r.db.queryRow(ctx, b.String(), args...).Scan(dest...)
-	} else {
-		// Outside a caller's transaction, concurrent changes share
-		// batches (see changeBatcher).
-		err = r.db.batch.queryRow(ctx, b.String(), args, dest)
-	}
-	if err != nil {
-		return translate("apply job change", err)
-	}
-	n, exist := *dest[0].(*int), *dest[1].(*bool)
-	if n > 0 && len(dest) > 2 {
-		found, err := in.inputs(row.WorkspaceID)
-		if err != nil {
-			return errorf("apply job change", err)
-		}
-		*c.Inputs = found
-	}
-	switch {
-	case n == 0 && exist:
-		return ports.ErrWebhooksExist
-	case n == 0:
-		return fmt.Errorf("apply job change: %w: the job moved on", domain.ErrConflict)
-	}
-	return nil
+	return b.String(), args, nil
 }

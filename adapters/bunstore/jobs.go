@@ -267,24 +267,9 @@ func (r *JobRepository) Update(ctx context.Context, workspaceID, id string, fn f
 // (applyPostgres). On SQLite the same statements run one by one in a
 // transaction.
 func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
-	row, err := newJobRow(c.Job)
+	row, events, tables, err := changeRows(c)
 	if err != nil {
-		return errorf("apply job change", err)
-	}
-	if !domain.JobStatus(row.Status).Valid() {
-		return fmt.Errorf("apply job change: %w: unknown status %q", domain.ErrInvalidInput, row.Status)
-	}
-	events := make([]*eventRow, len(c.Events))
-	for i, e := range c.Events {
-		if events[i], err = newEventRow(e); err != nil {
-			return errorf("apply job change", err)
-		}
-	}
-	tables := make([]*tableRow, len(c.Tables))
-	for i, t := range c.Tables {
-		if tables[i], err = newTableRow(t); err != nil {
-			return errorf("apply job change", err)
-		}
+		return err
 	}
 	tasks, err := r.db.taskWriter(c.Tasks)
 	if err != nil {
@@ -364,3 +349,27 @@ func (r *JobRepository) Apply(ctx context.Context, c ports.JobChange) error {
 // liveWebhooksSQL selects the live webhooks of the workspace ? (for
 // JobChange.NoWebhooks).
 const liveWebhooksSQL = "SELECT 1 FROM webhooks WHERE workspace_id = ? AND deleted_at IS NULL"
+
+// changeRows are c's job, events and tables as rows.
+func changeRows(c ports.JobChange) (*jobRow, []*eventRow, []*tableRow, error) {
+	row, err := newJobRow(c.Job)
+	if err != nil {
+		return nil, nil, nil, errorf("apply job change", err)
+	}
+	if !domain.JobStatus(row.Status).Valid() {
+		return nil, nil, nil, fmt.Errorf("apply job change: %w: unknown status %q", domain.ErrInvalidInput, row.Status)
+	}
+	events := make([]*eventRow, len(c.Events))
+	for i, e := range c.Events {
+		if events[i], err = newEventRow(e); err != nil {
+			return nil, nil, nil, errorf("apply job change", err)
+		}
+	}
+	tables := make([]*tableRow, len(c.Tables))
+	for i, t := range c.Tables {
+		if tables[i], err = newTableRow(t); err != nil {
+			return nil, nil, nil, errorf("apply job change", err)
+		}
+	}
+	return row, events, tables, nil
+}
