@@ -2,9 +2,12 @@ package bunstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/oklog/ulid/v2"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -14,8 +17,9 @@ import (
 	"github.com/ade-go/ade/ports"
 )
 
-var _ = Describe("Job changes sent together on PostgreSQL", func() {
+var _ = Describe("Job changes on PostgreSQL", func() {
 	var (
+		db    *bunstore.DB
 		repos ports.Repositories
 		sizes <-chan int
 		hold  func()
@@ -76,7 +80,7 @@ var _ = Describe("Job changes sent together on PostgreSQL", func() {
 	}
 
 	BeforeEach(func() {
-		db := openPostgres()
+		db = openPostgres()
 		Expect(db.Migrate(ctx)).To(Succeed())
 		repos = db.Repositories()
 		hold, wait, send, sizes = bunstore.HoldJobChanges(db)
@@ -94,6 +98,57 @@ var _ = Describe("Job changes sent together on PostgreSQL", func() {
 			DocumentType: "r", Title: "R", Version: 1, Payload: map[string]any{"extractor": "stub"}, Now: next()})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(repos.Configurations.Create(ctx, cfg)).To(Succeed())
+	})
+
+	It("finds jobs, documents and configurations by id through their primary keys, also in plans made before the tables had statistics", func() {
+		// PostgreSQL keeps a prepared statement's generic plan, made while
+		// its tables were new (not yet analyzed), until they are analyzed.
+		// Such a plan, forced here on a new schema, must still find each
+		// row through its table's primary key: an index that leads with
+		// workspace_id would scan the workspace's rows on every call.
+		waiting, running := newJob(doc.ID()), newJob(doc.ID())
+		for _, j := range []*domain.Job{waiting, running} {
+			Expect(repos.Jobs.Apply(ctx, submission(j))).To(Succeed())
+		}
+		started := start(running, nil)
+		Expect(repos.Jobs.Apply(ctx, started)).To(Succeed())
+		done := domain.RehydrateJob(started.Job.State())
+		Expect(done.Succeed(next(), domain.Outcome{Metrics: map[string]any{"rows_extracted": 1}})).To(Succeed())
+		table, err := domain.NewTable(domain.TableState{ID: ulid.Make().String(), WorkspaceID: ws.ID(), JobID: running.ID(),
+			DocumentID: doc.ID(), Title: "T", RowCount: 1, Columns: []string{"a"}, CreatedAt: now})
+		Expect(err).NotTo(HaveOccurred())
+		type statement struct {
+			query string
+			args  []any
+		}
+		byChange := func(c ports.JobChange) statement {
+			q, args, err := bunstore.JobChangeStatement(c)
+			Expect(err).NotTo(HaveOccurred())
+			return statement{q, args}
+		}
+		statements := map[string]statement{
+			"a start reading its inputs": byChange(start(waiting, &ports.JobInputs{})),
+			"an end with its table": byChange(ports.JobChange{Job: done, From: domain.JobRunning, Attempts: 1,
+				Events: []*domain.Event{newEvent(domain.EventJobSucceeded, running.ID())}, Tables: []*domain.Table{table}, NoWebhooks: true}),
+			"a job read":           {bunstore.GetJobSQL, []any{ws.ID(), waiting.ID()}},
+			"a job and its inputs": {bunstore.GetRunSQL, []any{ws.ID(), waiting.ID()}},
+			"a job's inputs":       {bunstore.InputsByIDSQL, []any{ws.ID(), doc.ID(), ws.ID(), cfg.ID()}},
+		}
+		Expect(bunstore.WithPgxConn(ctx, db, func(conn *pgx.Conn) error {
+			_, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan")
+			Expect(err).NotTo(HaveOccurred())
+			for name, st := range statements {
+				found := 0
+				for table, index := range genericPlanScans(conn, st.query, st.args) {
+					if table == "jobs" || table == "documents" || table == "configurations" {
+						Expect(index).To(Equal(table+"_pkey"), "%s: %s", name, table)
+						found++
+					}
+				}
+				Expect(found).To(BeNumerically(">", 0), name)
+			}
+			return nil
+		})).To(Succeed())
 	})
 
 	It("gives each change of one batch its own outcome: stored, refused by its guard, or reading its inputs", func() {
@@ -194,3 +249,46 @@ var _ = Describe("Job changes sent together on PostgreSQL", func() {
 		Expect([]any{st, evs}).To(Equal([]any{domain.JobStatus(""), 0}))
 	})
 })
+
+// genericPlanScans prepares query, plans it generically (the session sets
+// plan_cache_mode) with args as its parameters, and returns the index each
+// table is read through ("" for a scan of the table itself).
+func genericPlanScans(conn *pgx.Conn, query string, args []any) map[string]string {
+	GinkgoHelper()
+	name := "plan_" + ulid.Make().String()
+	sd, err := conn.Prepare(ctx, name, query)
+	Expect(err).NotTo(HaveOccurred())
+	// EXECUTE takes its parameters as literals: each argument in
+	// PostgreSQL's text form for its parameter's type.
+	lits := make([]string, len(args))
+	for i, a := range args {
+		text, err := conn.TypeMap().Encode(sd.ParamOIDs[i], pgtype.TextFormatCode, a, nil)
+		Expect(err).NotTo(HaveOccurred())
+		lits[i] = "NULL"
+		if text != nil {
+			lits[i] = "'" + strings.ReplaceAll(string(text), "'", "''") + "'"
+		}
+	}
+	var plan []struct{ Plan planNode }
+	Expect(conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) EXECUTE \""+name+"\"("+strings.Join(lits, ", ")+")").Scan(&plan)).To(Succeed())
+	scans := map[string]string{}
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if n.Relation != "" && n.Type != "ModifyTable" {
+			scans[n.Relation] = n.Index
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(plan[0].Plan)
+	return scans
+}
+
+// planNode is a node of EXPLAIN's JSON output.
+type planNode struct {
+	Type     string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Index    string     `json:"Index Name"`
+	Plans    []planNode `json:"Plans"`
+}

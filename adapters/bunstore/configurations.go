@@ -76,7 +76,7 @@ func (r *ConfigurationRepository) Create(ctx context.Context, c *domain.Configur
 // Get returns a configuration of the workspace.
 func (r *ConfigurationRepository) Get(ctx context.Context, workspaceID, id string) (*domain.Configuration, error) {
 	return r.getWhere(ctx, r.db.conn(ctx).NewSelect(), "get configuration",
-		"workspace_id = ? AND id = ?", workspaceID, id)
+		byID, workspaceID, id)
 }
 
 // GetActive returns the active configuration of a document type.
@@ -162,7 +162,7 @@ func (r *ConfigurationRepository) Update(ctx context.Context, workspaceID, id st
 	var out *domain.Configuration
 	err := r.db.withinTx(ctx, func(ctx context.Context) error {
 		q := r.db.lockForUpdate(r.db.conn(ctx).NewSelect())
-		c, err := r.getWhere(ctx, q, "update configuration", "workspace_id = ? AND id = ?", workspaceID, id)
+		c, err := r.getWhere(ctx, q, "update configuration", byID, workspaceID, id)
 		if err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func (r *ConfigurationRepository) Update(ctx context.Context, workspaceID, id st
 		row.ID, row.WorkspaceID = id, workspaceID
 		res, err := r.db.conn(ctx).NewUpdate().Model(row).
 			ExcludeColumn("id", "workspace_id", "created_at").
-			Where("workspace_id = ? AND id = ?", workspaceID, id).Exec(ctx)
+			Where(byID, workspaceID, id).Exec(ctx)
 		if err := checkUpdated("update configuration", res, err); err != nil {
 			return err
 		}

@@ -83,7 +83,7 @@ func (r *DocumentRepository) Get(ctx context.Context, workspaceID, id string) (*
 
 func (r *DocumentRepository) get(ctx context.Context, q *bun.SelectQuery, workspaceID, id, op string) (*domain.Document, error) {
 	row := new(documentRow)
-	if err := q.Model(row).Where("workspace_id = ? AND id = ?", workspaceID, id).Scan(ctx); err != nil {
+	if err := q.Model(row).Where(byID, workspaceID, id).Scan(ctx); err != nil {
 		return nil, translate(op, err)
 	}
 	d, err := row.domain()
@@ -162,7 +162,7 @@ func (r *DocumentRepository) Update(ctx context.Context, workspaceID, id string,
 		row.ID, row.WorkspaceID = id, workspaceID
 		res, err := r.db.conn(ctx).NewUpdate().Model(row).
 			ExcludeColumn("id", "workspace_id", "created_at").
-			Where("workspace_id = ? AND id = ?", workspaceID, id).Exec(ctx)
+			Where(byID, workspaceID, id).Exec(ctx)
 		if err := checkUpdated("update document", res, err); err != nil {
 			return err
 		}

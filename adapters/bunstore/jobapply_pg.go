@@ -187,7 +187,7 @@ func applyStatement(c ports.JobChange, row *jobRow, events []*eventRow, tables [
 		for i, v := range set {
 			assign[i] = jobSetColumns[i] + " = " + args.add(v, "")
 		}
-		fmt.Fprintf(&b, "WITH u AS (UPDATE jobs SET %s WHERE workspace_id = %s AND id = %s AND status = %s AND attempts = %s",
+		fmt.Fprintf(&b, "WITH u AS (UPDATE jobs SET %s WHERE workspace_id || '' = %s AND id = %s AND status = %s AND attempts = %s", // byID
 			strings.Join(assign, ", "), ws, id, args.add(string(c.From), ""), args.add(c.Attempts, ""))
 		if c.NoWebhooks {
 			b.WriteString(" AND NOT EXISTS (" + hooksSQL + ")")

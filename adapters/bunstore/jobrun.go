@@ -21,14 +21,14 @@ const (
 		"j.input_document_id, j.created_by, j.created_at, j.updated_at, j.started_at, j.finished_at, j.attempts, j.metrics, j.logs, " +
 		"j.error_code, j.error_message, j.output_document_ids, " + inputColumns + " " +
 		"FROM jobs AS j " +
-		"LEFT JOIN configurations AS c ON c.workspace_id = j.workspace_id AND c.id = j.configuration_id " +
-		"LEFT JOIN documents AS d ON d.workspace_id = j.workspace_id AND d.id = j.input_document_id " +
-		"WHERE j.workspace_id = $1 AND j.id = $2"
+		"LEFT JOIN configurations AS c ON c.workspace_id || '' = j.workspace_id AND c.id = j.configuration_id " +
+		"LEFT JOIN documents AS d ON d.workspace_id || '' = j.workspace_id AND d.id = j.input_document_id " +
+		"WHERE j.workspace_id || '' = $1 AND j.id = $2" // byID
 	inputsByIDSQL = "SELECT " + inputColumns + " FROM (SELECT 1) AS one " +
-		"LEFT JOIN documents AS d ON d.workspace_id = $1 AND d.id = $2 " +
-		"LEFT JOIN configurations AS c ON c.workspace_id = $3 AND c.id = $4"
+		"LEFT JOIN documents AS d ON d.workspace_id || '' = $1 AND d.id = $2 " +
+		"LEFT JOIN configurations AS c ON c.workspace_id || '' = $3 AND c.id = $4"
 	inputsByTypeSQL = "SELECT " + inputColumns + " FROM (SELECT 1) AS one " +
-		"LEFT JOIN documents AS d ON d.workspace_id = $1 AND d.id = $2 " +
+		"LEFT JOIN documents AS d ON d.workspace_id || '' = $1 AND d.id = $2 " +
 		"LEFT JOIN configurations AS c ON c.workspace_id = $3 AND c.document_type = $4 AND c.is_active"
 )
 

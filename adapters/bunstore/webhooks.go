@@ -150,7 +150,7 @@ func (r *WebhookRepository) Get(ctx context.Context, workspaceID, id string) (*d
 
 func (r *WebhookRepository) get(ctx context.Context, q *bun.SelectQuery, workspaceID, id, op string) (*domain.Webhook, error) {
 	row := new(webhookRow)
-	if err := q.Model(row).Where("workspace_id = ? AND id = ?", workspaceID, id).Scan(ctx); err != nil {
+	if err := q.Model(row).Where(byID, workspaceID, id).Scan(ctx); err != nil {
 		return nil, translate(op, err)
 	}
 	w, err := row.domain()
@@ -194,7 +194,7 @@ func (r *WebhookRepository) Update(ctx context.Context, workspaceID, id string, 
 		}
 		row.ID, row.WorkspaceID = id, workspaceID
 		res, err := r.db.conn(ctx).NewUpdate().Model(row).ExcludeColumn("id", "workspace_id", "created_at", "secret").
-			Where("workspace_id = ? AND id = ?", workspaceID, id).Exec(ctx)
+			Where(byID, workspaceID, id).Exec(ctx)
 		if err := checkUpdated("update webhook", res, err); err != nil {
 			return err
 		}
