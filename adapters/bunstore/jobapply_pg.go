@@ -187,8 +187,9 @@ func applyStatement(c ports.JobChange, row *jobRow, events []*eventRow, tables [
 		for i, v := range set {
 			assign[i] = jobSetColumns[i] + " = " + args.add(v, "")
 		}
-		fmt.Fprintf(&b, "WITH u AS (UPDATE jobs SET %s WHERE workspace_id || '' = %s AND id = %s AND status = %s AND attempts = %s", // byID
-			strings.Join(assign, ", "), ws, id, args.add(string(c.From), ""), args.add(c.Attempts, ""))
+		job := strings.Replace(strings.Replace(byID, "?", ws, 1), "?", id, 1)
+		fmt.Fprintf(&b, "WITH u AS (UPDATE jobs SET %s WHERE %s AND status = %s AND attempts = %s",
+			strings.Join(assign, ", "), job, args.add(string(c.From), ""), args.add(c.Attempts, ""))
 		if c.NoWebhooks {
 			b.WriteString(" AND NOT EXISTS (" + hooksSQL + ")")
 		}
