@@ -14,6 +14,7 @@ import (
 	"github.com/ade-go/ade/app"
 	"github.com/ade-go/ade/domain"
 	"github.com/ade-go/ade/ports"
+	"github.com/ade-go/ade/test/storetest"
 )
 
 // setupJobs uploads the roster and creates a configuration with payload.
@@ -92,6 +93,27 @@ var _ = Describe("Asynchronous jobs", func() {
 		Expect(done.Status()).To(Equal(domain.JobSucceeded))
 		Expect(done.Attempts()).To(Equal(1))
 		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}))
+	})
+
+	It("reads a running job only when another change signals it: the run's own end does not wake its cancellation watch", func() {
+		jobs := &countingJobs{}
+		e := build(storetest.Memory, 0, nil, func(r ports.Repositories) ports.Repositories {
+			jobs.JobRepository = r.Jobs
+			r.Jobs = jobs
+			return r
+		}, app.Config{})
+		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+		ids := make([]string, 20)
+		for i := range ids {
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			ids[i] = j.ID()
+		}
+		Expect(e.runPending()).To(Equal(len(ids)))
+		Consistently(jobs.gets.Load, 300*time.Millisecond).Should(BeZero(), "a watch woken by its own job's end reads the job once more per run")
+		for _, id := range ids {
+			Expect(getJob(e, id).Status()).To(Equal(domain.JobSucceeded))
+		}
 	})
 
 	It("runs nothing for a task whose job was cancelled while it waited, though the task carries its submission", func() {
@@ -289,6 +311,17 @@ var _ = Describe("Asynchronous jobs", func() {
 		})
 	})
 })
+
+// countingJobs counts the reads of one job (Get).
+type countingJobs struct {
+	ports.JobRepository
+	gets atomic.Int64
+}
+
+func (c *countingJobs) Get(ctx context.Context, ws, id string) (*domain.Job, error) {
+	c.gets.Add(1)
+	return c.JobRepository.Get(ctx, ws, id)
+}
 
 // outageJobs refuses, once armed, every job write that would end a
 // running job, as a database that stopped answering would, for 400 ms

@@ -229,11 +229,15 @@ func (s *JobService) execute(ctx context.Context, job *domain.Job, in inputs) er
 			Message: fmt.Sprintf("extractor %q is not available in this process", in.cfg.ExtractorName())}, nil, started)
 	}
 	runCtx, stop := s.watchCancel(ctx, job)
-	defer stop()
 	sink := &blobSink{c: s.c, workspaceID: job.WorkspaceID(), prefix: outputPrefix(job.WorkspaceID(), job.ID())}
 	res, jerr := s.extract(runCtx, ex, s.request(job, in, sink))
+	// The watch ends with the extraction: the terminal write below is
+	// guarded by the attempt anyway, and a watch still open would wake on
+	// that very write and read the job once more for nothing.
+	cancelled := errors.Is(context.Cause(runCtx), errJobCancelled)
+	stop()
 	switch {
-	case errors.Is(context.Cause(runCtx), errJobCancelled):
+	case cancelled:
 		sink.discard(ctx)
 		return nil
 	case ctx.Err() != nil:
