@@ -210,6 +210,37 @@ var _ = Describe("Job changes on PostgreSQL", func() {
 		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}), "the first job with the id is untouched")
 	})
 
+	It("reads a submission's inputs in the batch with the changes waiting with it, also one PostgreSQL refuses in part", func() {
+		good, orphan := newJob(doc.ID()), newJob(ulid.Make().String()) // the orphan's document does not exist
+		kept, refused := submission(good), submission(orphan)
+		var byID, byType, missing ports.JobInputs
+		errs := make([]error, 5)
+		hold()
+		var wg sync.WaitGroup
+		wg.Go(func() { errs[0] = repos.Jobs.Apply(ctx, kept) })
+		wg.Go(func() { byID, errs[1] = repos.Jobs.Inputs(ctx, ws.ID(), doc.ID(), cfg.ID(), "") })
+		wg.Go(func() { errs[2] = repos.Jobs.Apply(ctx, refused) })
+		wg.Go(func() { byType, errs[3] = repos.Jobs.Inputs(ctx, ws.ID(), doc.ID(), "", cfg.DocumentType()) })
+		unknownDoc, unknownCfg := ulid.Make().String(), ulid.Make().String()
+		wg.Go(func() { missing, errs[4] = repos.Jobs.Inputs(ctx, ws.ID(), unknownDoc, unknownCfg, "") })
+		Eventually(wait).Should(Equal(5))
+		send()
+		wg.Wait()
+		Expect(<-sizes).To(Equal(5), "one batch, the reads in it")
+
+		Expect(errs[2]).To(MatchError(domain.ErrUnprocessable), "the refused change")
+		for _, i := range []int{0, 1, 3, 4} {
+			Expect(errs[i]).NotTo(HaveOccurred())
+		}
+		Expect(byID.Document.State()).To(Equal(doc.State()))
+		Expect(byID.Configuration.State()).To(Equal(cfg.State()))
+		Expect(byType.Document.State()).To(Equal(doc.State()))
+		Expect(byType.Configuration).To(BeNil(), "the configuration is not active")
+		Expect(missing).To(Equal(ports.JobInputs{}))
+		st, evs := stored(good)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+	})
+
 	It("sends at most 32 changes in one batch, and the rest in the next", func() {
 		jobs := make([]*domain.Job, 40)
 		changes := make([]ports.JobChange, len(jobs))

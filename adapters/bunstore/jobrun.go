@@ -110,14 +110,25 @@ func (r *JobRepository) GetRun(ctx context.Context, workspaceID, id string) (por
 }
 
 // Inputs returns a document and a configuration (by id, or the active one
-// of a document type) in one query.
+// of a document type) in one query. On PostgreSQL, outside a caller's
+// transaction, the query goes in the next batch of job changes
+// (changeBatcher): it is the read every submission makes just before its
+// change, and a round trip and a transaction of its own per submission
+// cost PostgreSQL more than the read itself.
 func (r *JobRepository) Inputs(ctx context.Context, workspaceID, documentID, configurationID, documentType string) (ports.JobInputs, error) {
 	query, key := inputsByIDSQL, configurationID
 	if configurationID == "" {
 		query, key = inputsByTypeSQL, documentType
 	}
 	var in inputScan
-	if err := r.db.queryRow(ctx, r.db.fixed(query), workspaceID, documentID, workspaceID, key).Scan(in.dest()...); err != nil {
+	query, args := r.db.fixed(query), []any{workspaceID, documentID, workspaceID, key}
+	var err error
+	if r.db.isPostgres() && !r.db.inTx(ctx) {
+		err = r.db.batch.queryRow(ctx, query, args, in.dest())
+	} else {
+		err = r.db.queryRow(ctx, query, args...).Scan(in.dest()...)
+	}
+	if err != nil {
 		return ports.JobInputs{}, translate("get job inputs", err)
 	}
 	out, err := in.inputs(workspaceID)
