@@ -48,59 +48,85 @@ func pgTime(t *dbTime) any {
 }
 
 // eventColumns are the events table's columns in eventRow's field order,
-// with the types an unnest of their arrays needs.
+// with the types their bound values are cast to.
 var eventColumns = []struct{ name, typ string }{
 	{"id", "text"}, {"workspace_id", "text"}, {"event_type", "text"}, {"entity_type", "text"}, {"entity_id", "text"},
 	{"occurred_at", "timestamptz"}, {"actor_type", "text"}, {"actor_id", "text"}, {"actor_label", "text"},
 	{"source", "text"}, {"request_id", "text"}, {"payload", "jsonb"},
 }
 
-// tableColumns are the extracted_tables columns in tableRow's field order.
+// tableColumns are the extracted_tables columns in tableRow's field order,
+// with the types their bound values are cast to.
 var tableColumns = []struct{ name, typ string }{
 	{"id", "text"}, {"workspace_id", "text"}, {"job_id", "text"}, {"document_id", "text"}, {"sequence_index", "int"},
 	{"title", "text"}, {"sheet", "text"}, {"row_count", "int"}, {"columns", "jsonb"}, {"sample_rows", "jsonb"},
 	{"metadata", "jsonb"}, {"created_at", "timestamptz"},
 }
 
-// eventArrays are events as one array per column (eventColumns' order).
-func eventArrays(events []*eventRow) []any {
-	id, ws, typ, ent, entID := make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
-	at := make([]time.Time, len(events))
-	aType, aID, aLabel, src, req, payload := make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
-	for i, e := range events {
-		id[i], ws[i], typ[i], ent[i], entID[i] = e.ID, e.WorkspaceID, e.EventType, e.EntityType, e.EntityID
-		at[i] = e.OccurredAt.Time
-		aType[i], aID[i], aLabel[i], src[i], req[i], payload[i] = e.ActorType, e.ActorID, e.ActorLabel, e.Source, e.RequestID, e.Payload
-	}
-	return []any{id, ws, typ, ent, entID, at, aType, aID, aLabel, src, req, payload}
+// eventValues is an event row's values in eventColumns' order.
+func eventValues(e *eventRow) []any {
+	return []any{e.ID, e.WorkspaceID, e.EventType, e.EntityType, e.EntityID, e.OccurredAt.Time, e.ActorType, e.ActorID,
+		e.ActorLabel, e.Source, e.RequestID, e.Payload}
 }
 
-// tableArrays are tables as one array per column (tableColumns' order).
-func tableArrays(tables []*tableRow) []any {
-	n := len(tables)
-	id, ws, job, doc, title, sheet := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	seq, rows := make([]int32, n), make([]int32, n)
-	cols, sample, meta := make([]string, n), make([]string, n), make([]string, n)
-	at := make([]time.Time, n)
-	for i, t := range tables {
-		id[i], ws[i], job[i], doc[i], title[i], sheet[i] = t.ID, t.WorkspaceID, t.JobID, t.DocumentID, t.Title, t.Sheet
-		seq[i], rows[i] = int32(t.SequenceIndex), int32(t.RowCount)
-		cols[i], sample[i], meta[i] = t.Columns, t.SampleRows, t.Metadata
-		at[i] = t.CreatedAt.Time
-	}
-	return []any{id, ws, job, doc, seq, title, sheet, rows, cols, sample, meta, at}
+// tableValues is a table row's values in tableColumns' order.
+func tableValues(t *tableRow) []any {
+	return []any{t.ID, t.WorkspaceID, t.JobID, t.DocumentID, int32(t.SequenceIndex), t.Title, t.Sheet, int32(t.RowCount),
+		t.Columns, t.SampleRows, t.Metadata, t.CreatedAt.Time}
 }
 
-// insertUnnest appends ", name AS (INSERT INTO table (columns) SELECT
-// the columns FROM u, unnest(one array per column))": every row is
-// bound as arrays, so the statement's text is the same whatever the
-// number of rows.
-func insertUnnest(b *strings.Builder, args *pgArgs, name, table string, cols []struct{ name, typ string }, arrays []any) {
+// columnArrays turns rows (each its values in cols' order) into one typed
+// array per column.
+func columnArrays(cols []struct{ name, typ string }, rows [][]any) []any {
+	arrays := make([]any, len(cols))
+	for i, c := range cols {
+		switch c.typ {
+		case "int":
+			a := make([]int32, len(rows))
+			for r, row := range rows {
+				a[r] = row[i].(int32)
+			}
+			arrays[i] = a
+		case "timestamptz":
+			a := make([]time.Time, len(rows))
+			for r, row := range rows {
+				a[r] = row[i].(time.Time)
+			}
+			arrays[i] = a
+		default: // text, and jsonb as its text
+			a := make([]string, len(rows))
+			for r, row := range rows {
+				a[r] = row[i].(string)
+			}
+			arrays[i] = a
+		}
+	}
+	return arrays
+}
+
+// insertRows appends ", name AS (INSERT INTO table (columns) SELECT ...
+// FROM u)" for rows (each its values in cols' order). One row, the usual
+// case (a change's one event, a job's one table), is bound value by value;
+// several are bound as one array per column and unnested, so the
+// statement's text depends on the number of rows only as one or several.
+// Binding arrays costs both sides more work per value (pgx encodes them by
+// reflection, PostgreSQL decodes and unnests them).
+func insertRows(b *strings.Builder, args *pgArgs, name, table string, cols []struct{ name, typ string }, rows [][]any) {
 	names := make([]string, len(cols))
 	sel := make([]string, len(cols))
-	arr := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.name
+	}
+	if len(rows) == 1 {
+		for i, c := range cols {
+			sel[i] = args.add(rows[0][i], c.typ)
+		}
+		fmt.Fprintf(b, ", %s AS (INSERT INTO %s (%s) SELECT %s FROM u)", name, table, strings.Join(names, ", "), strings.Join(sel, ", "))
+		return
+	}
+	arrays := columnArrays(cols, rows)
+	arr := make([]string, len(cols))
+	for i, c := range cols {
 		sel[i] = "x." + c.name
 		// jsonb travels as text: an array of jsonb would need each element
 		// encoded as such; the cast is per element in the select list.
@@ -196,10 +222,18 @@ func applyStatement(c ports.JobChange, row *jobRow, events []*eventRow, tables [
 		b.WriteString(" RETURNING 1)")
 	}
 	if len(events) > 0 {
-		insertUnnest(&b, &args, "e", "events", eventColumns, eventArrays(events))
+		rows := make([][]any, len(events))
+		for i, e := range events {
+			rows[i] = eventValues(e)
+		}
+		insertRows(&b, &args, "e", "events", eventColumns, rows)
 	}
 	if len(tables) > 0 {
-		insertUnnest(&b, &args, "t", "extracted_tables", tableColumns, tableArrays(tables))
+		rows := make([][]any, len(tables))
+		for i, t := range tables {
+			rows[i] = tableValues(t)
+		}
+		insertRows(&b, &args, "t", "extracted_tables", tableColumns, rows)
 	}
 	if tasks != nil {
 		q, err := tasks.InsertFromU(c.Tasks, args.add)

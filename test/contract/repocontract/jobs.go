@@ -265,6 +265,32 @@ func describeJobs(get func() *world) {
 				Expect(stored[1].State()).To(Equal(tables[1].State()))
 			})
 
+			It("stores every row of a change intact, with one event or several, one table or several", func() {
+				j := w.createJob()
+				run, e := started(j)
+				note := w.newEvent(w.ws.ID(), domain.EventJobCreated, domain.EntityJob, j.ID())
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: run, From: domain.JobPending, Events: []*domain.Event{e, note}})).To(Succeed())
+				done := domain.RehydrateJob(run.State())
+				Expect(done.Succeed(w.clock.Next(), domain.Outcome{})).To(Succeed())
+				end := w.newEvent(w.ws.ID(), domain.EventJobSucceeded, domain.EntityJob, j.ID())
+				table := w.newTable(j, 0)
+				Expect(w.repos.Jobs.Apply(w.ctx, ports.JobChange{Job: done, From: domain.JobRunning, Attempts: 1,
+					Events: []*domain.Event{end}, Tables: []*domain.Table{table}, NoWebhooks: true})).To(Succeed())
+				want := map[string]domain.EventState{}
+				for _, ev := range []*domain.Event{e, note, end} {
+					want[ev.ID()] = ev.State()
+				}
+				got := map[string]domain.EventState{}
+				for _, ev := range eventsOf(j) {
+					got[ev.ID()] = ev.State()
+				}
+				Expect(got).To(Equal(want))
+				stored, err := w.repos.Tables.ListByJob(w.ctx, w.ws.ID(), j.ID(), ports.Page{})
+				Expect(err).NotTo(HaveOccurred())
+				Expect(stored).To(HaveLen(1))
+				Expect(stored[0].State()).To(Equal(table.State()))
+			})
+
 			It("with Inputs, reads the job's configuration and input document with the change, and nothing when it stores nothing", func() {
 				j := w.createJob()
 				run, e := started(j)
