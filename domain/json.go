@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxNumberDigits bounds the digits of one JSON number in plain decimal
@@ -78,6 +79,15 @@ func normalizeJSONObject(v map[string]any, maxBytes int, scrub bool) (map[string
 	if v == nil {
 		return map[string]any{}, nil
 	}
+	if out, size, ok := plainJSON(v, 0); ok && (maxBytes <= 0 || size <= maxBytes) {
+		return out.(map[string]any), nil
+	}
+	return normalizeEncoded(v, maxBytes, scrub)
+}
+
+// normalizeEncoded is normalizeJSONObject the long way: v encoded, decoded
+// and normalised (numbers, and NUL when scrubbing).
+func normalizeEncoded(v map[string]any, maxBytes int, scrub bool) (map[string]any, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, &JSONError{Message: "is not JSON-compatible"}
@@ -101,6 +111,99 @@ func normalizeJSONObject(v map[string]any, maxBytes int, scrub bool) (map[string
 		return nil, &JSONError{Message: fmt.Sprintf("larger than %d bytes", maxBytes)}
 	}
 	return out, nil
+}
+
+// plainJSON is normalizeJSONObject's shortcut for a value already in the
+// form it returns, the common case (what ADE builds itself: strings,
+// integers, booleans, nested objects and arrays of them): it returns a deep
+// copy of v, an upper bound of v's size as compact JSON, and true. It
+// returns false, and the caller takes the long way (encode, decode,
+// normalise), for anything that way could change or refuse: another type
+// (a float, a struct, a typed map), a string or key that is not valid
+// UTF-8 or holds NUL, a number not in canonical plain notation, nesting at
+// MaxJSONDepth. The bound counts every string byte as escaped (six bytes),
+// so a value it puts under a limit is under it.
+func plainJSON(v any, level int) (any, int, bool) {
+	switch t := v.(type) {
+	case nil:
+		return nil, 4, true
+	case bool:
+		return t, 5, true
+	case string:
+		if !plainString(t) {
+			return nil, 0, false
+		}
+		return t, 2 + 6*len(t), true
+	case int:
+		return json.Number(strconv.Itoa(t)), 20, true
+	case int64:
+		return json.Number(strconv.FormatInt(t, 10)), 20, true
+	case json.Number:
+		if c, err := CanonicalNumber(string(t)); err != nil || c != string(t) || !plainNumber(string(t)) {
+			return nil, 0, false
+		}
+		return t, len(t), true
+	case map[string]any:
+		if level >= MaxJSONDepth {
+			return nil, 0, false
+		}
+		if t == nil {
+			return nil, 4, true // encodes as null
+		}
+		out := make(map[string]any, len(t))
+		size := 2
+		for k, x := range t {
+			if !plainString(k) {
+				return nil, 0, false
+			}
+			c, n, ok := plainJSON(x, level+1)
+			if !ok {
+				return nil, 0, false
+			}
+			out[k] = c
+			size += 2 + 6*len(k) + 2 + n
+		}
+		return out, size, true
+	case []any:
+		if level >= MaxJSONDepth {
+			return nil, 0, false
+		}
+		if t == nil {
+			return nil, 4, true // encodes as null
+		}
+		out := make([]any, len(t))
+		size := 2
+		for i, x := range t {
+			c, n, ok := plainJSON(x, level+1)
+			if !ok {
+				return nil, 0, false
+			}
+			out[i] = c
+			size += n + 1
+		}
+		return out, size, true
+	}
+	return nil, 0, false
+}
+
+// plainString reports whether s comes back from JSON as it is and needs no
+// scrubbing: valid UTF-8 without NUL.
+func plainString(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// plainNumber reports whether s is a JSON number in plain decimal
+// notation: -?(0|[1-9][0-9]*)(.[0-9]+)?
+func plainNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	switch {
+	case intPart == "" || !allDigits(intPart) || (len(intPart) > 1 && intPart[0] == '0'):
+		return false
+	case hasFrac && (frac == "" || !allDigits(frac)):
+		return false
+	}
+	return true
 }
 
 // normalizer walks a decoded JSON value in key order (so the fault it
