@@ -563,7 +563,7 @@ func streamLoad(pgURL string, streams int, window time.Duration) error {
 			Benchmark: fmt.Sprintf("database transactions per second with %d idle job event streams open (`ade serve`, API only, PostgreSQL, %s windows)", streams, window),
 			ADE:       fmt.Sprintf("%.2f/s", busy),
 			Baseline:  fmt.Sprintf("the same server with none open: %.2f/s", idle),
-			Ratio:     fmt.Sprintf("+%.2f/s attributable to the streams", extra),
+			Ratio:     fmt.Sprintf("%+.2f/s attributable to the streams", extra),
 			Target:    fmt.Sprintf("<= %.1f/s", targetStreamQueries),
 			Met:       extra <= targetStreamQueries,
 		})
