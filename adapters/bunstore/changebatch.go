@@ -96,6 +96,16 @@ func (b *changeBatcher) queryRow(ctx context.Context, query string, args, dest [
 	return c.err
 }
 
+// batchedRow runs a fixed statement (query with args), scanning its one
+// row into dest: on PostgreSQL outside ctx's transaction in the next batch,
+// otherwise in ctx's transaction or on the pool (db.queryRow).
+func (db *DB) batchedRow(ctx context.Context, query string, args, dest []any) error {
+	if db.isPostgres() && !db.inTx(ctx) {
+		return db.batch.queryRow(ctx, query, args, dest)
+	}
+	return db.queryRow(ctx, query, args...).Scan(dest...)
+}
+
 // run sends batches until nothing waits, then frees its slot.
 func (b *changeBatcher) run() {
 	for {

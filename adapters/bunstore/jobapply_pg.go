@@ -163,14 +163,7 @@ func (r *JobRepository) applyPostgres(ctx context.Context, c ports.JobChange, ro
 	if c.Inputs != nil {
 		dest = append(dest, in.dest()...)
 	}
-	if r.db.inTx(ctx) {
-		err = r.db.queryRow(ctx, query, args...).Scan(dest...)
-	} else {
-		// Outside a caller's transaction, concurrent changes share
-		// batches (see changeBatcher).
-		err = r.db.batch.queryRow(ctx, query, args, dest)
-	}
-	if err != nil {
+	if err = r.db.batchedRow(ctx, query, args, dest); err != nil {
 		return translate("apply job change", err)
 	}
 	n, exist := *dest[0].(*int), *dest[1].(*bool)

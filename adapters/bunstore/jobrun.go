@@ -121,14 +121,7 @@ func (r *JobRepository) Inputs(ctx context.Context, workspaceID, documentID, con
 		query, key = inputsByTypeSQL, documentType
 	}
 	var in inputScan
-	query, args := r.db.fixed(query), []any{workspaceID, documentID, workspaceID, key}
-	var err error
-	if r.db.isPostgres() && !r.db.inTx(ctx) {
-		err = r.db.batch.queryRow(ctx, query, args, in.dest())
-	} else {
-		err = r.db.queryRow(ctx, query, args...).Scan(in.dest()...)
-	}
-	if err != nil {
+	if err := r.db.batchedRow(ctx, r.db.fixed(query), []any{workspaceID, documentID, workspaceID, key}, in.dest()); err != nil {
 		return ports.JobInputs{}, translate("get job inputs", err)
 	}
 	out, err := in.inputs(workspaceID)
