@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"runtime"
 	"sync"
@@ -196,7 +197,13 @@ func (b *changeBatcher) sendTogether(ctx context.Context, batch []*batchedChange
 		results := pc.SendBatch(ctx, &pb)
 		var first error
 		for _, c := range batch {
-			if err := results.QueryRow().Scan(c.dest...); err != nil && first == nil {
+			err := results.QueryRow().Scan(c.dest...)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				// That statement's own answer (a read of a row that does
+				// not exist): the batch goes on.
+				c.err = sql.ErrNoRows
+			case err != nil && first == nil:
 				first = err
 			}
 		}

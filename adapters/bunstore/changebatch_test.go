@@ -241,6 +241,33 @@ var _ = Describe("Job changes on PostgreSQL", func() {
 		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
 	})
 
+	It("reads jobs with their inputs in the batch, one that does not exist failing alone, not the changes with it", func() {
+		earlier := newJob(doc.ID())
+		Expect(repos.Jobs.Apply(ctx, submission(earlier))).To(Succeed())
+		Eventually(sizes).Should(Receive(Equal(1)))
+		kept := newJob(doc.ID())
+		var run ports.JobRun
+		errs := make([]error, 3)
+		hold()
+		var wg sync.WaitGroup
+		wg.Go(func() { run, errs[0] = repos.Jobs.GetRun(ctx, ws.ID(), earlier.ID()) })
+		wg.Go(func() { _, errs[1] = repos.Jobs.GetRun(ctx, ws.ID(), ulid.Make().String()) })
+		wg.Go(func() { errs[2] = repos.Jobs.Apply(ctx, submission(kept)) })
+		Eventually(wait).Should(Equal(3))
+		send()
+		wg.Wait()
+		Expect(<-sizes).To(Equal(3), "one batch, the reads in it")
+
+		Expect(errs[0]).NotTo(HaveOccurred())
+		Expect(errs[1]).To(MatchError(domain.ErrNotFound))
+		Expect(errs[2]).NotTo(HaveOccurred(), "the change was stored, and its caller is told so")
+		Expect(run.Job.State()).To(Equal(earlier.State()))
+		Expect(run.Document.State()).To(Equal(doc.State()))
+		Expect(run.Configuration.State()).To(Equal(cfg.State()))
+		st, evs := stored(kept)
+		Expect([]any{st, evs}).To(Equal([]any{domain.JobPending, 1}))
+	})
+
 	It("sends at most 32 changes in one batch, and the rest in the next", func() {
 		jobs := make([]*domain.Job, 40)
 		changes := make([]ports.JobChange, len(jobs))

@@ -88,14 +88,16 @@ func (s *inputScan) inputs(workspaceID string) (ports.JobInputs, error) {
 
 // GetRun returns a job with the configuration and input document it runs
 // on, in one query (a fixed statement, prepared once per connection, like
-// Get's).
+// Get's). On PostgreSQL, outside a caller's transaction, the query goes in
+// the next batch of job changes, as Inputs does: it is the read a worker
+// makes before it runs a job.
 func (r *JobRepository) GetRun(ctx context.Context, workspaceID, id string) (ports.JobRun, error) {
 	j := new(jobRow)
 	var in inputScan
 	dest := append([]any{&j.ID, &j.WorkspaceID, &j.Status, &j.DocumentType, &j.ConfigurationID, &j.ConfigurationVersion,
 		&j.InputDocumentID, &j.CreatedBy, &j.CreatedAt, &j.UpdatedAt, &j.StartedAt, &j.FinishedAt,
 		&j.Attempts, &j.Metrics, &j.Logs, &j.ErrorCode, &j.ErrorMessage, &j.OutputDocumentIDs}, in.dest()...)
-	if err := r.db.queryRow(ctx, r.db.fixed(getRunSQL), workspaceID, id).Scan(dest...); err != nil {
+	if err := r.db.batchedRow(ctx, r.db.fixed(getRunSQL), []any{workspaceID, id}, dest); err != nil {
 		return ports.JobRun{}, translate("get job run", err)
 	}
 	job, err := j.domain()
