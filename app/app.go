@@ -23,6 +23,7 @@ const (
 	DefaultJobTimeout        = 5 * time.Minute
 	DefaultJobMaxAttempts    = 3
 	DefaultTerminalRetry     = 2 * time.Minute
+	DefaultJobStartDelay     = 250 * time.Millisecond
 	DefaultPageLimit         = 50
 	MaxPageLimit             = 200
 )
@@ -40,6 +41,16 @@ type Config struct {
 	// (default 3): a job whose last allowed attempt was lost with its
 	// worker ends failed with code attempts_exhausted.
 	JobMaxAttempts int
+	// JobStartDelay is how long a job's first attempt may run before its
+	// start is stored (default 250 ms; negative stores every start before
+	// its extraction runs). An attempt that ends sooner stores its start
+	// with its end, in one write: the job goes from pending to its end
+	// with both status events (job.running and the terminal one, each
+	// with its own time), and was never seen running. A job whose
+	// cancellation lands meanwhile is cancelled at once, as a pending job
+	// is, and its attempt stores nothing. Later attempts (after a lost
+	// worker) store their start first, so attempts count every start.
+	JobStartDelay time.Duration
 	// SyncWait is how long a synchronous submission waits for its job to
 	// end before answering with the job as it stands (default JobTimeout
 	// plus a minute).
@@ -70,6 +81,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.JobMaxAttempts <= 0 {
 		c.JobMaxAttempts = DefaultJobMaxAttempts
+	}
+	if c.JobStartDelay == 0 {
+		c.JobStartDelay = DefaultJobStartDelay
 	}
 	if c.SyncWait <= 0 {
 		c.SyncWait = c.JobTimeout + time.Minute

@@ -46,6 +46,11 @@ func terminalEvents(evs []*domain.Event) int {
 	return n
 }
 
+// jobStatus polls a job's status.
+func jobStatus(e *env, id string) func() domain.JobStatus {
+	return func() domain.JobStatus { return getJob(e, id).Status() }
+}
+
 func getJob(e *env, id string) *domain.Job {
 	GinkgoHelper()
 	j, err := e.app.Jobs.Get(e.ctx, e.ws, id)
@@ -234,6 +239,7 @@ var _ = Describe("Asynchronous jobs", func() {
 		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(probeWaiting, 5*time.Second).Should(Receive(Equal(j.ID())))
+		Eventually(jobStatus(e, j.ID()), 5*time.Second).Should(Equal(domain.JobRunning), "the start is stored once the attempt has run a while")
 		// Another worker took the job over (its lease said this one was
 		// gone) and recorded its start.
 		err = e.mem.WithinTx(e.ctx, func(ctx context.Context) error {
@@ -263,7 +269,7 @@ var _ = Describe("Asynchronous jobs", func() {
 			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 			Expect(err).NotTo(HaveOccurred())
 			Eventually(probeWaiting, 5*time.Second).Should(Receive(Equal(j.ID())))
-			Expect(getJob(e, j.ID()).Status()).To(Equal(domain.JobRunning))
+			Eventually(jobStatus(e, j.ID()), 5*time.Second).Should(Equal(domain.JobRunning), "the start is stored once the attempt has run a while")
 
 			c, err := e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
 			Expect(err).NotTo(HaveOccurred())
@@ -298,9 +304,9 @@ var _ = Describe("Asynchronous jobs", func() {
 				return r
 			}, app.Config{TerminalRetry: 10 * time.Second}, probe{})
 			doc, cfg := setupJobs(e, map[string]any{"extractor": "probe", "mode": "outputs"})
-			// The store stops answering job writes once the job is
-			// running, and comes back 400 ms later.
-			flaky.failAfterStart.Store(true)
+			// The store stops answering the job's terminal write, and
+			// comes back 400 ms later.
+			flaky.armed.Store(true)
 			j, err := e.app.Jobs.Submit(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(j.Status()).To(Equal(domain.JobSucceeded), "not failed, not left running")
@@ -323,22 +329,22 @@ func (c *countingJobs) Get(ctx context.Context, ws, id string) (*domain.Job, err
 	return c.JobRepository.Get(ctx, ws, id)
 }
 
-// outageJobs refuses, once armed, every job write that would end a
-// running job, as a database that stopped answering would, for 400 ms
-// after the first refusal.
+// outageJobs refuses, once armed, every job write that would end the
+// job, as a database that stopped answering would, for 400 ms after the
+// first refusal.
 type outageJobs struct {
 	ports.JobRepository
-	failAfterStart atomic.Bool
-	downSince      atomic.Int64
-	refused        atomic.Int64
+	armed     atomic.Bool
+	downSince atomic.Int64
+	refused   atomic.Int64
 }
 
 func (o *outageJobs) down(ctx context.Context, ws, id string) bool {
-	if !o.failAfterStart.Load() {
+	if !o.armed.Load() {
 		return false
 	}
 	cur, err := o.Get(ctx, ws, id)
-	if err != nil || cur.Status() != domain.JobRunning {
+	if err != nil || cur.Status().IsTerminal() {
 		return false
 	}
 	since := o.downSince.Load()

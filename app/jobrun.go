@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/ade-go/ade/domain"
@@ -67,14 +68,20 @@ func (in inputs) check() error {
 	return nil
 }
 
-// runAttempt is one attempt of a TaskRunJob: it starts the job (or
-// restarts it, when the previous attempt was lost with its worker), runs
+// runAttempt is one attempt of a TaskRunJob (a's attempt of its task): it
+// starts the job (or restarts it, when the previous attempt was lost with
+// its worker; a first delivery may defer the start, see runDeferred), runs
 // the extractor with the job timeout, panic recovery and cancellation, and
 // stores the terminal state with its results in one transaction. It
 // returns nil when the task is done and an error when the queue should run
 // it again (the store did not answer, or the worker is stopping).
-func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
+func (s *JobService) runAttempt(ctx context.Context, t ports.Task, a ports.TaskAttempt) error {
 	ctx = WithSource(WithRequestID(WithActor(ctx, t.Actor), t.RequestID), "worker")
+	if s.c.Config.JobStartDelay > 0 && a.Number <= 1 {
+		if ran, err := s.runDeferred(ctx, t); ran {
+			return err
+		}
+	}
 	job, from, in, err := s.beginAttempt(ctx, t)
 	switch {
 	case errors.Is(err, errNothingToRun), errors.Is(err, domain.ErrNotFound):
@@ -84,18 +91,206 @@ func (s *JobService) runAttempt(ctx context.Context, t ports.Task) error {
 	case job.Status().IsTerminal(): // attempts exhausted
 		return nil
 	}
-	if from == domain.JobRunning {
+	if from == domain.JobRunning || a.Number > 1 {
 		// The lost attempt's outputs were never recorded (results commit
-		// with the terminal state), but their bytes may be stored.
+		// with the terminal state), but their bytes may be stored (also
+		// when the lost attempt had not stored its start).
 		if _, err := s.c.Blobs.DeletePrefix(ctx, outputPrefix(job.WorkspaceID(), job.ID())); err != nil {
 			s.c.Logger.WarnContext(ctx, "remove outputs of a lost attempt", "job_id", job.ID(), "error", err)
 		}
 	}
-	if err := s.execute(ctx, job, in); err != nil {
-		s.c.Logger.WarnContext(ctx, "job attempt handed back to the queue", "job_id", job.ID(), "attempt", job.Attempts(), "error", err)
+	return s.executeLogged(ctx, &attempt{Job: job}, in)
+}
+
+// executeLogged is execute, logging an attempt handed back to the queue.
+func (s *JobService) executeLogged(ctx context.Context, at *attempt, in inputs) error {
+	if err := s.execute(ctx, at, in); err != nil {
+		s.c.Logger.WarnContext(ctx, "job attempt handed back to the queue", "job_id", at.ID(), "attempt", at.Attempts(), "error", err)
 		return err
 	}
 	return nil
+}
+
+// runDeferred runs the first delivery of a task whose job is pending
+// without storing its start first (Config.JobStartDelay): it reads the job
+// with its inputs, starts it in memory and runs the extraction at once;
+// the start is stored with the end, or on its own once the attempt has
+// run for JobStartDelay. ran is false, with nothing done, when the job
+// is running (its attempt was lost): beginAttempt then takes it.
+func (s *JobService) runDeferred(ctx context.Context, t ports.Task) (ran bool, err error) {
+	run, err := s.c.Repos.Jobs.GetRun(ctx, t.WorkspaceID, t.JobID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return true, fmt.Errorf("read job: %w", err)
+	case run.Job.Status() == domain.JobRunning:
+		return false, nil
+	case run.Job.Status() != domain.JobPending:
+		return true, nil // cancelled while it waited, or ended by an earlier delivery
+	}
+	job := run.Job
+	stored := job.Attempts()
+	if err := job.Start(s.c.Clock.Now()); err != nil {
+		return true, err
+	}
+	e, err := s.statusEvent(ctx, job, domain.JobPending)
+	if err != nil {
+		return true, err
+	}
+	at := &attempt{Job: job, start: &deferredStart{event: e, attempts: stored, done: make(chan struct{})}}
+	return true, s.executeLogged(ctx, at, inputs{doc: run.Document, cfg: run.Configuration})
+}
+
+// attempt is a started attempt of a job: the job as the attempt made it
+// (running), and its start while that is not stored yet.
+type attempt struct {
+	*domain.Job
+	// start is nil when the start was stored before the extraction.
+	start *deferredStart
+}
+
+// stored returns the status and attempt count the attempt's end is
+// guarded by: running with this attempt, or pending when the start is
+// stored with the end (then its job.running event goes first).
+func (at *attempt) stored() (domain.JobStatus, int, []*domain.Event) {
+	if at.start != nil && at.start.folded() {
+		return domain.JobPending, at.start.attempts, []*domain.Event{at.start.event}
+	}
+	return domain.JobRunning, at.Attempts(), nil
+}
+
+// holds reports whether cur, the job as stored, is still this
+// attempt's: running it, or pending while its start is deferred.
+func (at *attempt) holds(cur *domain.Job) bool {
+	if cur.Status() == domain.JobPending && at.start != nil {
+		return true
+	}
+	return cur.Status() == domain.JobRunning && cur.Attempts() == at.Attempts()
+}
+
+// settleStart decides a deferred start once the extraction ended (see
+// deferredStart.settle).
+func (at *attempt) settleStart() error {
+	if at.start == nil {
+		return nil
+	}
+	return at.start.settle()
+}
+
+// dropStart abandons a deferred start of an attempt that stops without
+// an end.
+func (at *attempt) dropStart() {
+	if at.start != nil {
+		at.start.drop()
+	}
+}
+
+// deferredStart is the start of an attempt whose extraction began before
+// the start was stored. Exactly one of two things happens to it: a timer
+// stores it after Config.JobStartDelay (written), or the attempt's end
+// takes it first (folded) and stores it with itself; an attempt that
+// stops without an end drops it.
+type deferredStart struct {
+	event    *domain.Event // the job.running event, made when the attempt began
+	attempts int           // the attempts stored with the pending job
+	mu       sync.Mutex
+	state    startState
+	timer    *time.Timer
+	done     chan struct{} // closed once a write that began has ended
+	err      error         // the write's error
+}
+
+type startState int
+
+const (
+	startWaiting startState = iota
+	startWriting
+	startFolded
+	startDropped
+)
+
+// errStartNotStored is the cause of an attempt stopped because its
+// deferred start could not be stored (the store did not answer).
+var errStartNotStored = errors.New("the job's start could not be stored")
+
+// arm starts the timer that stores the start on its own; a start refused
+// because the job moved on (cancelled) or not stored stops the run with
+// stop.
+func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job, stop context.CancelCauseFunc) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.state != startWaiting {
+		return
+	}
+	d.timer = time.AfterFunc(s.c.Config.JobStartDelay, func() {
+		d.mu.Lock()
+		if d.state != startWaiting {
+			d.mu.Unlock()
+			return
+		}
+		d.state = startWriting
+		d.mu.Unlock()
+		err := s.applyChange(ctx, ports.JobChange{Job: job, From: domain.JobPending, Attempts: d.attempts, Events: []*domain.Event{d.event}})
+		d.err = err
+		close(d.done)
+		switch {
+		case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+			stop(errJobCancelled)
+		case err != nil:
+			stop(fmt.Errorf("%w: %w", errStartNotStored, err))
+		}
+	})
+}
+
+// settle decides the start at the attempt's end: folded into the end
+// when it was not written yet, else it waits for its write. It fails with
+// errSuperseded when the write was refused because the job moved on, and
+// with the write's error when the store did not answer.
+func (d *deferredStart) settle() error {
+	d.mu.Lock()
+	if d.state == startWaiting {
+		d.state = startFolded
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+	}
+	state := d.state
+	d.mu.Unlock()
+	if state != startWriting {
+		return nil
+	}
+	<-d.done
+	switch {
+	case errors.Is(d.err, domain.ErrConflict), errors.Is(d.err, domain.ErrNotFound):
+		return errSuperseded
+	case d.err != nil:
+		return fmt.Errorf("start job: %w", d.err)
+	}
+	return nil
+}
+
+// drop abandons a start that was not written, and waits for one being
+// written: an attempt that stops without an end leaves nothing running.
+func (d *deferredStart) drop() {
+	d.mu.Lock()
+	if d.state == startWaiting {
+		d.state = startDropped
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+	}
+	state := d.state
+	d.mu.Unlock()
+	if state == startWriting {
+		<-d.done
+	}
+}
+
+func (d *deferredStart) folded() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.state == startFolded
 }
 
 // beginAttempt moves a pending job to running, restarts a running one
@@ -163,8 +358,12 @@ func (s *JobService) startSubmitted(ctx context.Context, t ports.Task) (*domain.
 	if err := job.Start(s.c.Clock.Now()); err != nil {
 		return nil, inputs{}, false, err
 	}
+	e, err := s.statusEvent(ctx, job, domain.JobPending)
+	if err != nil {
+		return nil, inputs{}, false, err
+	}
 	var in ports.JobInputs
-	err = s.advanceWith(ctx, job, domain.JobPending, 0, nil, &in)
+	err = s.applyChange(ctx, ports.JobChange{Job: job, From: domain.JobPending, Events: []*domain.Event{e}, Inputs: &in})
 	switch {
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
 		return nil, inputs{}, false, nil
@@ -180,31 +379,28 @@ const beginTries = 5
 
 // advance stores job's move from status from (with attempts attempts
 // stored) guarded by both, with its status event and tables, in ctx's
-// transaction if it carries one. A move to a terminal status also
-// enqueues, with it, a delivery to every webhook subscribed to it. When
-// the job moved on meanwhile it stores nothing and fails with
-// domain.ErrConflict.
+// transaction if it carries one. When the job moved on meanwhile it
+// stores nothing and fails with domain.ErrConflict.
 func (s *JobService) advance(ctx context.Context, job *domain.Job, from domain.JobStatus, attempts int, tables []*domain.Table) error {
-	return s.advanceWith(ctx, job, from, attempts, tables, nil)
-}
-
-// advanceWith is advance that also reads the job's inputs into in (when
-// set) with the change.
-func (s *JobService) advanceWith(ctx context.Context, job *domain.Job, from domain.JobStatus, attempts int, tables []*domain.Table, in *ports.JobInputs) error {
 	e, err := s.statusEvent(ctx, job, from)
 	if err != nil {
 		return err
 	}
-	change := ports.JobChange{Job: job, From: from, Attempts: attempts, Events: []*domain.Event{e}, Tables: tables,
-		NoWebhooks: job.Status().IsTerminal(), Inputs: in}
+	return s.applyChange(ctx, ports.JobChange{Job: job, From: from, Attempts: attempts, Events: []*domain.Event{e}, Tables: tables})
+}
+
+// applyChange applies a job change. A move to a terminal status also enqueues,
+// with it, a delivery of its last event to every webhook subscribed to it.
+func (s *JobService) applyChange(ctx context.Context, change ports.JobChange) error {
 	// A workspace without webhooks (the common case) needs no read of
 	// them: the change itself is guarded by their absence.
-	err = s.c.Repos.Jobs.Apply(ctx, change)
+	change.NoWebhooks = change.Job.Status().IsTerminal()
+	err := s.c.Repos.Jobs.Apply(ctx, change)
 	if !errors.Is(err, ports.ErrWebhooksExist) {
 		return err
 	}
 	change.NoWebhooks = false
-	deliveries, err := s.c.deliveries(ctx, e)
+	deliveries, err := s.c.deliveries(ctx, change.Events[len(change.Events)-1])
 	if err != nil {
 		return err
 	}
@@ -218,45 +414,69 @@ func failureLog(at time.Time, cause domain.JobError) domain.LogEntry {
 }
 
 // execute runs a started attempt to its end.
-func (s *JobService) execute(ctx context.Context, job *domain.Job, in inputs) error {
+func (s *JobService) execute(ctx context.Context, at *attempt, in inputs) error {
 	started := s.c.Clock.Now()
+	var ex ports.Extractor
+	var early *domain.JobError
 	if err := in.check(); err != nil {
-		return s.fail(ctx, job, domain.JobError{Code: CodeInputUnavailable, Message: err.Error()}, nil, started)
+		early = &domain.JobError{Code: CodeInputUnavailable, Message: err.Error()}
+	} else if e, ok := s.c.Extractors.Get(in.cfg.ExtractorName()); ok {
+		ex = e
+	} else {
+		early = &domain.JobError{Code: CodeExtractorUnavailable,
+			Message: fmt.Sprintf("extractor %q is not available in this process", in.cfg.ExtractorName())}
 	}
-	ex, ok := s.c.Extractors.Get(in.cfg.ExtractorName())
-	if !ok {
-		return s.fail(ctx, job, domain.JobError{Code: CodeExtractorUnavailable,
-			Message: fmt.Sprintf("extractor %q is not available in this process", in.cfg.ExtractorName())}, nil, started)
+	if early != nil {
+		_ = at.settleStart() // not armed: a deferred start goes with the end, and cannot fail
+		return s.fail(ctx, at, *early, nil, started)
 	}
-	runCtx, stop := s.watchCancel(ctx, job)
-	sink := &blobSink{c: s.c, workspaceID: job.WorkspaceID(), prefix: outputPrefix(job.WorkspaceID(), job.ID())}
-	res, jerr := s.extract(runCtx, ex, s.request(job, in, sink))
+	runCtx, cancel, stop := s.watchCancel(ctx, at)
+	if at.start != nil {
+		at.start.arm(ctx, s, at.Job, cancel)
+	}
+	sink := &blobSink{c: s.c, workspaceID: at.WorkspaceID(), prefix: outputPrefix(at.WorkspaceID(), at.ID())}
+	res, jerr := s.extract(runCtx, ex, s.request(at.Job, in, sink))
 	// The watch ends with the extraction: the terminal write below is
 	// guarded by the attempt anyway, and a watch still open would wake on
 	// that very write and read the job once more for nothing.
-	cancelled := errors.Is(context.Cause(runCtx), errJobCancelled)
+	cause := context.Cause(runCtx)
 	stop()
 	switch {
-	case cancelled:
+	case errors.Is(cause, errJobCancelled):
+		at.dropStart()
 		sink.discard(ctx)
 		return nil
 	case ctx.Err() != nil:
 		// The worker is stopping: another attempt will start over.
+		at.dropStart()
 		sink.discard(ctx)
 		return ctx.Err()
-	case jerr != nil:
+	case errors.Is(cause, errStartNotStored):
+		at.dropStart()
 		sink.discard(ctx)
-		return s.failWith(ctx, job, *jerr, res.Logs, res.Metrics, started)
+		return cause
 	}
-	return s.succeed(ctx, job, res, sink, started)
+	if err := at.settleStart(); err != nil {
+		sink.discard(ctx)
+		if errors.Is(err, errSuperseded) {
+			return nil
+		}
+		return err
+	}
+	if jerr != nil {
+		sink.discard(ctx)
+		return s.failWith(ctx, at, *jerr, res.Logs, res.Metrics, started)
+	}
+	return s.succeed(ctx, at, res, sink, started)
 }
 
 // watchCancel returns a context cancelled (with cause errJobCancelled)
-// as soon as the job leaves this attempt: the event feed signals every
-// status change, from whichever process made it.
-func (s *JobService) watchCancel(ctx context.Context, job *domain.Job) (context.Context, func()) {
+// as soon as the job leaves this attempt (the event feed signals every
+// status change, from whichever process made it), the context's cancel
+// and the function that ends the watch.
+func (s *JobService) watchCancel(ctx context.Context, at *attempt) (context.Context, context.CancelCauseFunc, func()) {
 	runCtx, cancel := context.WithCancelCause(ctx)
-	signals, unsubscribe := s.Watch(job.WorkspaceID(), job.ID())
+	signals, unsubscribe := s.Watch(at.WorkspaceID(), at.ID())
 	done := make(chan struct{})
 	go func() {
 		for {
@@ -267,14 +487,14 @@ func (s *JobService) watchCancel(ctx context.Context, job *domain.Job) (context.
 				return
 			case <-signals:
 			}
-			cur, err := s.c.Repos.Jobs.Get(ctx, job.WorkspaceID(), job.ID())
-			if err == nil && (cur.Status() != domain.JobRunning || cur.Attempts() != job.Attempts()) {
+			cur, err := s.c.Repos.Jobs.Get(ctx, at.WorkspaceID(), at.ID())
+			if err == nil && !at.holds(cur) {
 				cancel(errJobCancelled)
 				return
 			}
 		}
 	}()
-	return runCtx, func() {
+	return runCtx, cancel, func() {
 		close(done)
 		unsubscribe()
 		cancel(nil)
@@ -397,25 +617,25 @@ func (s *JobService) persist(ctx context.Context, job *domain.Job, write func(ct
 }
 
 // fail ends the running attempt failed with its cause.
-func (s *JobService) fail(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, started time.Time) error {
-	return s.failWith(ctx, job, cause, logs, nil, started)
+func (s *JobService) fail(ctx context.Context, at *attempt, cause domain.JobError, logs []domain.LogEntry, started time.Time) error {
+	return s.failWith(ctx, at, cause, logs, nil, started)
 }
 
 // failWith is fail keeping the metrics a failed extractor reported (what
 // it read, which limit stopped it) beside the job's own.
-func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain.JobError, logs []domain.LogEntry, extra map[string]any, started time.Time) error {
+func (s *JobService) failWith(ctx context.Context, at *attempt, cause domain.JobError, logs []domain.LogEntry, extra map[string]any, started time.Time) error {
 	metrics := map[string]any{}
 	for k, v := range extra {
 		metrics[k] = v
 	}
 	metrics["duration_ms"], metrics["tables_detected"], metrics["rows_extracted"] = s.c.Clock.Now().Sub(started).Milliseconds(), 0, 0
-	err := s.persist(ctx, job, func(ctx context.Context) error {
-		j := domain.RehydrateJob(job.State())
+	err := s.persist(ctx, at.Job, func(ctx context.Context) error {
+		j := domain.RehydrateJob(at.State())
 		now := s.c.Clock.Now()
 		if err := j.Fail(now, cause, domain.Outcome{Metrics: metrics, Logs: append(s.stampLogs(logs), failureLog(now, cause))}); err != nil {
 			return err
 		}
-		return s.end(ctx, job, j, nil)
+		return s.end(ctx, at, j, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("record job failure: %w", err)
@@ -426,7 +646,8 @@ func (s *JobService) failWith(ctx context.Context, job *domain.Job, cause domain
 // succeed stores the outputs, tables and the succeeded job together. If
 // the job moved on meanwhile (cancelled), the outputs are discarded; if
 // the results cannot be stored, the job ends failed instead.
-func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.ExtractionResult, sink *blobSink, started time.Time) error {
+func (s *JobService) succeed(ctx context.Context, at *attempt, res ports.ExtractionResult, sink *blobSink, started time.Time) error {
+	job := at.Job
 	now := s.c.Clock.Now()
 	ws := job.WorkspaceID()
 	docs, err := sink.documents(job.ID(), now)
@@ -447,7 +668,7 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 	}
 	if err != nil {
 		sink.discard(ctx)
-		return s.fail(ctx, job, domain.JobError{Code: CodeExtractionFailed, Message: "the extractor returned an invalid result: " + err.Error()}, res.Logs, started)
+		return s.fail(ctx, at, domain.JobError{Code: CodeExtractionFailed, Message: "the extractor returned an invalid result: " + err.Error()}, res.Logs, started)
 	}
 	metrics := map[string]any{"tables_detected": len(tables), "rows_extracted": rows}
 	for k, v := range res.Metrics {
@@ -465,13 +686,13 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 			return err
 		}
 		if len(docs) == 0 {
-			err = s.end(ctx, job, j, tables)
+			err = s.end(ctx, at, j, tables)
 		} else {
 			err = s.c.Repos.Tx.WithinTx(ctx, func(ctx context.Context) error {
 				if err := s.storeOutputs(ctx, job.ID(), docs); err != nil {
 					return err
 				}
-				return s.end(ctx, job, j, tables)
+				return s.end(ctx, at, j, tables)
 			})
 		}
 		stored = err == nil
@@ -488,15 +709,21 @@ func (s *JobService) succeed(ctx context.Context, job *domain.Job, res ports.Ext
 		return err // the store is still down: the queue runs the job again
 	}
 	s.c.Logger.ErrorContext(ctx, "store job results", "job_id", job.ID(), "error", err)
-	return s.fail(ctx, job, domain.JobError{Code: CodeInternal, Message: "the job's results could not be stored"}, res.Logs, started)
+	return s.fail(ctx, at, domain.JobError{Code: CodeInternal, Message: "the job's results could not be stored"}, res.Logs, started)
 }
 
-// end stores the end of the running attempt job as ended (its terminal
-// state), with tables; when the job moved on without this attempt
+// end stores the end of the running attempt at as ended (its terminal
+// state), with tables, and with the attempt's start when that was
+// deferred and not stored yet; when the job moved on without this attempt
 // (cancelled, or handed to a newer attempt) it stores nothing and fails
 // with errSuperseded.
-func (s *JobService) end(ctx context.Context, job, ended *domain.Job, tables []*domain.Table) error {
-	err := s.advance(ctx, ended, domain.JobRunning, job.Attempts(), tables)
+func (s *JobService) end(ctx context.Context, at *attempt, ended *domain.Job, tables []*domain.Table) error {
+	e, err := s.statusEvent(ctx, ended, domain.JobRunning)
+	if err != nil {
+		return err
+	}
+	from, attempts, before := at.stored()
+	err = s.applyChange(ctx, ports.JobChange{Job: ended, From: from, Attempts: attempts, Events: append(before, e), Tables: tables})
 	if errors.Is(err, domain.ErrConflict) {
 		return errSuperseded
 	}

@@ -335,10 +335,12 @@ var _ = Describe("Jobs", func() {
 		// extractor yet, and a cancel then ends it before the gate.
 		var id string
 		Eventually(probeGated).WithTimeout(30 * time.Second).Should(Receive(&id))
-		p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(p.Items).To(HaveLen(1))
-		Expect(p.Items[0].ID()).To(Equal(id))
+		// Its start is stored once it has run a while (JobStartDelay).
+		Eventually(func() []string {
+			p, err := e.app.Jobs.List(e.ctx, e.ws, ports.JobFilter{Status: domain.JobRunning}, app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			return ids(p.Items)
+		}).Should(Equal([]string{id}))
 		c, err := e.app.Jobs.Cancel(e.ctx, e.ws, id)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(c.Status()).To(Equal(domain.JobCancelled))

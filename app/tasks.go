@@ -19,7 +19,7 @@ type taskHandler struct {
 func (h *taskHandler) HandleTask(ctx context.Context, t ports.Task, a ports.TaskAttempt) error {
 	switch t.Kind {
 	case ports.TaskRunJob:
-		return h.jobs.runAttempt(ctx, t)
+		return h.jobs.runAttempt(ctx, t, a)
 	case ports.TaskDeliverWebhook:
 		return h.webhooks.deliver(ctx, t, a)
 	case ports.TaskMaintenance:

@@ -117,7 +117,8 @@ var _ = Describe("Asynchronous jobs and idempotency", func() {
 		Expect(r.StatusCode).To(Equal(202))
 		id := r.json()["job_id"].(string)
 		Eventually(waiterStarted, 5*time.Second).Should(Receive(Equal(id)))
-		Expect(e.get(e.ws("/jobs/" + id)).json()["status"]).To(Equal("running"))
+		// The start is stored once the run has lasted the job start delay.
+		Eventually(func() any { return e.get(e.ws("/jobs/" + id)).json()["status"] }, 5*time.Second).Should(Equal("running"))
 
 		c := e.do(e.newRequest(nethttp.MethodPost, e.ws("/jobs/"+id+"/cancel"), nil), conforming)
 		Expect(c.StatusCode).To(Equal(200), string(c.body))
