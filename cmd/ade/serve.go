@@ -37,6 +37,9 @@ Configuration comes from the environment:
   ADE_PURGE_INTERVAL           how often the maintenance sweep runs (default {ADE_PURGE_INTERVAL})
   ADE_WORKERS                  jobs run at once by this process; 0: API only (default {ADE_WORKERS})
   ADE_JOB_MAX_ATTEMPTS         starts of a job before attempts_exhausted (default {ADE_JOB_MAX_ATTEMPTS})
+  ADE_JOB_START_DELAY          run time before a job's start is stored on its own;
+                               a job ending sooner stores it with its end; 0: always
+                               first (default {ADE_JOB_START_DELAY})
   ADE_WORKER_LEASE_TTL         silence after which a worker's jobs move (default {ADE_WORKER_LEASE_TTL})
   ADE_WEBHOOK_ALLOW_PRIVATE    let webhooks reach private addresses (default false)
   ADE_WEBHOOK_MAX_ATTEMPTS     attempts of one webhook delivery (default {ADE_WEBHOOK_MAX_ATTEMPTS})
@@ -66,6 +69,7 @@ var envDefaults = strings.NewReplacer(
 	"{ADE_PURGE_INTERVAL}", shortDuration(wiring.DefaultPurgeInterval),
 	"{ADE_WORKERS}", strconv.Itoa(wiring.DefaultWorkers),
 	"{ADE_JOB_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultJobMaxAttempts),
+	"{ADE_JOB_START_DELAY}", shortDuration(wiring.DefaultJobStartDelay),
 	"{ADE_WORKER_LEASE_TTL}", shortDuration(wiring.DefaultWorkerLeaseTTL),
 	"{ADE_WEBHOOK_MAX_ATTEMPTS}", strconv.Itoa(wiring.DefaultWebhookAttempts),
 	"{ADE_WEBHOOK_BACKOFF}", shortDuration(wiring.DefaultWebhookBackoff),

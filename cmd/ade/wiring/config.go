@@ -91,6 +91,10 @@ type Config struct {
 	// JobMaxAttempts is how many times a job may start before it ends
 	// failed with attempts_exhausted (ADE_JOB_MAX_ATTEMPTS).
 	JobMaxAttempts int
+	// JobStartDelay is how long a job's first attempt runs before its
+	// start is stored; one that ends sooner stores its start with its end
+	// (ADE_JOB_START_DELAY; 0 stores every start first).
+	JobStartDelay time.Duration
 	// WorkerLeaseTTL is how long a worker process may stay silent before
 	// its running jobs are handed to another (ADE_WORKER_LEASE_TTL).
 	WorkerLeaseTTL time.Duration
@@ -152,6 +156,7 @@ const (
 	DefaultInstanceLease   = app.DefaultInstanceLease
 	DefaultWorkers         = 8
 	DefaultJobMaxAttempts  = 3
+	DefaultJobStartDelay   = app.DefaultJobStartDelay
 	DefaultWorkerLeaseTTL  = 5 * time.Second
 	DefaultWebhookAttempts = 8
 	DefaultWebhookBackoff  = 30 * time.Second
@@ -235,6 +240,9 @@ func (r *envReader) jobs(c *Config) {
 		bad("ADE_JOB_MAX_ATTEMPTS", getenv("ADE_JOB_MAX_ATTEMPTS"), "must be a whole number from 1 to 100")
 	}
 	c.JobMaxAttempts = int(attempts)
+	if c.JobStartDelay, err = durationVar(getenv, "ADE_JOB_START_DELAY", DefaultJobStartDelay); err != nil || c.JobStartDelay < 0 || c.JobStartDelay > time.Minute {
+		bad("ADE_JOB_START_DELAY", getenv("ADE_JOB_START_DELAY"), "must be a duration from 0 (store every start first) to 1m such as 250ms")
+	}
 	if c.WorkerLeaseTTL, err = durationVar(getenv, "ADE_WORKER_LEASE_TTL", DefaultWorkerLeaseTTL); err != nil || c.WorkerLeaseTTL < time.Second {
 		bad("ADE_WORKER_LEASE_TTL", getenv("ADE_WORKER_LEASE_TTL"), "must be a duration of at least 1s such as 5s")
 	}

@@ -31,6 +31,7 @@ var _ = Describe("ConfigFromEnv", func() {
 		Expect(c.JobTimeout).To(Equal(5 * time.Minute))
 		Expect(c.LogFormat).To(Equal("text"))
 		Expect(c.PurgeInterval).To(Equal(time.Minute))
+		Expect(c.JobStartDelay).To(Equal(250 * time.Millisecond))
 		Expect(c.DatabaseTarget()).To(Equal("sqlite:var/ade.db"))
 		blobURL, err := c.BlobTarget()
 		Expect(err).NotTo(HaveOccurred())
@@ -43,9 +44,10 @@ var _ = Describe("ConfigFromEnv", func() {
 			"ADE_HTTP_ADDR": "0.0.0.0:9000", "ADE_DATA_DIR": "/srv/ade",
 			"ADE_DATABASE_URL": "postgres://ade:secret@db:5432/ade", "ADE_BLOB_URL": "mem://",
 			"ADE_MAX_UPLOAD_BYTES": "1024", "ADE_DOCUMENT_RETENTION_DAYS": "7",
-			"ADE_JOB_TIMEOUT": "30s", "ADE_LOG_FORMAT": "json",
+			"ADE_JOB_TIMEOUT": "30s", "ADE_LOG_FORMAT": "json", "ADE_JOB_START_DELAY": "0",
 		}))
 		Expect(err).NotTo(HaveOccurred())
+		Expect(c.JobStartDelay).To(BeZero(), "0: every start stored first")
 		Expect(c.HTTPAddr).To(Equal("0.0.0.0:9000"))
 		Expect(c.DatabaseTarget()).To(Equal("postgres://ade:secret@db:5432/ade"))
 		Expect(c.BlobTarget()).To(Equal("mem://"))
@@ -80,10 +82,11 @@ var _ = Describe("ConfigFromEnv", func() {
 		_, err := wiring.ConfigFromEnv(env(map[string]string{
 			"ADE_HTTP_ADDR": "nope", "ADE_MAX_UPLOAD_BYTES": "-1", "ADE_DOCUMENT_RETENTION_DAYS": "x",
 			"ADE_JOB_TIMEOUT": "soon", "ADE_LOG_FORMAT": "xml", "ADE_PURGE_INTERVAL": "1ms", "ADE_DATABASE_URL": "mysql://u:hunter2@h/db",
+			"ADE_JOB_START_DELAY": "-5ms",
 		}))
 		Expect(err).To(HaveOccurred())
 		for _, name := range []string{"ADE_HTTP_ADDR", "ADE_MAX_UPLOAD_BYTES", "ADE_DOCUMENT_RETENTION_DAYS",
-			"ADE_JOB_TIMEOUT", "ADE_LOG_FORMAT", "ADE_DATABASE_URL", "ADE_PURGE_INTERVAL"} {
+			"ADE_JOB_TIMEOUT", "ADE_LOG_FORMAT", "ADE_DATABASE_URL", "ADE_PURGE_INTERVAL", "ADE_JOB_START_DELAY"} {
 			Expect(err.Error()).To(ContainSubstring(name))
 		}
 		Expect(strings.Contains(err.Error(), "hunter2")).To(BeFalse())

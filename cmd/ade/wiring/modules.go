@@ -156,11 +156,15 @@ var AppModule = fx.Module("app",
 		},
 		func(c Config, repos ports.Repositories, q ports.Queue, blobs ports.BlobStore, ex *app.Extractors,
 			clock ports.Clock, ids ports.IDGenerator, hooks ports.WebhookSender, log *slog.Logger) (*app.App, error) {
+			startDelay := c.JobStartDelay
+			if startDelay == 0 {
+				startDelay = -1 // app.Config's way of saying: store every start first
+			}
 			return app.New(app.Deps{
 				Repos: repos, Queue: q, Blobs: blobs, Extractors: ex, Clock: clock, IDs: ids, Webhooks: hooks, Logger: log,
 				Config: app.Config{
 					MaxUploadBytes: c.MaxUploadBytes, DocumentRetention: c.DocumentRetention, JobTimeout: c.JobTimeout,
-					JobMaxAttempts: c.JobMaxAttempts, KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
+					JobMaxAttempts: c.JobMaxAttempts, JobStartDelay: startDelay, KeyCacheTTL: c.KeyCacheTTL, InstanceLease: c.InstanceLease,
 				},
 			})
 		},
