@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,7 @@ func getJob(e *env, id string) *domain.Job {
 
 var _ = Describe("Asynchronous jobs", func() {
 	It("stores a pending job with its task, then a worker runs it on behalf of the submitter", func() {
-		e := newIdleEnv(app.Config{})
+		e := newIdleEnv(app.Config{JobStartDelay: -1})
 		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
 		ctx := app.WithRequestID(app.WithActor(e.ctx, domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}), "req-async")
 		j, err := e.app.Jobs.Enqueue(ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
@@ -71,7 +72,8 @@ var _ = Describe("Asynchronous jobs", func() {
 		Expect(e.queue.Pending()).To(Equal([]ports.Task{{Kind: ports.TaskRunJob, WorkspaceID: e.ws, JobID: j.ID(),
 			Job: &domain.NewJobParams{ID: j.ID(), WorkspaceID: e.ws, DocumentType: cfg.DocumentType(), ConfigurationID: cfg.ID(),
 				ConfigurationVersion: cfg.Version(), InputDocumentID: doc.ID(), CreatedBy: "key-7", Now: j.State().CreatedAt},
-			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}), "the task carries what the job was created from")
+			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}),
+			"with every start stored first, the task carries what the job was created from")
 
 		Expect(e.runPending()).To(Equal(1))
 		done := getJob(e, j.ID())
@@ -86,8 +88,8 @@ var _ = Describe("Asynchronous jobs", func() {
 		Expect(evs[1].State().Source).To(Equal("worker"))
 	})
 
-	It("runs a job from a task that carries no submission (one enqueued before tasks carried it), reading the job first", func() {
-		e := newIdleEnv(app.Config{})
+	It("runs a job from a task that carries no submission (enqueued by a process whose starts may wait), reading the job first, with every start stored first", func() {
+		e := newIdleEnv(app.Config{JobStartDelay: -1})
 		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
 		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
@@ -121,21 +123,38 @@ var _ = Describe("Asynchronous jobs", func() {
 		}
 	})
 
-	It("runs nothing for a task whose job was cancelled while it waited, though the task carries its submission", func() {
+	It("stores a task without the job's creation parameters when the start may wait: the worker reads the job with its inputs anyway", func() {
 		e := newIdleEnv(app.Config{})
 		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
-		j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+		ctx := app.WithRequestID(app.WithActor(e.ctx, domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}), "req-async")
+		j, err := e.app.Jobs.Enqueue(ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
 		Expect(err).NotTo(HaveOccurred())
-		task := e.queue.Take()[0]
-		Expect(task.Job).NotTo(BeNil())
-		_, err = e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
-		Expect(err).NotTo(HaveOccurred())
-		Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 1, Max: 5})).To(Succeed())
-		got := getJob(e, j.ID())
-		Expect(got.Status()).To(Equal(domain.JobCancelled))
-		Expect(got.Attempts()).To(BeZero())
-		Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobCancelled}))
+		Expect(e.queue.Pending()).To(Equal([]ports.Task{{Kind: ports.TaskRunJob, WorkspaceID: e.ws, JobID: j.ID(),
+			Actor: domain.Actor{Type: domain.ActorAPIKey, ID: "key-7", Label: "ci"}, RequestID: "req-async"}}))
+		Expect(e.runPending()).To(Equal(1))
+		evs := timeline(e, j.ID())
+		Expect(types(evs)).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}))
+		Expect(evs[1].State().ActorID).To(Equal("key-7"))
+		Expect(evs[1].State().RequestID).To(Equal("req-async"))
 	})
+
+	for _, delay := range []time.Duration{-1, 0} {
+		It(fmt.Sprintf("runs nothing for a task whose job was cancelled while it waited (start delay %s)", delay), func() {
+			e := newIdleEnv(app.Config{JobStartDelay: delay})
+			doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
+			j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+			Expect(err).NotTo(HaveOccurred())
+			task := e.queue.Take()[0]
+			Expect(task.Job != nil).To(Equal(delay < 0), "the task carries the submission when every start is stored first")
+			_, err = e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(e.app.Tasks.HandleTask(e.ctx, task, ports.TaskAttempt{Number: 1, Max: 5})).To(Succeed())
+			got := getJob(e, j.ID())
+			Expect(got.Status()).To(Equal(domain.JobCancelled))
+			Expect(got.Attempts()).To(BeZero())
+			Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobCancelled}))
+		})
+	}
 
 	It("creates nothing, task included, when the references do not resolve", func() {
 		e := newIdleEnv(app.Config{})

@@ -145,7 +145,7 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	// The job, its event and its task in one write; with a key, in one
 	// transaction with the key's claim. first is the job a concurrent
 	// request with the same key recorded.
-	change := ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{runTask(ctx, params)}}
+	change := ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{s.runTask(ctx, params)}}
 	var first *domain.IdempotencyRecord
 	if claim == nil {
 		err = s.c.Repos.Jobs.Apply(ctx, change)
@@ -174,11 +174,17 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 }
 
 // runTask is the queue task that runs the job created from p, carrying
-// p (so that a worker starts the job without reading it first) and the
-// submitter's actor and request id onto the events the worker records.
-func runTask(ctx context.Context, p domain.NewJobParams) ports.Task {
-	return ports.Task{Kind: ports.TaskRunJob, WorkspaceID: p.WorkspaceID, JobID: p.ID, Job: &p,
-		Actor: ActorFrom(ctx), RequestID: RequestIDFrom(ctx)}
+// the submitter's actor and request id onto the events the worker
+// records. When every start is stored first (Config.JobStartDelay
+// negative) it also carries p, so that a worker starts the job without
+// reading it first; otherwise the worker reads the job with its inputs
+// anyway (runDeferred), and p would only weigh on the queue's rows.
+func (s *JobService) runTask(ctx context.Context, p domain.NewJobParams) ports.Task {
+	t := ports.Task{Kind: ports.TaskRunJob, WorkspaceID: p.WorkspaceID, JobID: p.ID, Actor: ActorFrom(ctx), RequestID: RequestIDFrom(ctx)}
+	if s.c.Config.JobStartDelay < 0 {
+		t.Job = &p
+	}
+	return t
 }
 
 // resolve finds the job's document and configuration (in one read), or
