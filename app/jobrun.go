@@ -215,9 +215,9 @@ const (
 var errStartNotStored = errors.New("the job's start could not be stored")
 
 // arm starts the timer that stores the start on its own; a start refused
-// because the job moved on (cancelled) or not stored stops the run with
-// stop.
-func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job, stop context.CancelCauseFunc) {
+// because the job moved on (cancelled), or not stored, stops the run with
+// cancel.
+func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job, cancel context.CancelCauseFunc) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.state != startWaiting {
@@ -236,9 +236,9 @@ func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job,
 		close(d.done)
 		switch {
 		case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
-			stop(errJobCancelled)
+			cancel(errJobCancelled)
 		case err != nil:
-			stop(fmt.Errorf("%w: %w", errStartNotStored, err))
+			cancel(fmt.Errorf("%w: %w", errStartNotStored, err))
 		}
 	})
 }
@@ -248,19 +248,9 @@ func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job,
 // errSuperseded when the write was refused because the job moved on, and
 // with the write's error when the store did not answer.
 func (d *deferredStart) settle() error {
-	d.mu.Lock()
-	if d.state == startWaiting {
-		d.state = startFolded
-		if d.timer != nil {
-			d.timer.Stop()
-		}
-	}
-	state := d.state
-	d.mu.Unlock()
-	if state != startWriting {
+	if d.decide(startFolded) != startWriting {
 		return nil
 	}
-	<-d.done
 	switch {
 	case errors.Is(d.err, domain.ErrConflict), errors.Is(d.err, domain.ErrNotFound):
 		return errSuperseded
@@ -270,12 +260,17 @@ func (d *deferredStart) settle() error {
 	return nil
 }
 
-// drop abandons a start that was not written, and waits for one being
-// written: an attempt that stops without an end leaves nothing running.
-func (d *deferredStart) drop() {
+// drop abandons a start that was not written, for an attempt that stops
+// without an end; a start being written is waited for, so the attempt
+// returns only once its start is settled.
+func (d *deferredStart) drop() { d.decide(startDropped) }
+
+// decide moves a start still waiting to state to, stopping its timer, or
+// waits for the write that began; it returns the state the start is in.
+func (d *deferredStart) decide(to startState) startState {
 	d.mu.Lock()
 	if d.state == startWaiting {
-		d.state = startDropped
+		d.state = to
 		if d.timer != nil {
 			d.timer.Stop()
 		}
@@ -285,8 +280,10 @@ func (d *deferredStart) drop() {
 	if state == startWriting {
 		<-d.done
 	}
+	return state
 }
 
+// folded reports whether the start goes with the attempt's end.
 func (d *deferredStart) folded() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -441,19 +438,18 @@ func (s *JobService) execute(ctx context.Context, at *attempt, in inputs) error 
 	// that very write and read the job once more for nothing.
 	cause := context.Cause(runCtx)
 	stop()
-	switch {
-	case errors.Is(cause, errJobCancelled):
+	if errors.Is(cause, errJobCancelled) || errors.Is(cause, errStartNotStored) || ctx.Err() != nil {
+		// Stopped without an end: the job left this attempt (nothing
+		// more to do), or the worker is stopping or the start could not
+		// be stored (another attempt will start over).
 		at.dropStart()
 		sink.discard(ctx)
-		return nil
-	case ctx.Err() != nil:
-		// The worker is stopping: another attempt will start over.
-		at.dropStart()
-		sink.discard(ctx)
-		return ctx.Err()
-	case errors.Is(cause, errStartNotStored):
-		at.dropStart()
-		sink.discard(ctx)
+		switch {
+		case errors.Is(cause, errJobCancelled):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
 		return cause
 	}
 	if err := at.settleStart(); err != nil {
