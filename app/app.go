@@ -183,6 +183,8 @@ type core struct {
 	Deps
 	// instance names this process: the owner of its blob intents.
 	instance string
+	// handoff passes submissions to this process's workers.
+	handoff handoff
 }
 
 // newEvent builds an event stamped with the context's actor, source and

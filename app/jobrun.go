@@ -112,13 +112,18 @@ func (s *JobService) executeLogged(ctx context.Context, at *attempt, in inputs) 
 }
 
 // runDeferred runs the first delivery of a task whose job is pending
-// without storing its start first (Config.JobStartDelay): it reads the job
-// with its inputs, starts it in memory and runs the extraction at once;
+// without storing its start first (Config.JobStartDelay): it takes the job
+// with its inputs from the submission when this process made it a moment
+// ago (handoff), or reads them, starts the job in memory and runs the
+// extraction at once;
 // the start is stored with the end, or on its own once the attempt has
 // run for JobStartDelay. ran is false, with nothing done, when the job
 // is running (its attempt was lost): beginAttempt then takes it.
 func (s *JobService) runDeferred(ctx context.Context, t ports.Task) (ran bool, err error) {
-	run, err := s.c.Repos.Jobs.GetRun(ctx, t.WorkspaceID, t.JobID)
+	run, ok := s.c.handoff.take(t.WorkspaceID, t.JobID)
+	if !ok {
+		run, err = s.c.Repos.Jobs.GetRun(ctx, t.WorkspaceID, t.JobID)
+	}
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		return true, nil

@@ -146,6 +146,9 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 	// transaction with the key's claim. first is the job a concurrent
 	// request with the same key recorded.
 	change := ports.JobChange{Job: job, Events: []*domain.Event{created}, Tasks: []ports.Task{s.runTask(ctx, params)}}
+	// Handed over before it is stored: a worker of this process may take
+	// the task the moment it commits.
+	s.c.handoff.put(job, doc, cfg)
 	var first *domain.IdempotencyRecord
 	if claim == nil {
 		err = s.c.Repos.Jobs.Apply(ctx, change)
@@ -161,6 +164,9 @@ func (s *JobService) store(ctx context.Context, req SubmitJobRequest, id string,
 			}
 			return nil, s.c.Repos.Jobs.Apply(ctx, change)
 		})
+	}
+	if first != nil || err != nil {
+		s.c.handoff.forget(job.ID())
 	}
 	switch {
 	case first != nil:

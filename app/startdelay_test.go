@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -24,6 +25,7 @@ type changeLog struct {
 	refuseStart bool
 	mu          sync.Mutex
 	applied     []string
+	reads       atomic.Int64 // GetRun calls
 }
 
 func (c *changeLog) Apply(ctx context.Context, ch ports.JobChange) error {
@@ -39,6 +41,11 @@ func (c *changeLog) Apply(ctx context.Context, ch ports.JobChange) error {
 		c.applied = append(c.applied, fmt.Sprintf("%s->%s", ch.From, ch.Job.Status()))
 	}
 	return err
+}
+
+func (c *changeLog) GetRun(ctx context.Context, ws, id string) (ports.JobRun, error) {
+	c.reads.Add(1)
+	return c.JobRepository.GetRun(ctx, ws, id)
 }
 
 func (c *changeLog) changes() []string {
@@ -213,5 +220,66 @@ var _ = Describe("A job's start stored with its end (Config.JobStartDelay)", fun
 		Expect(log.changes()).To(Equal([]string{"->pending", "pending->running", "running->succeeded"}))
 		_, err = e.blobs.Open(e.ctx, lost, 0, -1)
 		Expect(err).To(MatchError(domain.ErrNotFound), "the lost run's bytes are removed")
+	})
+
+	Describe("a job submitted in the process that runs it", func() {
+		var (
+			e    *env
+			log  *changeLog
+			doc  *domain.Document
+			cfg  *domain.Configuration
+			subm func() *domain.Job
+		)
+		BeforeEach(func() {
+			log = &changeLog{}
+			e = logged(storetest.Memory, 0, log, app.Config{})
+			doc, cfg = setupJobs(e, map[string]any{"extractor": "stub"})
+			subm = func() *domain.Job {
+				j, err := e.app.Jobs.Enqueue(e.ctx, app.SubmitJobRequest{WorkspaceID: e.ws, DocumentID: doc.ID(), ConfigurationID: cfg.ID()})
+				Expect(err).NotTo(HaveOccurred())
+				return j
+			}
+			// Until a process has run a job it hands nothing over (an
+			// API-only process never does): the first job is read back.
+			subm()
+			Expect(e.runPending()).To(Equal(1))
+			Expect(log.reads.Load()).To(Equal(int64(1)))
+		})
+
+		It("runs on what its submission read, without reading the job back", func() {
+			jobs := []*domain.Job{subm(), subm(), subm()}
+			Expect(e.runPending()).To(Equal(3))
+			Expect(log.reads.Load()).To(Equal(int64(1)), "no job read back")
+			for _, j := range jobs {
+				done := getJob(e, j.ID())
+				Expect(done.Status()).To(Equal(domain.JobSucceeded))
+				Expect(done.Attempts()).To(Equal(1))
+				Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobRunning, domain.EventJobSucceeded}))
+			}
+		})
+
+		It("stores nothing for one cancelled after its submission: the run's write is guarded by the pending job", func() {
+			j := subm()
+			_, err := e.app.Jobs.Cancel(e.ctx, e.ws, j.ID())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(e.runPending()).To(Equal(1))
+			Expect(log.reads.Load()).To(Equal(int64(1)), "taken from its submission")
+			Expect(getJob(e, j.ID()).Status()).To(Equal(domain.JobCancelled))
+			Expect(types(timeline(e, j.ID()))).To(Equal([]string{domain.EventJobCreated, domain.EventJobCancelled}))
+			res, err := e.app.Jobs.Results(e.ctx, e.ws, j.ID(), app.PageRequest{})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Tables.Items).To(BeEmpty())
+		})
+
+		It("reads the job back once its submission is a second old, and sees its document deleted since", func() {
+			j := subm()
+			Expect(e.app.Documents.Delete(e.ctx, e.ws, doc.ID(), "gone")).To(Succeed())
+			time.Sleep(1100 * time.Millisecond)
+			Expect(e.runPending()).To(Equal(1))
+			Expect(log.reads.Load()).To(Equal(int64(2)), "read back")
+			done := getJob(e, j.ID())
+			Expect(done.Status()).To(Equal(domain.JobFailed))
+			Expect(done.Error().Code).To(Equal(app.CodeInputUnavailable))
+		})
 	})
 })
