@@ -182,7 +182,7 @@ func (s *JobService) startSubmitted(ctx context.Context, t ports.Task) (*domain.
 	var in ports.JobInputs
 	err = s.applyChange(ctx, ports.JobChange{Job: job, From: domain.JobPending, Events: []*domain.Event{e}, Inputs: &in})
 	switch {
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+	case movedOn(err):
 		return nil, inputs{}, false, nil
 	case err != nil:
 		return nil, inputs{}, false, err

@@ -15,9 +15,8 @@ import (
 // without storing its start first (Config.JobStartDelay): it takes the job
 // with its inputs from the submission when this process made it a moment
 // ago (handoff), or reads them, starts the job in memory and runs the
-// extraction at once;
-// the start is stored with the end, or on its own once the attempt has
-// run for JobStartDelay. ran is false, with nothing done, when the job
+// extraction at once; the start is stored with the end, or on its own once
+// the attempt has run for JobStartDelay. ran is false, with nothing done, when the job
 // is running (its attempt was lost): beginAttempt then takes it.
 func (s *JobService) runDeferred(ctx context.Context, t ports.Task) (ran bool, err error) {
 	run, ok := s.c.handoff.take(t.WorkspaceID, t.JobID)
@@ -115,6 +114,13 @@ const (
 	startDropped
 )
 
+// movedOn reports whether a write guarded by a pending job was refused
+// because the job is no longer pending (cancelled, or started by another
+// delivery of its task) or no longer exists.
+func movedOn(err error) bool {
+	return errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound)
+}
+
 // errStartNotStored is the cause of an attempt stopped because its
 // deferred start could not be stored (the store did not answer).
 var errStartNotStored = errors.New("the job's start could not be stored")
@@ -140,7 +146,7 @@ func (d *deferredStart) arm(ctx context.Context, s *JobService, job *domain.Job,
 		d.err = err
 		close(d.done)
 		switch {
-		case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+		case movedOn(err):
 			cancel(errJobCancelled)
 		case err != nil:
 			cancel(fmt.Errorf("%w: %w", errStartNotStored, err))
@@ -157,7 +163,7 @@ func (d *deferredStart) settle() error {
 		return nil
 	}
 	switch {
-	case errors.Is(d.err, domain.ErrConflict), errors.Is(d.err, domain.ErrNotFound):
+	case movedOn(d.err):
 		return errSuperseded
 	case d.err != nil:
 		return fmt.Errorf("start job: %w", d.err)
