@@ -103,12 +103,8 @@ var _ = Describe("Asynchronous jobs", func() {
 	})
 
 	It("reads a running job only when another change signals it: the run's own end does not wake its cancellation watch", func() {
-		jobs := &countingJobs{}
-		e := build(storetest.Memory, 0, nil, func(r ports.Repositories) ports.Repositories {
-			jobs.JobRepository = r.Jobs
-			r.Jobs = jobs
-			return r
-		}, app.Config{})
+		jobs := &changeLog{}
+		e := logged(storetest.Memory, 0, jobs, app.Config{})
 		doc, cfg := setupJobs(e, map[string]any{"extractor": "stub"})
 		ids := make([]string, 20)
 		for i := range ids {
@@ -336,17 +332,6 @@ var _ = Describe("Asynchronous jobs", func() {
 		})
 	})
 })
-
-// countingJobs counts the reads of one job (Get).
-type countingJobs struct {
-	ports.JobRepository
-	gets atomic.Int64
-}
-
-func (c *countingJobs) Get(ctx context.Context, ws, id string) (*domain.Job, error) {
-	c.gets.Add(1)
-	return c.JobRepository.Get(ctx, ws, id)
-}
 
 // outageJobs refuses, once armed, every job write that would end the
 // job, as a database that stopped answering would, for 400 ms after the

@@ -18,7 +18,8 @@ import (
 )
 
 // changeLog records every job change a store accepted, as "from->to"
-// ("->pending" for a submission), and can refuse a deferred start (a
+// ("->pending" for a submission), counts the reads of one job (Get) and of
+// a job with its inputs (GetRun), and can refuse a deferred start (a
 // change from pending to running) as a store that stopped answering.
 type changeLog struct {
 	ports.JobRepository
@@ -26,6 +27,12 @@ type changeLog struct {
 	mu          sync.Mutex
 	applied     []string
 	reads       atomic.Int64 // GetRun calls
+	gets        atomic.Int64 // Get calls
+}
+
+func (c *changeLog) Get(ctx context.Context, ws, id string) (*domain.Job, error) {
+	c.gets.Add(1)
+	return c.JobRepository.Get(ctx, ws, id)
 }
 
 func (c *changeLog) Apply(ctx context.Context, ch ports.JobChange) error {
